@@ -1,0 +1,96 @@
+import type { Command } from "./Command.js";
+import type { SchedkitErrorCode } from "./SchedkitError.js";
+
+/** Why a job was cancelled. @since 0.1.0 */
+export type CancelReason = "stop" | "kill" | "unspawn" | "continue" | "fault" | "uninstall" | "clear";
+
+/**
+ * What the kernel asks its host to do, or tells it happened. A dispatch
+ * returns these in order; the same commands always give the same effects.
+ *
+ * @since 0.1.0
+ */
+export type KernelEffect =
+  /** Start a job now: call the program's `mainFn(args, scheduledAt, ctx)`. */
+  | {
+      readonly type: "run";
+      readonly jobId: string;
+      readonly programId: string;
+      readonly spawnId: string | null;
+      readonly scheduledAt: number;
+      readonly startedAt: number;
+      readonly args: unknown;
+    }
+  /** A job will not run or its result is no longer wanted. `inFlight` jobs should be aborted. */
+  | {
+      readonly type: "cancel";
+      readonly jobId: string;
+      readonly programId: string;
+      readonly spawnId: string | null;
+      readonly reason: CancelReason;
+      readonly inFlight: boolean;
+    }
+  /** The next time the kernel needs a `tick`, or `null` when nothing is scheduled. Always last. */
+  | { readonly type: "wake"; readonly at: number | null }
+  /** A job finished and its output was merged. */
+  | {
+      readonly type: "settled";
+      readonly jobId: string;
+      readonly programId: string;
+      readonly spawnId: string | null;
+      readonly status: "succeeded" | "errored";
+      readonly scheduledAt: number;
+      readonly startedAt: number;
+      readonly endedAt: number;
+      readonly value?: unknown;
+      readonly error?: unknown;
+    }
+  | { readonly type: "installed"; readonly programId: string }
+  | { readonly type: "uninstalled"; readonly programId: string }
+  | { readonly type: "cleared"; readonly programId: string }
+  | { readonly type: "spawned"; readonly programId: string; readonly spawnId: string; readonly startedAt: number }
+  /** `unspawn` chose this spawn; it is now stopping. */
+  | { readonly type: "unspawned"; readonly programId: string; readonly spawnId: string }
+  /** The spawn has fully stopped: nothing of it is scheduled or in flight. */
+  | { readonly type: "stopped"; readonly programId: string; readonly spawnId: string; readonly reason: CancelReason }
+  | {
+      readonly type: "interval-set";
+      readonly programId: string;
+      readonly spawnId: string | null;
+    }
+  /** A bound (`max`, `min`) or an empty pool refused the command. Not an error. */
+  | {
+      readonly type: "refused";
+      readonly command: Command;
+      readonly code: "max-reached" | "min-reached" | "none-running" | "policy-refused";
+      readonly message: string;
+    }
+  /** A result arrived for a job that is no longer in flight (killed, cleared, or already settled). */
+  | { readonly type: "discarded"; readonly jobId: string }
+  /** A hook failed outside a job (continueFn, an interval function): the spawn was stopped. */
+  | {
+      readonly type: "fault";
+      readonly programId: string;
+      readonly spawnId: string;
+      readonly code: SchedkitErrorCode;
+      readonly message: string;
+      readonly error: unknown;
+    }
+  /** Bad input: nothing changed. */
+  | {
+      readonly type: "rejected";
+      readonly command: unknown;
+      readonly code: SchedkitErrorCode;
+      readonly field: string;
+      readonly message: string;
+    };
+
+/** @since 0.1.0 */
+export type KernelEffectType = KernelEffect["type"];
+
+/** Narrows an effect list to one type. @since 0.1.0 */
+export const effectsOf = <T extends KernelEffectType>(
+  effects: readonly KernelEffect[],
+  type: T,
+): Extract<KernelEffect, { type: T }>[] =>
+  effects.filter((effect): effect is Extract<KernelEffect, { type: T }> => effect.type === type);

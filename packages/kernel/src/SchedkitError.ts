@@ -1,0 +1,41 @@
+/**
+ * The one error type schedkit throws. `code` names the case so callers can
+ * branch on it; `field` names the offending input where there is one.
+ *
+ * @since 0.1.0
+ */
+export type SchedkitErrorCode =
+  | "invalid-command"
+  | "invalid-program"
+  | "invalid-options"
+  | "invalid-interval"
+  | "invalid-snapshot"
+  | "unknown-program"
+  | "unknown-spawn"
+  | "unknown-job"
+  | "unknown-policy"
+  | "duplicate-spawn"
+  | "duplicate-policy"
+  | "no-policy"
+  | "policy-failed"
+  | "hook-failed"
+  | "restore-mismatch"
+  | "not-started"
+  | "stopped";
+
+export class SchedkitError extends Error {
+  override readonly name = "SchedkitError";
+  readonly code: SchedkitErrorCode;
+  readonly field: string | undefined;
+
+  constructor(code: SchedkitErrorCode, message: string, options?: { field?: string; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.field = options?.field;
+  }
+}
+
+/** True for a `SchedkitError`, also across package copies. @since 0.1.0 */
+export const isSchedkitError = (value: unknown): value is SchedkitError =>
+  value instanceof SchedkitError ||
+  (value instanceof Error && value.name === "SchedkitError" && typeof (value as { code?: unknown }).code === "string");

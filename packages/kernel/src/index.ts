@@ -1,0 +1,18 @@
+export type { Command, CommandType, Outcome } from "./Command.js";
+export { commandTypes } from "./Command.js";
+export type { Kernel, KernelInfo, KernelOptions, KernelQueries, ProgramInfo, SpawnInfo } from "./Kernel.js";
+export { createKernel } from "./Kernel.js";
+export type { CancelReason, KernelEffect, KernelEffectType } from "./KernelEffect.js";
+export { effectsOf } from "./KernelEffect.js";
+export type { SpawnSet, SpawnView, UnspawnPolicy } from "./Policy.js";
+export type {
+  ContinueProps,
+  Interval,
+  JobContext,
+  ProgramSpec,
+  ResultRecord,
+  SpawnOptions,
+  SpawnProps,
+} from "./Program.js";
+export type { SchedkitErrorCode } from "./SchedkitError.js";
+export { isSchedkitError, SchedkitError } from "./SchedkitError.js";

@@ -1,0 +1,92 @@
+import type { Interval, ProgramSpec, ResultRecord, SpawnOptions } from "../Program.js";
+import type { HeapEntry } from "./heap.js";
+import type { SpawnList } from "./spawnList.js";
+
+export type ProgramType = "basic" | "constant";
+export type SpawnStatus = "created" | "running" | "terminating" | "stopped";
+
+/** The hooks and options a spawn runs with: the program's, or the program's with overrides. */
+export interface SpawnConfig {
+  readonly type: ProgramType;
+  readonly delay: number | "random" | undefined;
+  readonly timeFn: ((t: number) => number) | undefined;
+  readonly argsFn: (() => unknown) | undefined;
+  readonly createFn: (() => unknown) | undefined;
+  readonly mergeFn: ((state: unknown, output: unknown) => unknown) | undefined;
+  readonly successFn: ((value: unknown) => unknown) | undefined;
+  readonly errorFn: ((error: unknown) => unknown) | undefined;
+  readonly continueFn: ((props: never) => boolean) | undefined;
+  readonly misfire: "catch-up" | "skip";
+  readonly output: "latest" | "all";
+}
+
+export interface Counts {
+  submitted: number;
+  succeeded: number;
+  errored: number;
+}
+
+export interface ProgramRecord {
+  readonly id: string;
+  readonly spec: ProgramSpec;
+  readonly config: SpawnConfig;
+  readonly scope: "program" | "spawn";
+  readonly min: number | undefined;
+  readonly max: number | undefined;
+  /** The policy named by the program, if any; else the kernel default applies. */
+  readonly policy: string | undefined;
+  interval: Interval;
+  state: unknown;
+  readonly running: SpawnList;
+  /** Every spawn still known: running, terminating, or in the stopped history. */
+  readonly spawns: Map<string, SpawnRecord>;
+  /** Stopped (or terminating) spawns, oldest first; trimmed to the history limit. */
+  readonly history: SpawnRecord[];
+  /** Totals over every spawn this program has had, running or stopped. */
+  readonly counts: Counts;
+  /** Trigger jobs waiting or in flight. */
+  readonly triggers: Set<JobRecord>;
+  spawnCounter: number;
+}
+
+export interface SpawnRecord {
+  readonly id: string;
+  readonly programId: string;
+  readonly program: ProgramRecord;
+  readonly seq: number;
+  readonly startedAt: number;
+  readonly config: SpawnConfig;
+  /** Overrides given at spawn time, kept for snapshots. */
+  readonly overrides: SpawnOptions | undefined;
+  status: SpawnStatus;
+  stopReason: StopReason | undefined;
+  inHistory: boolean;
+  updatedAt: number;
+  interval: Interval;
+  lastInterval: number;
+  state: unknown;
+  submitted: number;
+  succeeded: number;
+  errored: number;
+  lastError: unknown;
+  pending: JobRecord | null;
+  readonly inFlight: JobRecord[];
+  latestResult: ResultRecord | undefined;
+  results: ResultRecord[] | undefined;
+  prev: SpawnRecord | null;
+  next: SpawnRecord | null;
+}
+
+export interface JobRecord extends HeapEntry {
+  readonly id: string;
+  readonly program: ProgramRecord;
+  readonly spawn: SpawnRecord | null;
+  startedAt: number;
+}
+
+export type StopReason = "stop" | "kill" | "unspawn" | "continue" | "fault" | "uninstall";
+
+export const isRunning = (spawn: SpawnRecord): boolean => spawn.status === "created" || spawn.status === "running";
+
+export const stateOf = (spawn: SpawnRecord): unknown =>
+  spawn.program.scope === "spawn" ? spawn.state : spawn.program.state;

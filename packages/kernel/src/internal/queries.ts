@@ -1,0 +1,168 @@
+import type { ProgramSpec, ResultRecord, SpawnProps } from "../Program.js";
+import { SchedkitError } from "../SchedkitError.js";
+import { type Machine, propsOf } from "./machine.js";
+import type { ProgramRecord, SpawnRecord, SpawnStatus } from "./model.js";
+
+/** A detached copy of one spawn's public fields. @since 0.1.0 */
+export interface SpawnInfo extends SpawnProps {
+  readonly id: string;
+  readonly programId: string;
+  readonly status: SpawnStatus;
+  /** Jobs of this spawn running now. */
+  readonly inFlight: number;
+  /** Jobs scheduled or in flight. */
+  readonly waiting: number;
+  /** This spawn's own state (scope "spawn"), else the program's state. */
+  readonly state: unknown;
+  /** The latest result record. */
+  readonly result: ResultRecord | undefined;
+  /** Every kept result (output "all"), oldest first; else undefined. */
+  readonly results: readonly ResultRecord[] | undefined;
+}
+
+/** @since 0.1.0 */
+export interface KernelInfo {
+  readonly programs: Readonly<Record<string, ProgramInfo>>;
+  readonly clock: { readonly now: number; readonly regressions: number };
+}
+
+/** @since 0.1.0 */
+export interface ProgramInfo {
+  readonly type: "basic" | "constant";
+  readonly policy: string | null;
+  readonly current: Readonly<
+    Record<
+      string,
+      {
+        readonly status: SpawnStatus;
+        readonly duration: number;
+        readonly jobs: { readonly submitted: number; readonly succeeded: number; readonly errored: number; readonly waiting: number };
+      }
+    >
+  >;
+  readonly counts: { readonly submitted: number; readonly succeeded: number; readonly errored: number };
+}
+
+/** The read-only questions a kernel (and a runner) answers. @since 0.1.0 */
+export interface KernelQueries {
+  isInstalled(programId: string): boolean;
+  getProgram(programId: string): ProgramSpec;
+  getState(programId: string): unknown;
+  getSpawnState(programId: string, spawnId: string): unknown;
+  getProps(programId: string): Record<string, SpawnProps>;
+  getProps(programId: string, spawnId: string): SpawnProps;
+  getSpawn(programId: string, spawnId: string): SpawnInfo;
+  listSpawns(programId: string, order?: "asc" | "desc"): SpawnInfo[];
+  countSpawns(programId: string): number;
+  latestSpawn(programId: string): SpawnInfo | undefined;
+  earliestSpawn(programId: string): SpawnInfo | undefined;
+  listStopped(programId: string): SpawnInfo[];
+  latestStopped(programId: string): SpawnInfo | undefined;
+  latest(programId: string): SpawnInfo | undefined;
+  info(): KernelInfo;
+}
+
+const waitingOf = (spawn: SpawnRecord): number => spawn.inFlight.length + (spawn.pending === null ? 0 : 1);
+
+export const spawnInfoOf = (spawn: SpawnRecord): SpawnInfo => ({
+  id: spawn.id,
+  programId: spawn.programId,
+  status: spawn.status,
+  ...propsOf(spawn),
+  inFlight: spawn.inFlight.length,
+  waiting: waitingOf(spawn),
+  state: spawn.program.scope === "spawn" ? spawn.state : spawn.program.state,
+  result: spawn.latestResult,
+  results: spawn.results === undefined ? undefined : [...spawn.results],
+});
+
+export const createQueries = (machine: Machine): KernelQueries => {
+  const program = (programId: string): ProgramRecord => {
+    const record = machine.programs.get(programId);
+    if (record === undefined) {
+      throw new SchedkitError("unknown-program", `programId: no program "${String(programId)}" is installed`, {
+        field: "programId",
+      });
+    }
+    return record;
+  };
+  const spawn = (programId: string, spawnId: string): SpawnRecord => {
+    const record = program(programId).spawns.get(spawnId);
+    if (record === undefined) {
+      throw new SchedkitError("unknown-spawn", `spawnId: program "${programId}" has no spawn "${String(spawnId)}"`, {
+        field: "spawnId",
+      });
+    }
+    return record;
+  };
+  const newestStopped = (record: ProgramRecord): SpawnRecord | undefined => record.history[record.history.length - 1];
+
+  function getProps(programId: string): Record<string, SpawnProps>;
+  function getProps(programId: string, spawnId: string): SpawnProps;
+  function getProps(programId: string, spawnId?: string): SpawnProps | Record<string, SpawnProps> {
+    if (spawnId !== undefined) return propsOf(spawn(programId, spawnId));
+    const props: Record<string, SpawnProps> = {};
+    for (const record of program(programId).running) props[record.id] = propsOf(record);
+    return props;
+  }
+
+  return {
+    isInstalled: (programId) => machine.programs.has(programId),
+    getProgram: (programId) => program(programId).spec,
+    getState: (programId) => program(programId).state,
+    getSpawnState: (programId, spawnId) => {
+      const record = spawn(programId, spawnId);
+      return record.program.scope === "spawn" ? record.state : record.program.state;
+    },
+    getProps,
+    getSpawn: (programId, spawnId) => spawnInfoOf(spawn(programId, spawnId)),
+    listSpawns: (programId, order = "asc") => {
+      const running = program(programId).running;
+      return [...(order === "desc" ? running.reversed() : running)].map(spawnInfoOf);
+    },
+    countSpawns: (programId) => program(programId).running.size,
+    latestSpawn: (programId) => {
+      const tail = program(programId).running.tail;
+      return tail === null ? undefined : spawnInfoOf(tail);
+    },
+    earliestSpawn: (programId) => {
+      const head = program(programId).running.head;
+      return head === null ? undefined : spawnInfoOf(head);
+    },
+    listStopped: (programId) => program(programId).history.map(spawnInfoOf).reverse(),
+    latestStopped: (programId) => {
+      const newest = newestStopped(program(programId));
+      return newest === undefined ? undefined : spawnInfoOf(newest);
+    },
+    latest: (programId) => {
+      const record = program(programId);
+      const newest = record.running.tail ?? newestStopped(record);
+      return newest === undefined || newest === null ? undefined : spawnInfoOf(newest);
+    },
+    info: () => {
+      const programs: Record<string, ProgramInfo> = {};
+      for (const record of machine.programs.values()) {
+        const current: Record<string, ProgramInfo["current"][string]> = {};
+        for (const running of record.running) {
+          current[running.id] = {
+            status: running.status,
+            duration: running.updatedAt - running.startedAt,
+            jobs: {
+              submitted: running.submitted,
+              succeeded: running.succeeded,
+              errored: running.errored,
+              waiting: waitingOf(running),
+            },
+          };
+        }
+        programs[record.id] = {
+          type: record.config.type,
+          policy: record.policy ?? machine.defaultPolicy ?? null,
+          current,
+          counts: { ...record.counts },
+        };
+      }
+      return { programs, clock: { now: machine.now, regressions: machine.regressions } };
+    },
+  };
+};

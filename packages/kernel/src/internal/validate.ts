@@ -1,0 +1,49 @@
+import { Cause, Exit, Schema, SchemaIssue } from "effect";
+
+export type Decoded<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly field: string; readonly message: string };
+
+const formatter = SchemaIssue.makeFormatterStandardSchemaV1();
+
+const joinPath = (root: string, path: ReadonlyArray<unknown>): string =>
+  path.reduce<string>((acc, segment) => {
+    const key = typeof segment === "object" && segment !== null && "key" in segment ? segment.key : segment;
+    return typeof key === "number" ? `${acc}[${key}]` : `${acc}.${String(key)}`;
+  }, root);
+
+/**
+ * Decodes untrusted input with a schema, refusing unknown keys, and turns the
+ * first issue into a field path ("program.interval") and a readable message.
+ */
+export const decodeWith =
+  <S extends Schema.Top>(schema: S, root: string) =>
+  (input: unknown): Decoded<S["Type"]> => {
+    const exit = Schema.decodeUnknownExit(schema as never)(input, {
+      onExcessProperty: "error",
+      errors: "first",
+    }) as Exit.Exit<S["Type"], unknown>;
+    if (Exit.isSuccess(exit)) return { ok: true, value: exit.value };
+    const error = Cause.squash(exit.cause);
+    const issue = (error as { issue?: SchemaIssue.Issue }).issue;
+    if (issue === undefined) return { ok: false, field: root, message: `${root}: ${String(error)}` };
+    const first = formatter(issue).issues[0];
+    const field = joinPath(root, first?.path ?? []);
+    const reason = first?.message ?? "invalid";
+    const excess = reason === "Expected no excess property";
+    return {
+      ok: false,
+      field,
+      message: excess ? `${field}: unknown key (check its spelling)` : `${field}: ${reason}`,
+    };
+  };
+
+/** Any function value; functions cannot be described by data schemas. */
+export const AnyFunction = Schema.declare(
+  (input: unknown): input is (...args: never[]) => unknown => typeof input === "function",
+  { expected: "a function" },
+);
+
+export const PositiveNumber = Schema.Finite.check(Schema.isGreaterThan(0));
+export const NonNegativeNumber = Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0));
+export const PositiveInt = Schema.Int.check(Schema.isGreaterThan(0));
