@@ -1,9 +1,12 @@
 import type { Command } from "./Command.js";
 import { createQueries, type KernelQueries } from "./internal/queries.js";
 import { type KernelOptions, Machine } from "./internal/machine.js";
+import { type KernelSnapshot, type RestoreOptions, restoreMachine, snapshotOf } from "./internal/snapshot.js";
 import type { KernelEffect } from "./KernelEffect.js";
+import type { ProgramSpec } from "./Program.js";
 
 export type { KernelOptions } from "./internal/machine.js";
+export type { KernelSnapshot, RestoreOptions } from "./internal/snapshot.js";
 export type { KernelInfo, KernelQueries, ProgramInfo, SpawnInfo } from "./internal/queries.js";
 
 /**
@@ -21,6 +24,12 @@ export interface Kernel extends KernelQueries {
    * `rejected` effect and changes nothing. The last effect is always `wake`.
    */
   dispatch(command: Command): readonly KernelEffect[];
+  /**
+   * Everything but the programs' functions, as plain JSON data. Program state
+   * and results must be JSON data to survive the round trip (an Error becomes
+   * `{ name, message }`).
+   */
+  snapshot(): KernelSnapshot;
 }
 
 /**
@@ -35,8 +44,23 @@ export interface Kernel extends KernelQueries {
  */
 export const createKernel = (options: KernelOptions = {}): Kernel => fromMachine(new Machine(options));
 
-/** @internal */
-export const fromMachine = (machine: Machine): Kernel => ({
+/**
+ * Rebuilds a kernel from `kernel.snapshot()` and the programs' specs (by id,
+ * or as a list), so that the next commands give the same effects as on the
+ * original. Pass the same policies; function-valued spawn overrides go in
+ * `options.spawnOverrides`. Throws a `SchedkitError` (`invalid-snapshot`,
+ * `restore-mismatch`, `invalid-program`) naming what is missing or wrong.
+ *
+ * @since 0.1.0
+ */
+export const restoreKernel = (
+  snapshot: unknown,
+  programs: Readonly<Record<string, ProgramSpec>> | readonly ProgramSpec[],
+  options?: RestoreOptions,
+): Kernel => fromMachine(restoreMachine(snapshot, programs, options));
+
+const fromMachine = (machine: Machine): Kernel => ({
   dispatch: (command) => machine.dispatch(command),
+  snapshot: () => snapshotOf(machine),
   ...createQueries(machine),
 });

@@ -1,7 +1,16 @@
 export type { Command, CommandType, Outcome } from "./Command.js";
 export { commandTypes } from "./Command.js";
-export type { Kernel, KernelInfo, KernelOptions, KernelQueries, ProgramInfo, SpawnInfo } from "./Kernel.js";
-export { createKernel } from "./Kernel.js";
+export type {
+  Kernel,
+  KernelInfo,
+  KernelOptions,
+  KernelQueries,
+  KernelSnapshot,
+  ProgramInfo,
+  RestoreOptions,
+  SpawnInfo,
+} from "./Kernel.js";
+export { createKernel, restoreKernel } from "./Kernel.js";
 export type { CancelReason, KernelEffect, KernelEffectType } from "./KernelEffect.js";
 export { effectsOf } from "./KernelEffect.js";
 export type { SpawnSet, SpawnView, UnspawnPolicy } from "./Policy.js";

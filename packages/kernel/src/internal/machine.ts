@@ -64,7 +64,7 @@ export const resolveInterval = (interval: Interval): number => {
   return value;
 };
 
-const configOf = (spec: ProgramSpec, base?: SpawnConfig): SpawnConfig => ({
+export const configOf = (spec: ProgramSpec, base?: SpawnConfig): SpawnConfig => ({
   type: base?.type ?? (spec.type === "constant" ? "constant" : "basic"),
   delay: spec.delay ?? base?.delay,
   timeFn: spec.timeFn ?? base?.timeFn,
