@@ -48,7 +48,7 @@ const Id = Schema.NonEmptyString;
 const OutcomeSchema = Schema.Union([
   Schema.Struct({ ok: Schema.Literal(true), value: Schema.optional(Schema.Unknown) }),
   Schema.Struct({ ok: Schema.Literal(false), error: Schema.Unknown }),
-]);
+]).annotate({ expected: "{ ok: true, value? } or { ok: false, error }" });
 
 /** The shape of each command; program specs, options and intervals are checked by their own schemas. */
 const commandSchemas = {
@@ -92,8 +92,42 @@ const decoders = Object.fromEntries(
 
 export type CommandCheck = { ok: true; command: Command } | { ok: false; field: string; message: string };
 
+const hasOnlyKeys = (input: object, allowed: readonly string[]): boolean => {
+  for (const key in input) if (!allowed.includes(key)) return false;
+  return true;
+};
+
+const TICK_KEYS = ["type", "at"];
+const COMPLETE_KEYS = ["type", "at", "jobId", "outcome"];
+
+/**
+ * The hot commands (`tick`, `complete`) arrive once per job: a structural
+ * check accepts the well-formed ones without the schema machinery. Anything it
+ * does not accept goes through the schema, which gives the error message.
+ */
+const isWellFormedHotCommand = (input: { type?: unknown; at?: unknown }): boolean => {
+  if (typeof input.at !== "number" || !Number.isFinite(input.at)) return false;
+  if (input.type === "tick") return hasOnlyKeys(input, TICK_KEYS);
+  if (input.type !== "complete") return false;
+  const { jobId, outcome } = input as { jobId?: unknown; outcome?: unknown };
+  if (typeof jobId !== "string" || jobId === "" || typeof outcome !== "object" || outcome === null) return false;
+  const ok = (outcome as { ok?: unknown }).ok;
+  if (ok === true) return hasOnlyKeys(outcome, ["ok", "value"]) && hasOnlyKeys(input, COMPLETE_KEYS);
+  return (
+    ok === false && "error" in outcome && hasOnlyKeys(outcome, ["ok", "error"]) && hasOnlyKeys(input, COMPLETE_KEYS)
+  );
+};
+
 /** Checks a command's shape: known `type`, finite `at`, the fields its type needs, no unknown keys. */
 export const decodeCommand = (input: unknown): CommandCheck => {
+  if (typeof input === "object" && input !== null && isWellFormedHotCommand(input)) {
+    return { ok: true, command: input as Command };
+  }
+  return decodeCommandBySchema(input);
+};
+
+/** The schema-only path; exported for the test that the fast path agrees with it. */
+export const decodeCommandBySchema = (input: unknown): CommandCheck => {
   if (typeof input !== "object" || input === null) {
     return { ok: false, field: "command", message: "command: Expected an object with a `type` and an `at`" };
   }

@@ -1,13 +1,13 @@
 import type { Command } from "./Command.js";
-import { createQueries, type KernelQueries } from "./internal/queries.js";
 import { type KernelOptions, Machine } from "./internal/machine.js";
+import { createQueries, type KernelQueries } from "./internal/queries.js";
 import { type KernelSnapshot, type RestoreOptions, restoreMachine, snapshotOf } from "./internal/snapshot.js";
 import type { KernelEffect } from "./KernelEffect.js";
 import type { ProgramSpec } from "./Program.js";
 
 export type { KernelOptions } from "./internal/machine.js";
-export type { KernelSnapshot, RestoreOptions } from "./internal/snapshot.js";
 export type { KernelInfo, KernelQueries, ProgramInfo, SpawnInfo } from "./internal/queries.js";
+export type { KernelSnapshot, RestoreOptions } from "./internal/snapshot.js";
 
 /**
  * A pure scheduler kernel: `dispatch` takes one command and returns the

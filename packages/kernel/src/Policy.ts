@@ -4,7 +4,7 @@
  *
  * Rules for `select`:
  * - pure and deterministic: the same view gives the same answer (no
- *   `Math.random`, no clock, no state kept between calls);
+ *   ambient randomness, no clock, no state kept between calls);
  * - synchronous, and must not throw (a throw fails that `unspawn` with code
  *   `policy-failed`; nothing changes);
  * - returns the id of a member of `spawns`, or `undefined` to refuse;

@@ -65,7 +65,8 @@ export interface ProgramSpec<State = any, Args = any, Value = any, Output = any>
   readonly createFn?: () => State;
   readonly mergeFn?: (state: State, output: Output) => State;
   readonly successFn?: (value: Value) => Output;
-  readonly errorFn?: (error: unknown) => Output;
+  // biome-ignore lint/suspicious/noExplicitAny: lets users type the error they expect, e.g. (error: Error) => ...
+  readonly errorFn?: (error: any) => Output;
   readonly continueFn?: (props: ContinueProps<State>) => boolean;
   readonly min?: number;
   readonly max?: number;

@@ -24,7 +24,9 @@ describe("kernel properties", () => {
       fc.property(timelineArb, fc.integer(), (steps, seed) => {
         const first = runAll(steps, seed);
         const second = runAll(steps, seed);
-        expect(plain(second.log.flatMap((entry) => entry.effects))).toEqual(plain(first.log.flatMap((entry) => entry.effects)));
+        expect(plain(second.log.flatMap((entry) => entry.effects))).toEqual(
+          plain(first.log.flatMap((entry) => entry.effects)),
+        );
       }),
       { numRuns: 60 },
     );
@@ -154,7 +156,12 @@ describe("kernel properties", () => {
         }
         for (const jobId of killed) {
           const before = plain([driver.kernel.info() as never]);
-          const effects = driver.kernel.dispatch({ type: "complete", at: driver.now, jobId, outcome: { ok: true, value: 99 } });
+          const effects = driver.kernel.dispatch({
+            type: "complete",
+            at: driver.now,
+            jobId,
+            outcome: { ok: true, value: 99 },
+          });
           expect(effects[0]).toEqual({ type: "discarded", jobId });
           expect(plain([driver.kernel.info() as never])).toEqual(before);
         }

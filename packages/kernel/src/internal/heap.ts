@@ -11,8 +11,7 @@ export interface HeapEntry {
   heapIndex: number;
 }
 
-const before = (a: HeapEntry, b: HeapEntry): boolean =>
-  a.dueAt < b.dueAt || (a.dueAt === b.dueAt && a.seq < b.seq);
+const before = (a: HeapEntry, b: HeapEntry): boolean => a.dueAt < b.dueAt || (a.dueAt === b.dueAt && a.seq < b.seq);
 
 export class TimerHeap<T extends HeapEntry> {
   private readonly items: T[] = [];

@@ -126,9 +126,13 @@ export class Machine {
         );
       }
       if (policies.has(policy.name)) {
-        throw new SchedkitError("duplicate-policy", `options.policies[${index}]: a policy named "${policy.name}" is already registered`, {
-          field: `options.policies[${index}].name`,
-        });
+        throw new SchedkitError(
+          "duplicate-policy",
+          `options.policies[${index}]: a policy named "${policy.name}" is already registered`,
+          {
+            field: `options.policies[${index}].name`,
+          },
+        );
       }
       policies.set(policy.name, policy);
     }
@@ -148,9 +152,13 @@ export class Machine {
     }
     const historyLimit = options.historyLimit ?? 100;
     if (!Number.isInteger(historyLimit) || historyLimit < 0) {
-      throw new SchedkitError("invalid-options", `options.historyLimit: expected a whole number >= 0, got ${String(historyLimit)}`, {
-        field: "options.historyLimit",
-      });
+      throw new SchedkitError(
+        "invalid-options",
+        `options.historyLimit: expected a whole number >= 0, got ${String(historyLimit)}`,
+        {
+          field: "options.historyLimit",
+        },
+      );
     }
     this.policies = policies;
     this.defaultPolicy = defaultPolicy;
@@ -253,10 +261,18 @@ export class Machine {
       }
     }
     if (spec.interval === undefined) {
-      return reject("invalid-program", "program.interval", "program.interval: required (a positive number of ms or a function)");
+      return reject(
+        "invalid-program",
+        "program.interval",
+        "program.interval: required (a positive number of ms or a function)",
+      );
     }
     if (spec.min !== undefined && spec.max !== undefined && spec.min > spec.max) {
-      return reject("invalid-program", "program.min", `program.min: must not exceed program.max (min ${spec.min}, max ${spec.max})`);
+      return reject(
+        "invalid-program",
+        "program.min",
+        `program.min: must not exceed program.max (min ${spec.min}, max ${spec.max})`,
+      );
     }
     if (spec.policy !== undefined && !this.policies.has(spec.policy)) {
       return reject(
@@ -309,7 +325,11 @@ export class Machine {
       if (!decoded.ok) return reject("invalid-options", decoded.field, decoded.message);
     }
     if (opts?.spawnId !== undefined && program.spawns.has(opts.spawnId)) {
-      return reject("duplicate-spawn", "opts.spawnId", `opts.spawnId: program "${programId}" already has a spawn "${opts.spawnId}"`);
+      return reject(
+        "duplicate-spawn",
+        "opts.spawnId",
+        `opts.spawnId: program "${programId}" already has a spawn "${opts.spawnId}"`,
+      );
     }
     if (program.max !== undefined && program.running.size >= program.max) {
       return apply(() =>
@@ -328,7 +348,11 @@ export class Machine {
     try {
       firstInterval = resolveInterval(interval);
     } catch (error) {
-      return reject("invalid-interval", intervalField, `${intervalField}: ${describe(error).replace(/^interval: /, "")}`);
+      return reject(
+        "invalid-interval",
+        intervalField,
+        `${intervalField}: ${describe(error).replace(/^interval: /, "")}`,
+      );
     }
     let base = at;
     if (config.type === "constant" && config.timeFn !== undefined) {
@@ -419,7 +443,12 @@ export class Machine {
     }
     if (chosen === undefined) {
       return apply(() =>
-        this.emit({ type: "refused", command, code: "policy-refused", message: `policy "${policy.name}" chose no spawn` }),
+        this.emit({
+          type: "refused",
+          command,
+          code: "policy-refused",
+          message: `policy "${policy.name}" chose no spawn`,
+        }),
       );
     }
     const spawn = typeof chosen === "string" ? program.spawns.get(chosen) : undefined;
@@ -557,7 +586,12 @@ export class Machine {
       spawn.lastInterval = resolveInterval(spawn.interval);
       return spawn.lastInterval;
     } catch (error) {
-      this.fault(spawn, error instanceof SchedkitError ? error.code : "hook-failed", `interval: ${describe(error).replace(/^interval: /, "")}`, error);
+      this.fault(
+        spawn,
+        error instanceof SchedkitError ? error.code : "hook-failed",
+        `interval: ${describe(error).replace(/^interval: /, "")}`,
+        error,
+      );
       return undefined;
     }
   }
@@ -714,13 +748,27 @@ export class Machine {
     if (job === null) return;
     this.heap.remove(job);
     spawn.pending = null;
-    this.emit({ type: "cancel", jobId: job.id, programId: spawn.programId, spawnId: spawn.id, reason, inFlight: false });
+    this.emit({
+      type: "cancel",
+      jobId: job.id,
+      programId: spawn.programId,
+      spawnId: spawn.id,
+      reason,
+      inFlight: false,
+    });
   }
 
   private cancelInFlight(spawn: SpawnRecord, reason: CancelReason): void {
     for (const job of spawn.inFlight) {
       this.inFlight.delete(job.id);
-      this.emit({ type: "cancel", jobId: job.id, programId: spawn.programId, spawnId: spawn.id, reason, inFlight: true });
+      this.emit({
+        type: "cancel",
+        jobId: job.id,
+        programId: spawn.programId,
+        spawnId: spawn.id,
+        reason,
+        inFlight: true,
+      });
     }
     spawn.inFlight.length = 0;
   }
@@ -760,7 +808,14 @@ export class Machine {
     for (const job of program.triggers) {
       const waiting = this.heap.remove(job);
       this.inFlight.delete(job.id);
-      this.emit({ type: "cancel", jobId: job.id, programId: program.id, spawnId: null, reason: how, inFlight: !waiting });
+      this.emit({
+        type: "cancel",
+        jobId: job.id,
+        programId: program.id,
+        spawnId: null,
+        reason: how,
+        inFlight: !waiting,
+      });
     }
     this.programs.delete(program.id);
     this.emit({ type: how === "clear" ? "cleared" : "uninstalled", programId: program.id });

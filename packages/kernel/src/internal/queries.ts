@@ -36,7 +36,12 @@ export interface ProgramInfo {
       {
         readonly status: SpawnStatus;
         readonly duration: number;
-        readonly jobs: { readonly submitted: number; readonly succeeded: number; readonly errored: number; readonly waiting: number };
+        readonly jobs: {
+          readonly submitted: number;
+          readonly succeeded: number;
+          readonly errored: number;
+          readonly waiting: number;
+        };
       }
     >
   >;

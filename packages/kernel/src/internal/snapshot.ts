@@ -1,7 +1,7 @@
 import { Schema } from "effect";
+import type { UnspawnPolicy } from "../Policy.js";
 import type { Interval, ProgramSpec, ResultRecord, SpawnOptions } from "../Program.js";
 import { decodeProgramSpec } from "../Program.js";
-import type { UnspawnPolicy } from "../Policy.js";
 import { SchedkitError } from "../SchedkitError.js";
 import { configOf, Machine } from "./machine.js";
 import type { JobRecord, ProgramRecord, SpawnRecord } from "./model.js";
@@ -217,7 +217,8 @@ export const restoreMachine = (
   const policies = options.policies ?? [];
   const names = new Set(policies.map((policy) => policy.name));
   for (const name of snapshot.policies) {
-    if (!names.has(name)) throw mismatch("options.policies", `the snapshot's kernel had a policy named "${name}"; pass it`);
+    if (!names.has(name))
+      throw mismatch("options.policies", `the snapshot's kernel had a policy named "${name}"; pass it`);
   }
   const machine = new Machine({
     policies,
@@ -240,7 +241,10 @@ export const restoreMachine = (
       if (typeof ref === "number") return ref;
       const fn = ref.fn === "override" ? override : ref.fn === "spec" ? spec.interval : undefined;
       if (typeof fn !== "function") {
-        throw mismatch(field, `the snapshot's interval was a function (${ref.fn}) that cannot be restored from the specs`);
+        throw mismatch(
+          field,
+          `the snapshot's interval was a function (${ref.fn}) that cannot be restored from the specs`,
+        );
       }
       return fn;
     };
@@ -285,7 +289,10 @@ export const restoreMachine = (
         for (const name of savedSpawn.overrides.functions) {
           const fn = (given as Record<string, unknown>)[name];
           if (typeof fn !== "function") {
-            throw mismatch(`options.spawnOverrides.${saved.id}.${savedSpawn.id}.${name}`, "the spawn had this function override; pass it");
+            throw mismatch(
+              `options.spawnOverrides.${saved.id}.${savedSpawn.id}.${name}`,
+              "the spawn had this function override; pass it",
+            );
           }
           functions[name] = fn;
         }
@@ -323,7 +330,8 @@ export const restoreMachine = (
     }
     const known = (id: string, where: string): SpawnRecord => {
       const spawn = program.spawns.get(id);
-      if (spawn === undefined) throw new SchedkitError("invalid-snapshot", `snapshot.programs.${saved.id}.${where}: unknown spawn "${id}"`);
+      if (spawn === undefined)
+        throw new SchedkitError("invalid-snapshot", `snapshot.programs.${saved.id}.${where}: unknown spawn "${id}"`);
       return spawn;
     };
     for (const id of saved.running) program.running.append(known(id, "running"));

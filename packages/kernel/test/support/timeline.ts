@@ -22,7 +22,14 @@ export const makePrograms = (): ProgramSpec[] => {
       errorFn: () => 0,
       mainFn: () => 1,
     },
-    { id: "grid", type: "constant", interval: 50, createFn: () => 0, mergeFn: (s: number, o: number) => s + (o ?? 0), mainFn: () => 1 },
+    {
+      id: "grid",
+      type: "constant",
+      interval: 50,
+      createFn: () => 0,
+      mergeFn: (s: number, o: number) => s + (o ?? 0),
+      mainFn: () => 1,
+    },
     {
       id: "skipper",
       type: "constant",
@@ -32,7 +39,16 @@ export const makePrograms = (): ProgramSpec[] => {
       timeFn: (t: number) => Math.floor(t / 10) * 10,
       mainFn: () => ({ seen: 1 }),
     },
-    { id: "pool", interval: 30, min: 1, max: 3, scope: "spawn", createFn: () => ({ jobs: 0 }), output: "all", mainFn: () => ({ jobs: 1 }) },
+    {
+      id: "pool",
+      interval: 30,
+      min: 1,
+      max: 3,
+      scope: "spawn",
+      createFn: () => ({ jobs: 0 }),
+      output: "all",
+      mainFn: () => ({ jobs: 1 }),
+    },
     {
       id: "backoff",
       interval: () => 20 + ((calls++ * 7) % 40),
@@ -66,9 +82,17 @@ export const stepArb: fc.Arbitrary<Step> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom("uninstall" as const, "clear" as const), program }) },
   {
     weight: 8,
-    arbitrary: fc.record({ kind: fc.constant("complete" as const), pick: fc.nat(), ok: fc.boolean(), value: fc.integer({ min: -3, max: 9 }) }),
+    arbitrary: fc.record({
+      kind: fc.constant("complete" as const),
+      pick: fc.nat(),
+      ok: fc.boolean(),
+      value: fc.integer({ min: -3, max: 9 }),
+    }),
   },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom("stop" as const, "kill" as const), program, pick: fc.nat() }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constantFrom("stop" as const, "kill" as const), program, pick: fc.nat() }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom("stop-all" as const, "kill-all" as const) }) },
   {
     weight: 1,
@@ -148,7 +172,12 @@ export class Driver {
         const spawns = running(id(step.program));
         const spawnId = spawns[step.pick % Math.max(1, spawns.length)];
         if (spawnId === undefined) return this.send({ type: "tick", at: this.now });
-        return this.send({ type: step.kind === "stop" ? "stop-spawn" : "kill-spawn", at: this.now, programId: id(step.program), spawnId });
+        return this.send({
+          type: step.kind === "stop" ? "stop-spawn" : "kill-spawn",
+          at: this.now,
+          programId: id(step.program),
+          spawnId,
+        });
       }
       case "stop-all":
       case "kill-all":

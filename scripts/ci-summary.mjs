@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+// Prints vitest's JSON report as the one line CI reads: "N passed, N failed".
+// A missing or empty report counts as a failure, never as a pass.
+import { existsSync, readFileSync } from "node:fs";
+
+const file = process.argv[2] ?? ".vitest-results.json";
+if (!existsSync(file)) {
+  console.log("0 passed, 1 failed");
+  console.error(`no test report at ${file}`);
+  process.exit(1);
+}
+const report = JSON.parse(readFileSync(file, "utf8"));
+const passed = report.numPassedTests ?? 0;
+// Suites that failed to load count as failures too.
+const failed = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0) - failedSuitesWithFailedTests(report);
+const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ""}`);
+process.exit(failed > 0 || passed === 0 ? 1 : 0);
+
+function failedSuitesWithFailedTests(json) {
+  return (json.testResults ?? []).filter(
+    (suite) => suite.status === "failed" && (suite.assertionResults ?? []).some((test) => test.status === "failed"),
+  ).length;
+}
