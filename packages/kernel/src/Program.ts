@@ -1,5 +1,5 @@
 import { Schema } from "effect";
-import { AnyFunction, decodeWith, NonNegativeNumber, PositiveInt, PositiveNumber } from "./internal/validate.js";
+import { AnyFunction, decodeWith, NonNegativeNumber, PositiveInt } from "./internal/validate.js";
 
 /** Milliseconds, or a function called at each scheduling (backoff etc.). @since 0.1.0 */
 export type Interval = number | (() => number);
@@ -105,8 +105,15 @@ export interface SpawnOptions<State = any, Args = any, Value = any, Output = any
   readonly spawnId?: string;
 }
 
-const IntervalSchema = Schema.Union([PositiveNumber, AnyFunction]);
-const DelaySchema = Schema.Union([NonNegativeNumber, Schema.Literal("random")]);
+// One declaration rather than a union, so that every wrong value gets the same plain message.
+const IntervalSchema = Schema.declare(
+  (input: unknown): input is Interval =>
+    typeof input === "function" || (typeof input === "number" && Number.isFinite(input) && input > 0),
+  { expected: "a positive number of ms, or a function returning one" },
+);
+const DelaySchema = Schema.Union([NonNegativeNumber, Schema.Literal("random")]).annotate({
+  expected: 'a number of ms >= 0, or "random"',
+});
 const optionalFn = Schema.optional(AnyFunction);
 
 const overridable = {

@@ -14,7 +14,11 @@ const ok = (kernel: Kernel, at: number, jobId: string, value?: unknown) =>
   kernel.dispatch({ type: "complete", at, jobId, outcome: { ok: true, value } });
 
 const runsOf = (effects: readonly KernelEffect[]) =>
-  effectsOf(effects, "run").map((run) => ({ jobId: run.jobId, scheduledAt: run.scheduledAt, startedAt: run.startedAt }));
+  effectsOf(effects, "run").map((run) => ({
+    jobId: run.jobId,
+    scheduledAt: run.scheduledAt,
+    startedAt: run.startedAt,
+  }));
 
 const wakeOf = (effects: readonly KernelEffect[]) => {
   const last = effects.at(-1);
@@ -36,7 +40,15 @@ describe("timing: basic (fixed delay)", () => {
     const kernel = setup({ interval: 100 });
     kernel.dispatch({ type: "spawn", at: 0, programId: "p" });
     expect(kernel.dispatch({ type: "tick", at: 100 })).toEqual([
-      { type: "run", jobId: "job-1", programId: "p", spawnId: "p-1", scheduledAt: 100, startedAt: 100, args: undefined },
+      {
+        type: "run",
+        jobId: "job-1",
+        programId: "p",
+        spawnId: "p-1",
+        scheduledAt: 100,
+        startedAt: 100,
+        args: undefined,
+      },
       { type: "wake", at: null },
     ]);
   });
@@ -60,7 +72,9 @@ describe("timing: basic (fixed delay)", () => {
       },
       { type: "wake", at: 270 },
     ]);
-    expect(runsOf(kernel.dispatch({ type: "tick", at: 270 }))).toEqual([{ jobId: "job-2", scheduledAt: 270, startedAt: 270 }]);
+    expect(runsOf(kernel.dispatch({ type: "tick", at: 270 }))).toEqual([
+      { jobId: "job-2", scheduledAt: 270, startedAt: 270 },
+    ]);
   });
 
   it("tick - never overlaps: no second job while one is in flight", () => {
@@ -264,7 +278,12 @@ describe("timing: dynamic interval", () => {
     const effects = ok(kernel, 110, "job-1");
     expect(effects.map((effect) => effect.type)).toEqual(["settled", "fault", "stopped", "wake"]);
     expect(effectsOf(effects, "fault")[0]).toMatchObject({ programId: "p", spawnId: "p-1", code: "invalid-interval" });
-    expect(effectsOf(effects, "stopped")[0]).toEqual({ type: "stopped", programId: "p", spawnId: "p-1", reason: "fault" });
+    expect(effectsOf(effects, "stopped")[0]).toEqual({
+      type: "stopped",
+      programId: "p",
+      spawnId: "p-1",
+      reason: "fault",
+    });
     expect(wakeOf(effects)).toBeNull();
   });
 });
@@ -314,7 +333,9 @@ describe("timing: never early, lateness", () => {
     kernel.dispatch({ type: "spawn", at: 0, programId: "p" });
     expect(kernel.dispatch({ type: "tick", at: 99 })).toEqual([{ type: "wake", at: 100 }]);
     expect(kernel.dispatch({ type: "tick", at: 99.999 })).toEqual([{ type: "wake", at: 100 }]);
-    expect(runsOf(kernel.dispatch({ type: "tick", at: 100 }))).toEqual([{ jobId: "job-1", scheduledAt: 100, startedAt: 100 }]);
+    expect(runsOf(kernel.dispatch({ type: "tick", at: 100 }))).toEqual([
+      { jobId: "job-1", scheduledAt: 100, startedAt: 100 },
+    ]);
   });
 
   it("dispatch - any command advances time and starts due jobs before applying", () => {
@@ -346,7 +367,8 @@ describe("timing: never early, lateness", () => {
 describe("timing: same-time ordering", () => {
   it("tick - jobs due at the same time start in creation order", () => {
     const kernel = createKernel();
-    for (const id of ["b", "a", "c"]) kernel.dispatch({ type: "install", at: 0, program: { id, interval: 100, mainFn } });
+    for (const id of ["b", "a", "c"])
+      kernel.dispatch({ type: "install", at: 0, program: { id, interval: 100, mainFn } });
     for (const id of ["b", "a", "c"]) kernel.dispatch({ type: "spawn", at: 0, programId: id });
     const effects = kernel.dispatch({ type: "tick", at: 100 });
     expect(effectsOf(effects, "run").map((run) => run.spawnId)).toEqual(["b-1", "a-1", "c-1"]);
@@ -372,7 +394,13 @@ describe("timing: same-time ordering", () => {
     const script = () => {
       const kernel = createKernel({ seed: 9 });
       const out: KernelEffect[][] = [];
-      out.push([...kernel.dispatch({ type: "install", at: 0, program: { id: "p", type: "constant", interval: 30, delay: "random", mainFn } })]);
+      out.push([
+        ...kernel.dispatch({
+          type: "install",
+          at: 0,
+          program: { id: "p", type: "constant", interval: 30, delay: "random", mainFn },
+        }),
+      ]);
       for (let n = 0; n < 4; n++) out.push([...kernel.dispatch({ type: "spawn", at: n, programId: "p" })]);
       out.push([...kernel.dispatch({ type: "tick", at: 200 })]);
       return out;

@@ -44,6 +44,5 @@ export const AnyFunction = Schema.declare(
   { expected: "a function" },
 );
 
-export const PositiveNumber = Schema.Finite.check(Schema.isGreaterThan(0));
 export const NonNegativeNumber = Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0));
 export const PositiveInt = Schema.Int.check(Schema.isGreaterThan(0));
