@@ -7,7 +7,7 @@ const jsonReport = process.env.SCHEDKIT_TEST_REPORT;
 // One project per package; each package's own vitest.config.ts names its tests.
 export default defineConfig({
   test: {
-    projects: ["packages/*", "examples/policy-idlest"],
+    projects: ["packages/*", "examples/policy-idlest", "examples"],
     ...(jsonReport ? { reporters: ["default", "json"], outputFile: { json: jsonReport } } : {}),
   },
 });

@@ -45,6 +45,8 @@ export type KernelEffect =
       readonly value?: unknown;
       readonly error?: unknown;
     }
+  /** A `trigger` was accepted: its job, which runs now or at `scheduledAt`. */
+  | { readonly type: "triggered"; readonly jobId: string; readonly programId: string; readonly scheduledAt: number }
   | { readonly type: "installed"; readonly programId: string }
   | { readonly type: "uninstalled"; readonly programId: string }
   | { readonly type: "cleared"; readonly programId: string }

@@ -21,7 +21,9 @@ export type SchedkitErrorCode =
   | "hook-failed"
   | "restore-mismatch"
   | "not-started"
-  | "stopped";
+  | "stopped"
+  | "cancelled"
+  | "invalid-clock";
 
 export class SchedkitError extends Error {
   override readonly name = "SchedkitError";

@@ -23,5 +23,7 @@ export type {
   SpawnOptions,
   SpawnProps,
 } from "./Program.js";
+export type { Clock, EffectListener, FakeTimersClock, Runner, RunnerOptions, StopOptions } from "./Runner.js";
+export { createRunner, systemClock } from "./Runner.js";
 export type { SchedkitErrorCode } from "./SchedkitError.js";
 export { isSchedkitError, SchedkitError } from "./SchedkitError.js";

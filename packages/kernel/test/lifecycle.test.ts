@@ -657,6 +657,7 @@ describe("lifecycle: trigger", () => {
   it("trigger - runs one job with spawnId null and argsFn()", () => {
     const kernel = kernelWith({ argsFn: () => ({ manual: true }) });
     expect(kernel.dispatch({ type: "trigger", at: 10, programId: "p" })).toEqual([
+      { type: "triggered", jobId: "job-1", programId: "p", scheduledAt: 10 },
       {
         type: "run",
         jobId: "job-1",
@@ -743,6 +744,7 @@ describe("lifecycle: trigger", () => {
   it("trigger - a scheduledAt in the future waits for its time", () => {
     const kernel = kernelWith();
     expect(kernel.dispatch({ type: "trigger", at: 10, programId: "p", scheduledAt: 50 })).toEqual([
+      { type: "triggered", jobId: "job-1", programId: "p", scheduledAt: 50 },
       { type: "wake", at: 50 },
     ]);
     expect(kernel.dispatch({ type: "tick", at: 49 })).toEqual([{ type: "wake", at: 50 }]);

@@ -538,6 +538,7 @@ export class Machine {
     const job = this.newJob(program, null, scheduledAt);
     program.triggers.add(job);
     this.heap.push(job);
+    this.emit({ type: "triggered", jobId: job.id, programId: program.id, scheduledAt });
   }
 
   private startJob(job: JobRecord): void {
