@@ -17,11 +17,11 @@ export const executeJob = (
   mainFn: (args: unknown, t: number, ctx: JobContext) => unknown,
   args: unknown,
   t: number,
-  ctx: JobContext,
+  ctx: JobContext & { readonly aborted: boolean },
   report: (outcome: Outcome) => void,
 ): void => {
   const settle = (outcome: Outcome) => {
-    if (!ctx.signal.aborted) report(outcome);
+    if (!ctx.aborted) report(outcome);
   };
   let value: unknown;
   try {

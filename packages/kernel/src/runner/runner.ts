@@ -2,7 +2,7 @@ import type { Command } from "../Command.js";
 import { type KernelOptions, Machine } from "../internal/machine.js";
 import { createQueries, type KernelQueries } from "../internal/queries.js";
 import type { KernelEffect } from "../KernelEffect.js";
-import type { Interval, ProgramSpec, SpawnOptions } from "../Program.js";
+import type { Interval, JobContext, ProgramSpec, SpawnOptions } from "../Program.js";
 import { SchedkitError } from "../SchedkitError.js";
 import { type Clock, type FakeTimersClock, type HostClock, toHostClock } from "./clock.js";
 import { executeJob } from "./execute.js";
@@ -67,6 +67,49 @@ export interface Runner extends KernelQueries {
   subscribe(listener: EffectListener): () => void;
 }
 
+/**
+ * An AbortController made only when a job reads its signal: most jobs never
+ * do, and a controller per job is the runner's largest cost per job.
+ */
+class LazyAbort {
+  private controller: AbortController | undefined;
+  private reason: unknown;
+  aborted = false;
+
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.aborted) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.controller?.abort(reason);
+  }
+}
+
+class Context implements JobContext {
+  constructor(
+    private readonly lazy: LazyAbort,
+    readonly jobId: string,
+    readonly spawnId: string | null,
+    readonly programId: string,
+  ) {}
+
+  get signal(): AbortSignal {
+    return this.lazy.signal;
+  }
+
+  /** Whether the job was cancelled, without making a signal. */
+  get aborted(): boolean {
+    return this.lazy.aborted;
+  }
+}
+
 interface Deferred {
   resolve(value: unknown): void;
   reject(error: unknown): void;
@@ -93,11 +136,13 @@ class RunnerImpl {
   private stopped = false;
   private stopping: Promise<void> | undefined;
   private busy = false;
+  /** The time of the step in progress: results reported inside it happen then, so a step always ends. */
+  private stepAt = 0;
   private readonly queue: Queued[] = [];
   private readonly held: Extract<KernelEffect, { type: "run" }>[] = [];
   private wakeAt: number | null = null;
   private timer: { handle: unknown; at: number } | null = null;
-  private readonly inFlight = new Map<string, AbortController>();
+  private readonly inFlight = new Map<string, LazyAbort>();
   private readonly triggers = new Map<string, Deferred>();
   private readonly listeners = new Set<EffectListener>();
   private readonly idleWaiters: (() => void)[] = [];
@@ -118,6 +163,7 @@ class RunnerImpl {
       return undefined;
     }
     let effects: readonly KernelEffect[] | undefined;
+    this.stepAt = command.at;
     this.inStep(() => {
       effects = this.step(command, after);
     });
@@ -184,14 +230,15 @@ class RunnerImpl {
   private runJob(effect: Extract<KernelEffect, { type: "run" }>): void {
     const spec = this.machine.programs.get(effect.programId)?.spec;
     if (spec === undefined) return;
-    const controller = new AbortController();
+    const abort = new LazyAbort();
     const { jobId } = effect;
-    this.inFlight.set(jobId, controller);
-    const ctx = { signal: controller.signal, jobId, spawnId: effect.spawnId, programId: effect.programId };
+    this.inFlight.set(jobId, abort);
+    const ctx = new Context(abort, jobId, effect.spawnId, effect.programId);
     executeJob(spec.mainFn, effect.args, effect.scheduledAt, ctx, (outcome) => {
-      if (this.inFlight.get(jobId) !== controller) return;
+      if (this.inFlight.get(jobId) !== abort) return;
       this.inFlight.delete(jobId);
-      this.exec({ type: "complete", at: this.clock.now(), jobId, outcome });
+      // A result reported inside a step (a synchronous mainFn) happens at the step's time.
+      this.exec({ type: "complete", at: this.busy ? this.stepAt : this.clock.now(), jobId, outcome });
     });
   }
 
@@ -244,6 +291,7 @@ class RunnerImpl {
     this.started = true;
     this.arm(this.wakeAt);
     if (this.held.length > 0) {
+      this.stepAt = this.clock.now();
       this.inStep(() => {
         for (const effect of this.held.splice(0)) this.runJob(effect);
       });
@@ -373,9 +421,15 @@ export const createRunner = (options: RunnerOptions = {}): Runner => {
       run({ type: "set-interval", at: at(), programId, interval: spawnOrInterval });
     }
   }
+  const queries = createQueries(impl.machine);
   return {
     id: impl.id,
-    ...createQueries(impl.machine),
+    ...queries,
+    // The kernel's time is that of its last command; a runner reports its clock's time now.
+    info: () => {
+      const info = queries.info();
+      return { ...info, clock: { ...info.clock, now: Math.max(info.clock.now, at()) } };
+    },
     start: () => impl.start(),
     stop: (stopOptions) => impl.stop(stopOptions),
     kill: () => impl.kill(),
