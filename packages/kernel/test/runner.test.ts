@@ -81,6 +81,22 @@ describe("runner: clock", () => {
     expect(clock.countTimers()).toBe(0);
   });
 
+  it("createRunner - takes an installed fake-timers clock (install()) as it is", async () => {
+    const clock = FakeTimers.install({ now: 5_000, toFake: ["setTimeout", "clearTimeout", "Date"] });
+    try {
+      const runner = createRunner({ clock });
+      runner.install({ id: "p", ...counter, mainFn: () => 2 });
+      runner.spawn("p");
+      runner.start();
+      await clock.tickAsync(200);
+      expect(runner.getState("p")).toBe(4);
+      expect(runner.getProps("p", "p-1")).toMatchObject({ startedAt: 5_000, updatedAt: 5_200 });
+      runner.kill();
+    } finally {
+      clock.uninstall();
+    }
+  });
+
   it("createRunner - takes a plain { now, setTimeout, clearTimeout } clock", async () => {
     const fake = FakeTimers.createClock(1_000);
     const clock: Clock = {
