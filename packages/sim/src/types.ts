@@ -1,0 +1,174 @@
+/** Fault families the simulator can inject. @since 0.1.0 */
+export type FaultFamily = "lag" | "jumps" | "regressions" | "slowJobs" | "failures" | "bursts" | "crashes";
+
+/** Every fault family, in a stable order. @since 0.1.0 */
+export const faultFamilies: readonly FaultFamily[] = [
+  "lag",
+  "jumps",
+  "regressions",
+  "slowJobs",
+  "failures",
+  "bursts",
+  "crashes",
+];
+
+/** `"none"`, `"swarm"` (each seed switches families on or off), or families switched by name. @since 0.1.0 */
+export type FaultsOption = "none" | "swarm" | Partial<Record<FaultFamily, boolean>>;
+
+/** The guide's five scenarios, and a random mix of programs and commands. @since 0.1.0 */
+export type ScenarioName = "cron-cleanup" | "worker-pool" | "dynamic-scaling" | "manual-trigger" | "stats" | "mix";
+
+/** @since 0.1.0 */
+export const scenarioNames: readonly ScenarioName[] = [
+  "cron-cleanup",
+  "worker-pool",
+  "dynamic-scaling",
+  "manual-trigger",
+  "stats",
+  "mix",
+];
+
+/**
+ * How the simulated host behaves for one program's jobs. Each job's duration
+ * and outcome are drawn from a hash of the timeline's seed and the job id, so
+ * a timeline replays exactly.
+ * @since 0.1.0
+ */
+export interface JobBehaviour {
+  readonly minDuration: number;
+  readonly maxDuration: number;
+  /** Chance a job fails (its mainFn throws). */
+  readonly failRate: number;
+  /** Chance a job is slow: its duration is multiplied by `slowFactor`. */
+  readonly slowRate: number;
+  readonly slowFactor: number;
+  /** Chance a job hangs until it is killed (never completes on its own). */
+  readonly hangRate: number;
+  /** Chance the program's mergeFn throws for a job's output. */
+  readonly mergeThrowRate: number;
+}
+
+/** A program as data: the simulator builds the spec (and its pure hooks) from it. @since 0.1.0 */
+export interface ProgramDescriptor {
+  readonly id: string;
+  readonly type: "basic" | "constant";
+  readonly interval: number;
+  readonly delay?: number | "random";
+  readonly misfire?: "catch-up" | "skip";
+  readonly min?: number;
+  readonly max?: number;
+  readonly scope?: "program" | "spawn";
+  readonly output?: "latest" | "all";
+  readonly policy?: string;
+  /** `timeFn: t => floor(t / align) * align` (constant programs). */
+  readonly align?: number;
+  /** `continueFn: props => props.completed < stopAfter`. */
+  readonly stopAfter?: number;
+  readonly behaviour: JobBehaviour;
+}
+
+/** One thing that happens to the host at a virtual time. @since 0.1.0 */
+export type TimelineEvent =
+  | { readonly at: number; readonly kind: "install"; readonly program: ProgramDescriptor }
+  | {
+      readonly at: number;
+      readonly kind: "uninstall" | "clear" | "spawn" | "unspawn" | "trigger" | "stop-all" | "kill-all";
+      readonly programId: string;
+    }
+  | { readonly at: number; readonly kind: "set-interval"; readonly programId: string; readonly interval: number }
+  /** Stops or kills the running spawn at index `pick` (modulo the count) at that time. */
+  | {
+      readonly at: number;
+      readonly kind: "stop-spawn" | "kill-spawn";
+      readonly programId: string;
+      readonly pick: number;
+    }
+  /** The host slept: its clock jumps forward `by` ms. */
+  | { readonly at: number; readonly kind: "jump"; readonly by: number }
+  /** The next command carries a clock reading `by` ms in the past. */
+  | { readonly at: number; readonly kind: "regress"; readonly by: number }
+  /** The host crashes and restarts from `kernel.snapshot()`; jobs in flight are reported lost. */
+  | { readonly at: number; readonly kind: "crash" };
+
+/** The fault settings of one run, as drawn from the seed (swarm) or given. @since 0.1.0 */
+export interface FaultPlan {
+  readonly families: Readonly<Record<FaultFamily, boolean>>;
+  /** Largest delay of a late wake (lag), ms. */
+  readonly lagMax: number;
+  /** Chance a wake is delivered late. */
+  readonly lagRate: number;
+}
+
+/** Plain JSON: everything needed to replay a run. @since 0.1.0 */
+export interface Timeline {
+  readonly version: 1;
+  readonly seed: number;
+  readonly scenario: ScenarioName;
+  /** The run stops after this many kernel dispatches. */
+  readonly steps: number;
+  readonly faults: FaultPlan;
+  /** Names of the policies the run used; the first is every program's default. */
+  readonly policies: readonly string[];
+  readonly events: readonly TimelineEvent[];
+}
+
+/** A broken check. @since 0.1.0 */
+export interface Violation {
+  readonly check: string;
+  readonly message: string;
+  readonly seed: number;
+  /** Virtual time (ms) and kernel step at which it broke. */
+  readonly at: number;
+  readonly step: number;
+}
+
+/** Lateness (`startedAt - scheduledAt`) percentiles, ms. @since 0.1.0 */
+export interface Jitter {
+  readonly count: number;
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+/** A histogram of lateness: `counts[i]` jobs were late by [i * binMs, (i + 1) * binMs). @since 0.1.0 */
+export interface Histogram {
+  readonly binMs: number;
+  readonly counts: readonly number[];
+}
+
+/** One spawn's life, for the report's timeline. @since 0.1.0 */
+export interface SpawnLife {
+  readonly programId: string;
+  readonly spawnId: string;
+  readonly startedAt: number;
+  /** `null` while still running at the end of the run. */
+  readonly stoppedAt: number | null;
+  readonly jobs: number;
+}
+
+/** What one seeded run found. @since 0.1.0 */
+export interface SimResult {
+  readonly seed: number;
+  readonly scenario: ScenarioName;
+  /** A hash of every effect, in order. */
+  readonly traceHash: string;
+  /** Empty when every check held. */
+  readonly violations: readonly Violation[];
+  readonly jitter: Jitter;
+  readonly jitterByType: Readonly<Record<"basic" | "constant", Jitter>>;
+  readonly histogram: Histogram;
+  /** Largest distance of a constant job's due time from its grid, ms (0 when no grid drifts). */
+  readonly drift: number;
+  readonly spawns: readonly SpawnLife[];
+  /** How many times each check held. */
+  readonly checks: Readonly<Record<string, number>>;
+  readonly stats: {
+    readonly steps: number;
+    readonly jobs: number;
+    readonly simulatedMs: number;
+    readonly wallMs: number;
+    readonly eventsPerSecond: number;
+  };
+  readonly timeline: Timeline;
+}
