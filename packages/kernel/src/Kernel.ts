@@ -20,8 +20,9 @@ export type { KernelSnapshot, RestoreOptions } from "./internal/snapshot.js";
 export interface Kernel extends KernelQueries {
   /**
    * Applies one command at its `at` time: first every job due by then starts,
-   * then the command applies, then jobs it made due start. Bad input gives a
-   * `rejected` effect and changes nothing. The last effect is always `wake`.
+   * then the command is checked against that state and applies, then jobs it
+   * made due start. Bad input gives a `rejected` effect; the command changes
+   * nothing (a malformed one not even the time). The last effect is always `wake`.
    */
   dispatch(command: Command): readonly KernelEffect[];
   /**

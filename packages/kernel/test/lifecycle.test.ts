@@ -54,6 +54,7 @@ describe("lifecycle: spawn", () => {
   it("spawn - a duplicate spawn id is rejected with code duplicate-spawn", () => {
     const kernel = kernelWith();
     spawn(kernel, 0, "p", { spawnId: "w" });
+    kernel.dispatch({ type: "tick", at: 10 });
     const before = kernel.info();
     const effects = spawn(kernel, 10, "p", { spawnId: "w" });
     expect(effects).toEqual([
@@ -239,6 +240,7 @@ describe("lifecycle: unspawn", () => {
     const kernel = kernelWith({ policy: "thrower" }, { policies: [thrower] });
     spawn(kernel, 0);
     spawn(kernel, 10);
+    kernel.dispatch({ type: "tick", at: 20 });
     const before = kernel.info();
     const effects = kernel.dispatch({ type: "unspawn", at: 20, programId: "p" });
     expect(effects).toEqual([
@@ -259,6 +261,7 @@ describe("lifecycle: unspawn", () => {
     const kernel = kernelWith({ policy: "liar" }, { policies: [liar] });
     spawn(kernel, 0);
     spawn(kernel, 10);
+    kernel.dispatch({ type: "tick", at: 20 });
     const before = kernel.info();
     const effects = kernel.dispatch({ type: "unspawn", at: 20, programId: "p" });
     expect(effectsOf(effects, "rejected")).toEqual([
@@ -295,6 +298,7 @@ describe("lifecycle: unspawn", () => {
     const kernel = createKernel();
     kernel.dispatch({ type: "install", at: 0, program: { id: "p", interval: 100, mainFn } });
     spawn(kernel, 0);
+    kernel.dispatch({ type: "tick", at: 5 });
     const before = kernel.info();
     const effects = kernel.dispatch({ type: "unspawn", at: 5, programId: "p" });
     expect(effects).toEqual([

@@ -23,6 +23,7 @@ describe("policies", () => {
     const kernel = createKernel({ policies: [writer] });
     install(kernel);
     kernel.dispatch({ type: "spawn", at: 0, programId: "worker" });
+    kernel.dispatch({ type: "tick", at: 5 });
     const before = kernel.info();
     const [effect] = kernel.dispatch({ type: "unspawn", at: 5, programId: "worker" });
     expect(effect).toMatchObject({ type: "rejected", code: "policy-failed", field: 'policy "writer"' });

@@ -712,10 +712,7 @@ describe("reference model examples", () => {
       { type: "complete", at: 1, jobId: "job-1", outcome: { ok: true, error: 1 } },
       { type: "trigger", at: 1, programId: "a", scheduledAt: Number.POSITIVE_INFINITY },
       { type: "set-interval", at: 1, programId: "a", spawnId: "" },
-      { type: "spawn", at: 1, programId: "a", opts: { spawnId: "" } },
-      { type: "spawn", at: 1, programId: "a", opts: null },
       { type: "install", at: 1 },
-      { type: "install", at: 1, program: [] },
     ];
     const effects = agree({}, [
       { type: "install", at: 0, program: job("a") },
@@ -724,6 +721,22 @@ describe("reference model examples", () => {
     ]);
     expect(effects.slice(1, -1).every((list) => list[0]?.type === "rejected")).toBe(true);
     expect(effects.at(-1)?.[0]).toMatchObject({ type: "spawned", startedAt: 0 });
+  });
+
+  it("dispatch - a well-formed command with a bad program or options is rejected after its time arrives", () => {
+    const invalid: unknown[] = [
+      { type: "spawn", at: 1, programId: "a", opts: { spawnId: "" } },
+      { type: "spawn", at: 1, programId: "a", opts: null },
+      { type: "install", at: 1, program: [] },
+    ];
+    const effects = agree({}, [
+      { type: "install", at: 0, program: job("a") },
+      ...(invalid as Command[]),
+      { type: "spawn", at: 0, programId: "a" },
+    ]);
+    expect(effects.slice(1, -1).every((list) => list[0]?.type === "rejected")).toBe(true);
+    // The time 1 arrived with the first of them; the later spawn at 0 is a regression, treated as 1.
+    expect(effects.at(-1)?.[0]).toMatchObject({ type: "spawned", startedAt: 1 });
   });
 
   it("tick - a time below the kernel's is treated as now", () => {

@@ -39,7 +39,7 @@ export interface KernelOptions {
 
 /** A validated command, ready to apply; or a refusal; or a rejection. */
 type Plan =
-  | { readonly kind: "apply"; readonly at: number; readonly apply: () => void }
+  | { readonly kind: "apply"; readonly apply: () => void }
   | { readonly kind: "reject"; readonly code: SchedkitErrorCode; readonly field: string; readonly message: string };
 
 const reject = (code: SchedkitErrorCode, field: string, message: string): Plan => ({
@@ -169,12 +169,17 @@ export class Machine {
   dispatch(input: Command): KernelEffect[] {
     const out: KernelEffect[] = [];
     this.out = out;
-    const plan = this.prepare(input);
+    const check = decodeCommand(input);
+    if (check.ok) {
+      // Time arrives first: whatever was due by `at` starts, so the command is
+      // judged against the state it really meets (bounds, the policy's set).
+      this.advance(check.command.at);
+      this.runDue();
+    }
+    const plan = check.ok ? this.prepare(check.command) : reject("invalid-command", check.field, check.message);
     if (plan.kind === "reject") {
       out.push({ type: "rejected", command: input, code: plan.code, field: plan.field, message: plan.message });
     } else {
-      this.advance(plan.at);
-      this.runDue();
       plan.apply();
       this.runDue();
     }
@@ -183,14 +188,11 @@ export class Machine {
   }
 
   // ---------------------------------------------------------------------------
-  // Validation: decide everything that can fail before anything changes.
+  // Validation: at the command's time, decide everything that can fail before the command changes anything.
 
-  private prepare(input: Command): Plan {
-    const check = decodeCommand(input);
-    if (!check.ok) return reject("invalid-command", check.field, check.message);
-    const command = check.command;
-    const at = Math.max(command.at, this.now);
-    const apply = (fn: () => void): Plan => ({ kind: "apply", at: command.at, apply: fn });
+  private prepare(command: Command): Plan {
+    const at = this.now;
+    const apply = (fn: () => void): Plan => ({ kind: "apply", apply: fn });
     switch (command.type) {
       case "tick":
         return apply(() => {});

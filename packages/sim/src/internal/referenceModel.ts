@@ -8,13 +8,15 @@
  * with the kernel; only the public types of `@schedkit/kernel` are used.
  *
  * The order of effects inside one dispatch is part of what is compared:
- *   1. the command is checked against the state as it is (every hook the
- *      command needs runs here); a failed check gives `rejected`, nothing else;
+ *   1. the command's shape is checked; a malformed command gives `rejected`
+ *      and nothing else (not even time moves);
  *   2. time moves to `at` (an `at` in the past counts as a regression);
  *   3. every job due by then starts, in (due time, creation order);
- *   4. the command applies;
- *   5. every job the command made due starts;
- *   6. `wake` comes last.
+ *   4. the command is checked against the state it now meets (every hook the
+ *      command needs runs here); a failed check gives `rejected`;
+ *   5. the command applies;
+ *   6. every job the command made due starts;
+ *   7. `wake` comes last.
  */
 import type {
   CancelReason,
@@ -836,9 +838,7 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
   };
 
   const judge = (command: Command): Verdict => {
-    const bad = checkCommand(command);
-    if (bad !== undefined) return refuseWith("invalid-command", bad.field, "invalid command");
-    const at = Math.max(command.at, now);
+    const at = now;
     switch (command.type) {
       case "tick":
         return accept(() => {});
@@ -895,11 +895,14 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
   return {
     dispatch(command: Command): KernelEffect[] {
       out = [];
-      const verdict = judge(command);
-      if (verdict.ok) {
+      const bad = checkCommand(command);
+      if (bad === undefined) {
         // Time never goes backwards: an earlier `at` happens now.
         if (command.at >= now) now = command.at;
         startDueJobs();
+      }
+      const verdict = bad === undefined ? judge(command) : refuseWith("invalid-command", bad.field, "invalid command");
+      if (verdict.ok) {
         verdict.apply();
         startDueJobs();
       } else {
