@@ -175,16 +175,38 @@ export class Machine {
       // judged against the state it really meets (bounds, the policy's set).
       this.advance(check.command.at);
       this.runDue();
-    }
-    const plan = check.ok ? this.prepare(check.command) : reject("invalid-command", check.field, check.message);
-    if (plan.kind === "reject") {
-      out.push({ type: "rejected", command: input, code: plan.code, field: plan.field, message: plan.message });
+      this.applyCommand(check.command, input);
     } else {
-      plan.apply();
-      this.runDue();
+      out.push({
+        type: "rejected",
+        command: input,
+        code: "invalid-command",
+        field: check.field,
+        message: check.message,
+      });
     }
     out.push({ type: "wake", at: this.heap.peek()?.dueAt ?? null });
     return out;
+  }
+
+  private applyCommand(command: Command, input: Command): void {
+    // The commands that come once per job take a direct path: no plan to build.
+    if (command.type === "tick") return;
+    if (command.type === "complete") {
+      const job = this.inFlight.get(command.jobId);
+      if (job !== undefined) {
+        this.finishJob(job, command.outcome);
+        this.runDue();
+        return;
+      }
+    }
+    const plan = this.prepare(command);
+    if (plan.kind === "reject") {
+      this.out.push({ type: "rejected", command: input, code: plan.code, field: plan.field, message: plan.message });
+      return;
+    }
+    plan.apply();
+    this.runDue();
   }
 
   // ---------------------------------------------------------------------------
