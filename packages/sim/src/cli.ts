@@ -261,7 +261,7 @@ const text = (runs: readonly Run[], summary: ReturnType<typeof summarise>): stri
   }
   const perSecond = summary.wallMs > 0 ? Math.round((summary.steps / summary.wallMs) * 1000) : summary.steps;
   lines.push(
-    `${runs.length} runs, ${summary.steps} steps, ${summary.checks} checks passed, ${summary.violations.length} violations, ${perSecond.toLocaleString("en-US")} simulated events/s (each run twice), ${(summary.wallMs / 1000).toFixed(1)} s`,
+    `${runs.length} run${runs.length === 1 ? "" : "s"}, ${summary.steps} steps, ${summary.checks} checks passed, ${summary.violations.length} violations, ${perSecond.toLocaleString("en-US")} simulated events/s (each run twice), ${(summary.wallMs / 1000).toFixed(1)} s`,
   );
   lines.push(`trace ${summary.traceHash.slice(0, 16)}`);
   return lines.join("\n");
