@@ -27,7 +27,8 @@ try {
   const tarballs = readdirSync(packed)
     .filter((file) => file.endsWith(".tgz"))
     .map((file) => join(packed, file));
-  if (tarballs.length !== packages.length) throw new Error(`expected ${packages.length} tarballs, got ${tarballs.length}`);
+  if (tarballs.length !== packages.length)
+    throw new Error(`expected ${packages.length} tarballs, got ${tarballs.length}`);
 
   for (const tarball of tarballs) {
     process.stdout.write(run(bin("publint"), ["run", tarball, "--strict"]));
@@ -37,7 +38,10 @@ try {
 
   const project = join(work, "consumer");
   run("mkdir", ["-p", project]);
-  writeFileSync(join(project, "package.json"), `${JSON.stringify({ name: "consumer", private: true, type: "module" }, null, 2)}\n`);
+  writeFileSync(
+    join(project, "package.json"),
+    `${JSON.stringify({ name: "consumer", private: true, type: "module" }, null, 2)}\n`,
+  );
   run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", ...tarballs], project);
 
   writeFileSync(
@@ -71,7 +75,13 @@ console.log("every package imports and works under plain Node");
 `,
   );
   process.stdout.write(run("node", ["check.mjs"], project));
-  process.stdout.write(run(join(project, "node_modules", ".bin", "schedkit-sim"), ["--scenario", "stats", "--seeds", "1", "--steps", "200"], project));
+  process.stdout.write(
+    run(
+      join(project, "node_modules", ".bin", "schedkit-sim"),
+      ["--scenario", "stats", "--seeds", "1", "--steps", "200"],
+      project,
+    ),
+  );
   console.log("packages: ok");
 } finally {
   rmSync(work, { recursive: true, force: true });
