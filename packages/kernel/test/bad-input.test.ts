@@ -102,15 +102,15 @@ describe("bad input: invalid program", () => {
     expectRejected(kernel, install({ ...valid, policy: "nope" }), "unknown-policy", "program.policy");
   });
 
-  it('install - type "cron" is rejected as unsupported for now', () => {
+  it('install - type "cron" with an expression that does not parse is rejected, naming program.cron', () => {
     const kernel = busyKernel();
     const rejected = expectRejected(
       kernel,
-      install({ id: "q", mainFn, type: "cron", cron: "0 * * * *", timezone: "UTC" }),
+      install({ id: "q", mainFn, type: "cron", cron: "0 * *", timezone: "UTC" }),
       "invalid-program",
-      "program.type",
+      "program.cron",
     );
-    expect(rejected.message).toMatch(/cron/);
+    expect(rejected.message).toMatch(/segments/);
   });
 
   it("install - a program that is not an object is rejected", () => {

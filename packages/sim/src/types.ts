@@ -51,8 +51,12 @@ export interface JobBehaviour {
 /** A program as data: the simulator builds the spec (and its pure hooks) from it. @since 0.1.0 */
 export interface ProgramDescriptor {
   readonly id: string;
-  readonly type: "basic" | "constant";
+  readonly type: "basic" | "constant" | "cron";
+  /** ms; for a cron program, the longest gap between two matches (the liveness check's bound). */
   readonly interval: number;
+  /** For type "cron": the expression (6 fields in the mix: seconds first) and its IANA zone. */
+  readonly cron?: string;
+  readonly timezone?: string;
   readonly delay?: number | "random";
   readonly misfire?: "catch-up" | "skip";
   readonly min?: number;

@@ -11,6 +11,7 @@ import {
   type SpawnOptions,
 } from "../Program.js";
 import { SchedkitError, type SchedkitErrorCode } from "../SchedkitError.js";
+import { type CronSchedule, parseCron } from "./cron.js";
 import { TimerHeap } from "./heap.js";
 import { defaultMerge } from "./merge.js";
 import {
@@ -65,7 +66,7 @@ export const resolveInterval = (interval: Interval): number => {
 };
 
 export const configOf = (spec: ProgramSpec, base?: SpawnConfig): SpawnConfig => ({
-  type: base?.type ?? (spec.type === "constant" ? "constant" : "basic"),
+  type: base?.type ?? spec.type ?? "basic",
   delay: spec.delay ?? base?.delay,
   timeFn: spec.timeFn ?? base?.timeFn,
   argsFn: spec.argsFn ?? base?.argsFn,
@@ -77,6 +78,40 @@ export const configOf = (spec: ProgramSpec, base?: SpawnConfig): SpawnConfig => 
   misfire: spec.misfire ?? base?.misfire ?? "catch-up",
   output: spec.output ?? base?.output ?? "latest",
 });
+
+/** A cron program's own fields: an expression and a zone that parse; no interval, delay or timeFn. */
+const checkCronSpec = (
+  spec: ProgramSpec,
+): { ok: true; schedule: CronSchedule } | { ok: false; field: string; message: string } => {
+  for (const field of ["interval", "delay", "timeFn"] as const) {
+    if (spec[field] !== undefined) {
+      return {
+        ok: false,
+        field: `program.${field}`,
+        message: `program.${field}: not allowed with type "cron" (its times come from program.cron)`,
+      };
+    }
+  }
+  if (typeof spec.cron !== "string" || spec.cron.trim() === "") {
+    return {
+      ok: false,
+      field: "program.cron",
+      message: 'program.cron: required with type "cron" (an expression of 5 fields, or 6 with seconds first)',
+    };
+  }
+  const parsed = parseCron(spec.cron, spec.timezone);
+  if (!parsed.ok)
+    return { ok: false, field: `program.${parsed.field}`, message: `program.${parsed.field}: ${parsed.reason}` };
+  return { ok: true, schedule: parsed.schedule };
+};
+
+/** The cron schedule of a spec already checked at install (restores parse it again). */
+export const cronOf = (spec: ProgramSpec): CronSchedule | undefined => {
+  if (spec.type !== "cron") return undefined;
+  const checked = checkCronSpec(spec);
+  if (!checked.ok) throw new SchedkitError("invalid-program", checked.message, { field: checked.field });
+  return checked.schedule;
+};
 
 const OVERRIDE_KEYS = [
   "interval",
@@ -276,20 +311,24 @@ export class Machine {
     const decoded = decodeProgramSpec(input);
     if (!decoded.ok) return reject("invalid-program", decoded.field, decoded.message);
     const spec = input as ProgramSpec;
+    let cron: CronSchedule | undefined;
     if (spec.type === "cron") {
-      return reject("invalid-program", "program.type", 'program.type: "cron" schedules are not supported yet');
-    }
-    for (const field of ["cron", "timezone"] as const) {
-      if (spec[field] !== undefined) {
-        return reject("invalid-program", `program.${field}`, `program.${field}: only allowed with type "cron"`);
+      const checked = checkCronSpec(spec);
+      if (!checked.ok) return reject("invalid-program", checked.field, checked.message);
+      cron = checked.schedule;
+    } else {
+      for (const field of ["cron", "timezone"] as const) {
+        if (spec[field] !== undefined) {
+          return reject("invalid-program", `program.${field}`, `program.${field}: only allowed with type "cron"`);
+        }
       }
-    }
-    if (spec.interval === undefined) {
-      return reject(
-        "invalid-program",
-        "program.interval",
-        "program.interval: required (a positive number of ms or a function)",
-      );
+      if (spec.interval === undefined) {
+        return reject(
+          "invalid-program",
+          "program.interval",
+          "program.interval: required (a positive number of ms or a function)",
+        );
+      }
     }
     if (spec.min !== undefined && spec.max !== undefined && spec.min > spec.max) {
       return reject(
@@ -322,7 +361,9 @@ export class Machine {
         min: spec.min,
         max: spec.max,
         policy: spec.policy,
-        interval: spec.interval as Interval,
+        cron,
+        // A cron program's times come from its schedule; 0 stands for "no interval".
+        interval: spec.interval ?? 0,
         state,
         running: new SpawnList(),
         spawns: new Map(),
@@ -369,14 +410,29 @@ export class Machine {
     const interval = opts?.interval ?? program.interval;
     const intervalField = opts?.interval !== undefined ? "opts.interval" : "program.interval";
     let firstInterval: number;
-    try {
-      firstInterval = resolveInterval(interval);
-    } catch (error) {
-      return reject(
-        "invalid-interval",
-        intervalField,
-        `${intervalField}: ${describe(error).replace(/^interval: /, "")}`,
-      );
+    let firstDue: number | undefined;
+    if (program.cron !== undefined) {
+      for (const key of ["interval", "delay", "timeFn"] as const) {
+        if (opts?.[key] !== undefined) {
+          return reject(
+            "invalid-options",
+            `opts.${key}`,
+            `opts.${key}: not allowed for a cron program (its times come from program.cron)`,
+          );
+        }
+      }
+      firstDue = program.cron.next(at);
+      firstInterval = firstDue - at;
+    } else {
+      try {
+        firstInterval = resolveInterval(interval);
+      } catch (error) {
+        return reject(
+          "invalid-interval",
+          intervalField,
+          `${intervalField}: ${describe(error).replace(/^interval: /, "")}`,
+        );
+      }
     }
     let base = at;
     if (config.type === "constant" && config.timeFn !== undefined) {
@@ -429,7 +485,7 @@ export class Machine {
       program.running.append(spawn);
       program.spawns.set(spawnId, spawn);
       this.emit({ type: "spawned", programId: program.id, spawnId, startedAt: this.now });
-      this.schedule(spawn, base + (delay ?? firstInterval));
+      this.schedule(spawn, firstDue ?? base + (delay ?? firstInterval));
     });
   }
 
@@ -499,6 +555,13 @@ export class Machine {
     if (program === undefined) return this.unknownProgram(programId);
     const decoded = decodeInterval(interval);
     if (!decoded.ok) return reject("invalid-interval", "command.interval", `command.${decoded.message}`);
+    if (program.cron !== undefined) {
+      return reject(
+        "invalid-interval",
+        "command.interval",
+        `command.interval: program "${programId}" is a cron program; its times come from program.cron, not an interval`,
+      );
+    }
     if (spawnId === undefined) {
       return apply(() => {
         program.interval = interval;
@@ -574,7 +637,7 @@ export class Machine {
       spawn.inFlight.push(job);
       if (spawn.status === "created") spawn.status = "running";
       // Fixed rate: the next point of the grid is set as soon as this job starts.
-      if (spawn.config.type === "constant" && isRunning(spawn)) this.scheduleNextOnGrid(spawn, job);
+      if (spawn.config.type !== "basic" && isRunning(spawn)) this.scheduleNextOnGrid(spawn, job);
     }
     const argsFn = (spawn?.config ?? job.program.config).argsFn;
     let args: unknown;
@@ -596,6 +659,15 @@ export class Machine {
   }
 
   private scheduleNextOnGrid(spawn: SpawnRecord, job: JobRecord): void {
+    const cron = spawn.program.cron;
+    if (cron !== undefined) {
+      // The next match after this job's due time; skip jumps to the next match after now.
+      let next = cron.next(job.dueAt);
+      if (spawn.config.misfire === "skip" && next <= this.now) next = cron.next(this.now);
+      spawn.lastInterval = next - job.dueAt;
+      this.schedule(spawn, next);
+      return;
+    }
     const interval = this.nextInterval(spawn);
     if (interval === undefined) return;
     let next = job.dueAt + interval;

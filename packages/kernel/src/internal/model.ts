@@ -1,8 +1,9 @@
 import type { Interval, ProgramSpec, ResultRecord, SpawnOptions } from "../Program.js";
+import type { CronSchedule } from "./cron.js";
 import type { HeapEntry } from "./heap.js";
 import type { SpawnList } from "./spawnList.js";
 
-export type ProgramType = "basic" | "constant";
+export type ProgramType = "basic" | "constant" | "cron";
 export type SpawnStatus = "created" | "running" | "terminating" | "stopped";
 
 /** The hooks and options a spawn runs with: the program's, or the program's with overrides. */
@@ -35,6 +36,8 @@ export interface ProgramRecord {
   readonly max: number | undefined;
   /** The policy named by the program, if any; else the kernel default applies. */
   readonly policy: string | undefined;
+  /** For type "cron": the schedule its due times come from. */
+  readonly cron: CronSchedule | undefined;
   interval: Interval;
   state: unknown;
   readonly running: SpawnList;

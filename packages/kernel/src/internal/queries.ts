@@ -28,7 +28,7 @@ export interface KernelInfo {
 
 /** @since 0.1.0 */
 export interface ProgramInfo {
-  readonly type: "basic" | "constant";
+  readonly type: "basic" | "constant" | "cron";
   readonly policy: string | null;
   readonly current: Readonly<
     Record<

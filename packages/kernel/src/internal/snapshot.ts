@@ -3,7 +3,7 @@ import type { UnspawnPolicy } from "../Policy.js";
 import type { Interval, ProgramSpec, ResultRecord, SpawnOptions } from "../Program.js";
 import { decodeProgramSpec } from "../Program.js";
 import { SchedkitError } from "../SchedkitError.js";
-import { configOf, Machine } from "./machine.js";
+import { configOf, cronOf, Machine } from "./machine.js";
 import type { JobRecord, ProgramRecord, SpawnRecord } from "./model.js";
 import { SpawnList } from "./spawnList.js";
 import { decodeWith } from "./validate.js";
@@ -256,6 +256,7 @@ export const restoreMachine = (
       min: spec.min,
       max: spec.max,
       policy: spec.policy,
+      cron: cronOf(spec),
       interval: resolve(saved.interval, undefined, `programs.${saved.id}.interval`),
       state: fromJsonData(saved.state),
       running: new SpawnList(),

@@ -157,7 +157,13 @@ export const specOf = (
 ): ProgramSpec<SimState, undefined, JobValue, JobValue | undefined> => ({
   id: descriptor.id,
   type: descriptor.type,
-  interval: descriptor.interval,
+  // A cron program's times come from its expression; `interval` only bounds the liveness check.
+  ...(descriptor.type === "cron"
+    ? {
+        cron: descriptor.cron ?? "* * * * * *",
+        ...(descriptor.timezone === undefined ? {} : { timezone: descriptor.timezone }),
+      }
+    : { interval: descriptor.interval }),
   ...(descriptor.delay === undefined ? {} : { delay: descriptor.delay }),
   ...(descriptor.misfire === undefined ? {} : { misfire: descriptor.misfire }),
   ...(descriptor.min === undefined ? {} : { min: descriptor.min }),
@@ -333,13 +339,14 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
             checkGrid(key, effect);
             const descriptor = descriptors.get(effect.programId);
             if (descriptor !== undefined && liveness.has(key)) {
-              // The next job is owed one interval after this one's due time (constant), or
-              // one interval after it completes, at most maxDuration from now (basic).
+              // The next job is owed one interval (a cron program: its longest gap) after this
+              // one started (a late start may begin behind its grid), or after it completes,
+              // at most maxDuration from now (basic).
               const interval = Math.max(descriptor.interval, programIntervals.get(effect.programId) ?? 0);
               const deadline =
-                descriptor.type === "constant"
-                  ? effect.scheduledAt + interval
-                  : effect.startedAt + descriptor.behaviour.maxDuration + interval;
+                descriptor.type === "basic"
+                  ? effect.startedAt + descriptor.behaviour.maxDuration + interval
+                  : effect.startedAt + interval;
               liveness.set(key, deadline);
             }
           }

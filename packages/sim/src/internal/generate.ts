@@ -162,10 +162,19 @@ const scenarios: Record<ScenarioName, (steps: number, faults: FaultPlan) => fc.A
     }));
   },
   mix: (steps, faults) => {
+    // Cron programs in the mix tick in seconds (a mix spans seconds to minutes), in a zone
+    // with daylight saving, so the kernel and the model also agree on zoned arithmetic.
+    const cronPrograms = [
+      { cron: "*/5 * * * * *", gap: 5_000 },
+      { cron: "*/2 * * * * *", gap: 2_000 },
+      { cron: "0,15,30,45 * * * * *", gap: 15_000 },
+      { cron: "10-20 * * * * *", gap: 50_000 },
+    ];
     const program = (index: number) =>
       fc
         .record({
-          type: fc.constantFrom("basic" as const, "constant" as const),
+          type: fc.constantFrom("basic" as const, "constant" as const, "cron" as const),
+          cron: fc.constantFrom(...cronPrograms),
           interval: fc.integer({ min: 5, max: 500 }),
           delay: fc.option(fc.oneof(fc.constant("random" as const), fc.integer({ min: 0, max: 300 })), {
             nil: undefined,
@@ -180,21 +189,33 @@ const scenarios: Record<ScenarioName, (steps: number, faults: FaultPlan) => fc.A
           stopAfter: fc.option(fc.integer({ min: 1, max: 20 }), { nil: undefined }),
           behaviour: behaviourArb(faults, { ...calm, minDuration: 0, maxDuration: 80 }),
         })
-        .map(
-          (drawn): ProgramDescriptor => ({
+        .map((drawn): ProgramDescriptor => {
+          const common = {
             id: `p${index}`,
-            type: drawn.type,
-            interval: drawn.interval,
             misfire: drawn.misfire,
             scope: drawn.scope,
             output: drawn.output,
             behaviour: drawn.behaviour,
-            ...(drawn.delay === undefined ? {} : { delay: drawn.delay }),
             ...(drawn.bounds === undefined ? {} : { min: drawn.bounds[0], max: drawn.bounds[0] + drawn.bounds[1] }),
-            ...(drawn.align === undefined || drawn.type === "basic" ? {} : { align: drawn.align }),
             ...(drawn.stopAfter === undefined ? {} : { stopAfter: drawn.stopAfter }),
-          }),
-        );
+          };
+          if (drawn.type === "cron") {
+            return {
+              ...common,
+              type: "cron",
+              interval: drawn.cron.gap,
+              cron: drawn.cron.cron,
+              timezone: "Europe/Berlin",
+            };
+          }
+          return {
+            ...common,
+            type: drawn.type,
+            interval: drawn.interval,
+            ...(drawn.delay === undefined ? {} : { delay: drawn.delay }),
+            ...(drawn.align === undefined || drawn.type === "basic" ? {} : { align: drawn.align }),
+          };
+        });
     return fc.integer({ min: 2, max: 5 }).chain((count) => {
       const horizon = steps * 15;
       const id = fc.integer({ min: 0, max: count - 1 }).map((index) => `p${index}`);

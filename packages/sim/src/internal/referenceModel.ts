@@ -18,6 +18,7 @@
  *   6. every job the command made due starts;
  *   7. `wake` comes last.
  */
+
 import type {
   CancelReason,
   Command,
@@ -33,6 +34,7 @@ import type {
   SpawnView,
   UnspawnPolicy,
 } from "@schedkit/kernel";
+import { Cron, Result } from "effect";
 
 /** The model's one operation: the same as `Kernel.dispatch`. */
 export interface ReferenceModel {
@@ -46,7 +48,7 @@ type SpawnStatus = "created" | "running" | "terminating" | "stopped";
 
 /** The hooks and options a spawn runs with (the program's, overridden by spawn options). */
 interface Hooks {
-  readonly type: "basic" | "constant";
+  readonly type: "basic" | "constant" | "cron";
   readonly delay: number | "random" | undefined;
   readonly timeFn: ((t: number) => unknown) | undefined;
   readonly argsFn: (() => unknown) | undefined;
@@ -74,6 +76,8 @@ interface Program {
   history: Spawn[];
   /** The number of the last spawn id made up for this program. */
   lastSpawnNumber: number;
+  /** For a cron program: the next match strictly after a time. */
+  readonly cronNext: ((t: number) => number) | undefined;
 }
 
 interface Spawn {
@@ -384,6 +388,14 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     if (spawn !== null) {
       spawn.active.push(job);
       if (spawn.status === "created") spawn.status = "running";
+      // Cron: the next match after this due time (skip: after now), scheduled as the job starts.
+      const cronNext = spawn.program.cronNext;
+      if (cronNext !== undefined && isRunning(spawn)) {
+        let dueAt = cronNext(job.dueAt);
+        if (spawn.hooks.misfire === "skip" && dueAt <= now) dueAt = cronNext(now);
+        spawn.lastInterval = dueAt - job.dueAt;
+        schedule(spawn, dueAt);
+      }
       // Fixed rate: the next grid point is scheduled as soon as this job starts.
       if (spawn.hooks.type === "constant" && isRunning(spawn)) {
         const interval = nextInterval(spawn);
@@ -618,7 +630,7 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     accept(() => emit({ type: "refused", command, code, message: code }));
 
   const hooksOf = (spec: ProgramSpec): Hooks => ({
-    type: spec.type === "constant" ? "constant" : "basic",
+    type: spec.type ?? "basic",
     delay: spec.delay,
     timeFn: spec.timeFn,
     argsFn: spec.argsFn,
@@ -649,10 +661,27 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     const bad = checkFields(input, "program", programRules);
     if (bad !== undefined) return refuseWith("invalid-program", bad.field, "invalid program");
     const spec = input as ProgramSpec;
-    if (spec.type === "cron") return refuseWith("invalid-program", "program.type", "cron is not supported");
-    if (spec.cron !== undefined) return refuseWith("invalid-program", "program.cron", "only with cron");
-    if (spec.timezone !== undefined) return refuseWith("invalid-program", "program.timezone", "only with cron");
-    if (spec.interval === undefined) return refuseWith("invalid-program", "program.interval", "required");
+    let cronNext: ((t: number) => number) | undefined;
+    if (spec.type === "cron") {
+      // A cron program's times come from its expression: no interval, delay or timeFn.
+      for (const field of ["interval", "delay", "timeFn"] as const) {
+        if (spec[field] !== undefined) return refuseWith("invalid-program", `program.${field}`, "not with cron");
+      }
+      if (typeof spec.cron !== "string" || spec.cron.trim() === "") {
+        return refuseWith("invalid-program", "program.cron", "required with cron");
+      }
+      const zone = spec.timezone ?? "UTC";
+      if (Result.isFailure(Cron.parse("* * * * *", zone)))
+        return refuseWith("invalid-program", "program.timezone", "unknown zone");
+      const parsed = Cron.parse(spec.cron, zone, { onDstOverlap: "earlier" });
+      if (Result.isFailure(parsed)) return refuseWith("invalid-program", "program.cron", "bad expression");
+      const cron = parsed.success;
+      cronNext = (t) => Cron.next(cron, t).getTime();
+    } else {
+      if (spec.cron !== undefined) return refuseWith("invalid-program", "program.cron", "only with cron");
+      if (spec.timezone !== undefined) return refuseWith("invalid-program", "program.timezone", "only with cron");
+      if (spec.interval === undefined) return refuseWith("invalid-program", "program.interval", "required");
+    }
     if (spec.min !== undefined && spec.max !== undefined && spec.min > spec.max) {
       return refuseWith("invalid-program", "program.min", "min > max");
     }
@@ -665,7 +694,7 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     } catch (error) {
       return refuseWith("hook-failed", "program.createFn", `createFn threw: ${messageOf(error)}`);
     }
-    const interval = spec.interval;
+    const interval = spec.interval ?? 0;
     return accept(() => {
       const old = findProgram(spec.id);
       if (old !== undefined) removeProgram(old, "uninstall");
@@ -681,6 +710,7 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
         spawns: [],
         history: [],
         lastSpawnNumber: 0,
+        cronNext,
       });
       emit({ type: "installed", programId: spec.id });
     });
@@ -704,11 +734,20 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     const hooks = overridden(program.hooks, opts);
     const interval = opts?.interval ?? program.interval;
     let firstInterval: number;
-    try {
-      firstInterval = intervalValue(interval);
-    } catch (error) {
-      const field = opts?.interval !== undefined ? "opts.interval" : "program.interval";
-      return refuseWith("invalid-interval", field, messageOf(error));
+    let firstDue: number | undefined;
+    if (program.cronNext !== undefined) {
+      for (const key of ["interval", "delay", "timeFn"] as const) {
+        if (opts?.[key] !== undefined) return refuseWith("invalid-options", `opts.${key}`, "not for cron");
+      }
+      firstDue = program.cronNext(at);
+      firstInterval = firstDue - at;
+    } else {
+      try {
+        firstInterval = intervalValue(interval);
+      } catch (error) {
+        const field = opts?.interval !== undefined ? "opts.interval" : "program.interval";
+        return refuseWith("invalid-interval", field, messageOf(error));
+      }
     }
     let base = at;
     if (hooks.type === "constant" && hooks.timeFn !== undefined) {
@@ -758,7 +797,7 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
       };
       program.spawns.push(created);
       emit({ type: "spawned", programId: program.id, spawnId: id, startedAt: now });
-      schedule(created, base + (delay ?? firstInterval));
+      schedule(created, firstDue ?? base + (delay ?? firstInterval));
     });
   };
 
@@ -811,6 +850,7 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     if (program === undefined) return unknownProgram(command.programId);
     const interval = command.interval;
     if (!isInterval(interval)) return refuseWith("invalid-interval", "command.interval", "not an interval");
+    if (program.cronNext !== undefined) return refuseWith("invalid-interval", "command.interval", "a cron program");
     const spawnId = command.spawnId;
     if (spawnId === undefined) {
       return accept(() => {

@@ -20,8 +20,10 @@ const Behaviour = Schema.Struct({
 
 const Program = Schema.Struct({
   id: Id,
-  type: Schema.Literals(["basic", "constant"]),
+  type: Schema.Literals(["basic", "constant", "cron"]),
   interval: Positive,
+  cron: Schema.optionalKey(Schema.NonEmptyString),
+  timezone: Schema.optionalKey(Schema.NonEmptyString),
   delay: Schema.optionalKey(Schema.Union([NonNegative, Schema.Literal("random")])),
   misfire: Schema.optionalKey(Schema.Literals(["catch-up", "skip"])),
   min: Schema.optionalKey(PositiveInt),
