@@ -702,6 +702,30 @@ describe("runner: re-entrancy and observability", () => {
   });
 });
 
+describe("runner: cron", () => {
+  it("runner - a cron program runs at its matches in its zone under a fake clock", async () => {
+    const clock = FakeTimers.createClock(Date.parse("2026-03-28T23:00:00Z"));
+    const runner = createRunner({ clock });
+    const starts: string[] = [];
+    runner.subscribe((effect) => {
+      if (effect.type === "run") starts.push(new Date(effect.startedAt).toISOString());
+    });
+    runner.install({
+      id: "nightly",
+      type: "cron",
+      cron: "30 2 * * *",
+      timezone: "Europe/Berlin",
+      mainFn: () => undefined,
+    });
+    runner.spawn("nightly");
+    runner.start();
+    await clock.tickAsync(3 * 24 * 3_600_000);
+    // 02:30 does not exist on 2026-03-29 in Berlin: it runs once, at 03:30 CEST.
+    expect(starts).toEqual(["2026-03-29T01:30:00.000Z", "2026-03-30T00:30:00.000Z", "2026-03-31T00:30:00.000Z"]);
+    runner.kill();
+  });
+});
+
 describe("runner: a host that slept (clock.jump)", () => {
   const jumpRun = async (misfire: "catch-up" | "skip") => {
     const { clock, runner } = setup();
