@@ -203,17 +203,9 @@ const summarise = (runs: readonly Run[], wallMs: number) => {
   const results = runs.map((run) => run.result);
   const combined = new TraceHash();
   for (const result of results) combined.addText(result.traceHash);
-  const lateness = (filter: (result: SimResult) => boolean) => {
-    // Percentiles over all jobs of the matching runs, rebuilt from their histograms
-    // (exact for 1 ms bins; otherwise each job counts at its bin's lower edge).
-    const values: number[] = [];
-    for (const result of results.filter(filter)) {
-      result.histogram.counts.forEach((count, bin) => {
-        for (let index = 0; index < count; index++) values.push(bin * result.histogram.binMs);
-      });
-    }
-    return jitterOf(values);
-  };
+  // Exact percentiles over every job of the matching runs.
+  const lateness = (filter: (result: SimResult) => boolean) =>
+    jitterOf(results.filter(filter).flatMap((result) => result.lateness));
   return {
     traceHash: combined.digest(),
     violations: results.flatMap((result) =>

@@ -126,6 +126,7 @@ const resultOf = (timeline: Timeline, executed: ReturnType<typeof execute>): Sim
     traceHash: run.traceHash,
     violations,
     jitter: jitterOf(all),
+    lateness: all,
     jitterByType: { basic: jitterOf(run.lateness.basic), constant: jitterOf(run.lateness.constant) },
     histogram: histogramOf(all),
     drift: run.drift,

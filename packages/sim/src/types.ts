@@ -160,6 +160,8 @@ export interface SimResult {
   /** Empty when every check held. */
   readonly violations: readonly Violation[];
   readonly jitter: Jitter;
+  /** Every job's lateness in ms, in start order (what `jitter` and `histogram` summarise). */
+  readonly lateness: readonly number[];
   readonly jitterByType: Readonly<Record<"basic" | "constant", Jitter>>;
   readonly histogram: Histogram;
   /** Largest distance of a constant job's due time from its grid, ms (0 when no grid drifts). */

@@ -48,6 +48,7 @@ const passing: SimResult = {
   jitter: jitter(3, 12.5, 48, 61),
   jitterByType: { basic: jitter(3, 12, 40, 61, 70), constant: jitter(2, 9, 30, 48, 30) },
   histogram: { binMs: 5, counts: [40, 25, 14, 9, 0, 5, 3, 0, 0, 2, 1, 0, 1, 0, 0] },
+  lateness: [],
   drift: 0,
   spawns: [
     { programId: "worker", spawnId: "worker-1", startedAt: 0, stoppedAt: 12_000, jobs: 30 },
@@ -73,6 +74,7 @@ const failing: SimResult = {
   jitter: jitter(0, 0, 0, 0, 8),
   jitterByType: { basic: jitter(0, 0, 0, 0, 8), constant: jitter(0, 0, 0, 0, 0) },
   histogram: { binMs: 10, counts: [8] },
+  lateness: [],
   drift: 1.5,
   spawns: Array.from(
     { length: MAX_TIMELINE_BARS + 25 },
@@ -95,6 +97,7 @@ const idle: SimResult = {
   seed: 3,
   scenario: "stats",
   histogram: { binMs: 5, counts: [] },
+  lateness: [],
   spawns: [],
   jitter: jitter(Number.NaN, Number.NaN, Number.NaN, Number.NaN, 0),
   stats: { steps: 0, jobs: 0, simulatedMs: 0, wallMs: 0, eventsPerSecond: 0 },
