@@ -256,7 +256,7 @@ export class Machine {
       case "install":
         return this.prepareInstall(command.program, apply);
       case "complete":
-        return this.prepareComplete(command.jobId, command.outcome, apply);
+        return this.prepareLateResult(command.jobId, apply);
       case "trigger": {
         const program = this.programs.get(command.programId);
         if (program === undefined) return this.unknownProgram(command.programId);
@@ -577,9 +577,8 @@ export class Machine {
     });
   }
 
-  private prepareComplete(jobId: string, outcome: Outcome, apply: (fn: () => void) => Plan): Plan {
-    const job = this.inFlight.get(jobId);
-    if (job !== undefined) return apply(() => this.finishJob(job, outcome));
+  /** A result for a job not in flight (jobs in flight take the direct path in `applyCommand`). */
+  private prepareLateResult(jobId: string, apply: (fn: () => void) => Plan): Plan {
     const issued = JOB_ID.exec(jobId);
     if (issued !== null && Number(issued[1]) <= this.jobSeq) {
       // Killed, cleared or already settled: a late result is expected, not an error.

@@ -347,9 +347,8 @@ class RunnerImpl {
 
   /** Runs a command for a caller: throws its rejection; `undefined` when queued. */
   command<T>(command: Command, interpret: (effects: readonly KernelEffect[]) => T): T | undefined {
-    if (this.stopped || this.stopping !== undefined) {
-      throw new SchedkitError("stopped", `runner "${this.id}" is ${this.stopped ? "stopped" : "stopping"}`);
-    }
+    const closed = this.closedError();
+    if (closed !== undefined) throw closed;
     const effects = this.exec(command);
     if (effects === undefined) return undefined;
     const rejected = rejectionOf(effects);
@@ -359,12 +358,15 @@ class RunnerImpl {
 
   now = () => this.clock.now();
 
+  /** Why a stopped or stopping runner refuses new work, or undefined while it takes it. */
+  private closedError(): SchedkitError | undefined {
+    if (!this.stopped && this.stopping === undefined) return undefined;
+    return new SchedkitError("stopped", `runner "${this.id}" is ${this.stopped ? "stopped" : "stopping"}`);
+  }
+
   trigger(programId: string, at?: number): Promise<unknown> {
-    if (this.stopped || this.stopping !== undefined) {
-      return Promise.reject(
-        new SchedkitError("stopped", `runner "${this.id}" is ${this.stopped ? "stopped" : "stopping"}`),
-      );
-    }
+    const closed = this.closedError();
+    if (closed !== undefined) return Promise.reject(closed);
     return new Promise((resolve, reject) => {
       const command: Command = {
         type: "trigger",
