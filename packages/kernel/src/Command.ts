@@ -99,23 +99,23 @@ const hasOnlyKeys = (input: object, allowed: readonly string[]): boolean => {
 
 const TICK_KEYS = ["type", "at"];
 const COMPLETE_KEYS = ["type", "at", "jobId", "outcome"];
+const SUCCESS_KEYS = ["ok", "value"];
+const FAILURE_KEYS = ["ok", "error"];
 
 /**
  * The hot commands (`tick`, `complete`) arrive once per job: a structural
  * check accepts the well-formed ones without the schema machinery. Anything it
  * does not accept goes through the schema, which gives the error message.
  */
-const isWellFormedHotCommand = (input: { type?: unknown; at?: unknown }): boolean => {
+export const isWellFormedHotCommand = (input: { type?: unknown; at?: unknown }): boolean => {
   if (typeof input.at !== "number" || !Number.isFinite(input.at)) return false;
   if (input.type === "tick") return hasOnlyKeys(input, TICK_KEYS);
   if (input.type !== "complete") return false;
   const { jobId, outcome } = input as { jobId?: unknown; outcome?: unknown };
   if (typeof jobId !== "string" || jobId === "" || typeof outcome !== "object" || outcome === null) return false;
   const ok = (outcome as { ok?: unknown }).ok;
-  if (ok === true) return hasOnlyKeys(outcome, ["ok", "value"]) && hasOnlyKeys(input, COMPLETE_KEYS);
-  return (
-    ok === false && "error" in outcome && hasOnlyKeys(outcome, ["ok", "error"]) && hasOnlyKeys(input, COMPLETE_KEYS)
-  );
+  if (ok === true) return hasOnlyKeys(outcome, SUCCESS_KEYS) && hasOnlyKeys(input, COMPLETE_KEYS);
+  return ok === false && "error" in outcome && hasOnlyKeys(outcome, FAILURE_KEYS) && hasOnlyKeys(input, COMPLETE_KEYS);
 };
 
 /** Checks a command's shape: known `type`, finite `at`, the fields its type needs, no unknown keys. */

@@ -527,3 +527,25 @@ describe("bad input: kernel options", () => {
     );
   });
 });
+
+describe("bad input: re-entrant dispatch", () => {
+  it("dispatch - a hook dispatching into its own kernel is rejected; the outer command completes", () => {
+    const kernel = createKernel();
+    let inner: readonly unknown[] = [];
+    const mergeFn = (state: unknown) => {
+      inner = kernel.dispatch({ type: "spawn", at: 10, programId: "p" });
+      return state;
+    };
+    kernel.dispatch({ type: "install", at: 0, program: { id: "p", interval: 10, mainFn, mergeFn } });
+    kernel.dispatch({ type: "spawn", at: 0, programId: "p" });
+    kernel.dispatch({ type: "tick", at: 10 });
+    const effects = kernel.dispatch({ type: "complete", at: 10, jobId: "job-1", outcome: { ok: true, value: 1 } });
+    expect(inner).toEqual([
+      expect.objectContaining({ type: "rejected", code: "invalid-command", field: "command" }),
+      { type: "wake", at: null }, // basic: the next job is set once this result is in
+    ]);
+    expect(effects.map((effect) => effect.type)).toEqual(["settled", "wake"]);
+    expect(kernel.countSpawns("p")).toBe(1);
+    expect(kernel.getProps("p", "p-1")?.succeeded).toBe(1);
+  });
+});

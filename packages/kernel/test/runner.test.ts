@@ -163,6 +163,40 @@ describe("runner: clock", () => {
     expect(runner.info().clock.now).toBeGreaterThanOrEqual(after);
     await runner.stop();
   });
+  it("createRunner - precision other than ms or sub-ms is refused with invalid-options", () => {
+    const error = thrown(() => createRunner({ precision: "us" as "ms" }));
+    expect(error).toMatchObject({ code: "invalid-options", field: "options.precision" });
+    expect((error as Error).message).toContain("options.precision");
+  });
+
+  it("createRunner - sub-ms precision with an injected clock is refused (its timers are its own)", () => {
+    const clock = FakeTimers.createClock(0);
+    const error = thrown(() => createRunner({ clock, precision: "sub-ms" }));
+    expect(error).toMatchObject({ code: "invalid-options", field: "options.precision" });
+  });
+
+  it("precision sub-ms - jobs start on the system clock, never before their time", async () => {
+    const runner = createRunner({ precision: "sub-ms" });
+    const starts: { scheduledAt: number; startedAt: number }[] = [];
+    runner.subscribe((effect) => {
+      if (effect.type === "run") starts.push({ scheduledAt: effect.scheduledAt, startedAt: effect.startedAt });
+    });
+    // Fractional due times: the case whole-ms host timers cannot hit exactly.
+    runner.install({ id: "p", type: "constant", interval: 2.5, mainFn: () => undefined });
+    runner.spawn("p", { delay: 0.3 });
+    runner.start();
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    runner.kill();
+    expect(starts.length).toBeGreaterThanOrEqual(3);
+    for (const { scheduledAt, startedAt } of starts) expect(startedAt).toBeGreaterThanOrEqual(scheduledAt);
+    // Fixed rate: each due time is the one before plus the interval.
+    for (let index = 1; index < starts.length; index++) {
+      expect(
+        (starts[index] as { scheduledAt: number }).scheduledAt -
+          (starts[index - 1] as { scheduledAt: number }).scheduledAt,
+      ).toBeCloseTo(2.5, 6);
+    }
+  });
 });
 
 describe("runner: steps", () => {
@@ -645,6 +679,44 @@ describe("runner: re-entrancy and observability", () => {
       .map((effect) => effect.type)
       .filter((type) => type === "run" || type === "spawned" || type === "settled");
     expect(order).toEqual(["spawned", "run", "spawned", "settled"]);
+  });
+
+  it("re-entrancy - kill() from inside a synchronous mainFn cancels that job too: aborted, no settled", async () => {
+    const { clock, runner, effects } = setup();
+    let signal: AbortSignal | undefined;
+    runner.install({
+      id: "p",
+      interval: 100,
+      mainFn: (_args: unknown, _t: number, ctx) => {
+        runner.kill();
+        signal = ctx.signal;
+        return 1;
+      },
+    });
+    runner.spawn("p");
+    runner.start();
+    await clock.tickAsync(100);
+    expect(signal?.aborted).toBe(true);
+    expect(runner.isStopped()).toBe(true);
+    expect(effects.filter((effect) => effect.type === "settled")).toEqual([]);
+    expect(effects).toContainEqual(expect.objectContaining({ type: "cancel", jobId: "job-1", inFlight: true }));
+  });
+
+  it("re-entrancy - stop() from inside a synchronous trigger still resolves that trigger", async () => {
+    const { runner } = setup();
+    let stopped: Promise<void> | undefined;
+    runner.install({
+      id: "p",
+      interval: 100,
+      mainFn: () => {
+        stopped = runner.stop();
+        return 7;
+      },
+    });
+    runner.start();
+    await expect(runner.trigger("p")).resolves.toBe(7);
+    await stopped;
+    expect(runner.isStopped()).toBe(true);
   });
 
   it("re-entrancy - a queued call that is rejected goes to onError, not into the step", async () => {

@@ -36,6 +36,22 @@ export class TimerHeap<T extends HeapEntry> {
     return top;
   }
 
+  /**
+   * Pops the top and pushes `entry` in one sift: what a fixed-rate timer does
+   * at every firing, at half the cost of `pop` then `push`.
+   */
+  replaceTop(entry: T): void {
+    const top = this.items[0];
+    if (top === undefined) {
+      this.push(entry);
+      return;
+    }
+    top.heapIndex = -1;
+    this.items[0] = entry;
+    entry.heapIndex = 0;
+    this.siftDown(0);
+  }
+
   remove(entry: T): boolean {
     const index = entry.heapIndex;
     if (index < 0 || this.items[index] !== entry) return false;

@@ -1,4 +1,4 @@
-import { type Command, decodeCommand, type Outcome } from "../Command.js";
+import { type Command, decodeCommand, isWellFormedHotCommand, type Outcome } from "../Command.js";
 import type { CancelReason, KernelEffect } from "../KernelEffect.js";
 import type { UnspawnPolicy } from "../Policy.js";
 import {
@@ -13,10 +13,13 @@ import {
 import { SchedkitError, type SchedkitErrorCode } from "../SchedkitError.js";
 import { type CronSchedule, parseCron } from "./cron.js";
 import { TimerHeap } from "./heap.js";
+import { JobTable, seqOfJobId } from "./jobTable.js";
+import { LatestResult } from "./latestResult.js";
 import { defaultMerge } from "./merge.js";
 import {
   isRunning,
   type JobRecord,
+  jobIdOf,
   type ProgramRecord,
   type SpawnConfig,
   type SpawnRecord,
@@ -136,6 +139,11 @@ const hasOverrides = (opts: SpawnOptions | undefined): opts is SpawnOptions =>
  * Deterministic: no clock, no ambient randomness, no timers, no I/O. All
  * mutation happens inside `dispatch`.
  */
+/** Enough spares for a burst of results; beyond it, settled records are left to the GC. */
+const MAX_SPARE_JOBS = 4096;
+
+type ReusableJob = { -readonly [K in keyof JobRecord]: JobRecord[K] };
+
 export class Machine {
   now = 0;
   regressions = 0;
@@ -144,11 +152,29 @@ export class Machine {
   readonly random: RandomState;
   readonly programs = new Map<string, ProgramRecord>();
   readonly heap = new TimerHeap<JobRecord>();
-  readonly inFlight = new Map<string, JobRecord>();
+  readonly inFlight = new JobTable<JobRecord>();
   readonly policies: ReadonlyMap<string, UnspawnPolicy>;
   readonly defaultPolicy: string | undefined;
   readonly historyLimit: number;
-  private out: KernelEffect[] = [];
+  /**
+   * The effects of the command in progress. Reused: `dispatch` returns an
+   * exact-size copy, where a fresh array per command would grow (and
+   * reallocate) as effects are pushed, once per job at the hot path.
+   */
+  private readonly out: (KernelEffect | undefined)[] = [];
+  private outLength = 0;
+  private dispatching = false;
+  /**
+   * Records of settled jobs, reused by the next jobs. A record lives a whole
+   * period (from one start to the next), so at high rates thousands of fresh
+   * ones would be alive at every young-generation GC and copied; reused ones
+   * stay in the old generation.
+   */
+  private readonly spareJobs: ReusableJob[] = [];
+  /** The job `runDue` is starting, still on top of the heap until its spawn's next job replaces it. */
+  private starting: JobRecord | null = null;
+  /** Effects are immutable: an unchanged `wake` is the same object, one allocation fewer per command. */
+  private lastWake: Extract<KernelEffect, { type: "wake" }> = { type: "wake", at: null };
 
   constructor(options: KernelOptions = {}) {
     const policies = new Map<string, UnspawnPolicy>();
@@ -202,17 +228,41 @@ export class Machine {
   }
 
   dispatch(input: Command): KernelEffect[] {
-    const out: KernelEffect[] = [];
-    this.out = out;
-    const check = decodeCommand(input);
-    if (check.ok) {
+    if (this.dispatching) {
+      // A hook (argsFn, mergeFn, a policy, ...) dispatching into its own kernel: the
+      // command in progress is half applied, so this one cannot be judged against it.
+      return [
+        {
+          type: "rejected",
+          command: input,
+          code: "invalid-command",
+          field: "command",
+          message: "command: dispatched from inside a hook while this kernel is applying a command; dispatch it after",
+        },
+        { type: "wake", at: this.heap.peek()?.dueAt ?? null },
+      ];
+    }
+    this.dispatching = true;
+    try {
+      return this.applyInput(input);
+    } finally {
+      this.dispatching = false;
+    }
+  }
+
+  private applyInput(input: Command): KernelEffect[] {
+    this.outLength = 0;
+    // The hot commands (tick, complete) pass a structural check without building a result object.
+    const check =
+      typeof input === "object" && input !== null && isWellFormedHotCommand(input) ? undefined : decodeCommand(input);
+    if (check === undefined || check.ok) {
       // Time arrives first: whatever was due by `at` starts, so the command is
       // judged against the state it really meets (bounds, the policy's set).
-      this.advance(check.command.at);
+      this.advance(input.at);
       this.runDue();
-      this.applyCommand(check.command, input);
+      this.applyCommand(input, input);
     } else {
-      out.push({
+      this.emit({
         type: "rejected",
         command: input,
         code: "invalid-command",
@@ -220,16 +270,23 @@ export class Machine {
         message: check.message,
       });
     }
-    out.push({ type: "wake", at: this.heap.peek()?.dueAt ?? null });
-    return out;
+    const wakeAt = this.heap.peek()?.dueAt ?? null;
+    if (this.lastWake.at !== wakeAt) this.lastWake = { type: "wake", at: wakeAt };
+    this.emit(this.lastWake);
+    const length = this.outLength;
+    const effects = this.out.slice(0, length) as KernelEffect[];
+    // Drop the references, so the effects can be collected young.
+    this.out.fill(undefined, 0, length);
+    this.outLength = 0;
+    return effects;
   }
 
   private applyCommand(command: Command, input: Command): void {
     // The commands that come once per job take a direct path: no plan to build.
     if (command.type === "tick") return;
     if (command.type === "complete") {
-      const job = this.inFlight.get(command.jobId);
-      if (job !== undefined) {
+      const job = this.inFlight.get(seqOfJobId(command.jobId));
+      if (job !== undefined && jobIdOf(job) === command.jobId) {
         this.finishJob(job, command.outcome);
         this.runDue();
         return;
@@ -237,7 +294,7 @@ export class Machine {
     }
     const plan = this.prepare(command);
     if (plan.kind === "reject") {
-      this.out.push({ type: "rejected", command: input, code: plan.code, field: plan.field, message: plan.message });
+      this.emit({ type: "rejected", command: input, code: plan.code, field: plan.field, message: plan.message });
       return;
     }
     plan.apply();
@@ -477,7 +534,7 @@ export class Machine {
         lastError: undefined,
         pending: null,
         inFlight: [],
-        latestResult: undefined,
+        latestResult: new LatestResult(),
         results: config.output === "all" ? [] : undefined,
         prev: null,
         next: null,
@@ -591,7 +648,7 @@ export class Machine {
   // Time and jobs.
 
   private emit(effect: KernelEffect): void {
-    this.out.push(effect);
+    this.out[this.outLength++] = effect;
   }
 
   private advance(at: number): void {
@@ -601,15 +658,32 @@ export class Machine {
 
   /** Starts every job due by now, in (due time, creation order). */
   private runDue(): void {
-    for (let job = this.heap.peek(); job !== undefined && job.dueAt <= this.now; job = this.heap.peek()) {
-      this.heap.pop();
+    const heap = this.heap;
+    for (let job = heap.peek(); job !== undefined && job.dueAt <= this.now; job = heap.peek()) {
+      // The job stays on top while it starts: a spawn's next job then takes its
+      // place in one sift (see `schedule`); otherwise it is popped here.
+      this.starting = job;
       this.startJob(job);
+      if (this.starting === job) {
+        this.starting = null;
+        heap.remove(job);
+      }
     }
   }
 
   private newJob(program: ProgramRecord, spawn: SpawnRecord | null, dueAt: number): JobRecord {
     const seq = ++this.jobSeq;
-    return { id: `job-${seq}`, seq, dueAt, heapIndex: -1, program, spawn, startedAt: Number.NaN };
+    const id = "";
+    const job = this.spareJobs.pop();
+    if (job === undefined) return { id, seq, dueAt, heapIndex: -1, program, spawn, startedAt: Number.NaN };
+    job.id = id;
+    job.seq = seq;
+    job.dueAt = dueAt;
+    job.heapIndex = -1;
+    job.program = program;
+    job.spawn = spawn;
+    job.startedAt = Number.NaN;
+    return job;
   }
 
   private schedule(spawn: SpawnRecord, dueAt: number): void {
@@ -617,20 +691,26 @@ export class Machine {
     spawn.pending = job;
     spawn.submitted++;
     spawn.program.counts.submitted++;
-    this.heap.push(job);
+    const starting = this.starting;
+    if (starting !== null && this.heap.peek() === starting) {
+      this.starting = null;
+      this.heap.replaceTop(job);
+    } else {
+      this.heap.push(job);
+    }
   }
 
   private trigger(program: ProgramRecord, scheduledAt: number): void {
     const job = this.newJob(program, null, scheduledAt);
     program.triggers.add(job);
     this.heap.push(job);
-    this.emit({ type: "triggered", jobId: job.id, programId: program.id, scheduledAt });
+    this.emit({ type: "triggered", jobId: jobIdOf(job), programId: program.id, scheduledAt });
   }
 
   private startJob(job: JobRecord): void {
     const spawn = job.spawn;
     job.startedAt = this.now;
-    this.inFlight.set(job.id, job);
+    this.inFlight.add(job);
     if (spawn !== null) {
       spawn.pending = null;
       spawn.inFlight.push(job);
@@ -648,7 +728,7 @@ export class Machine {
     }
     this.emit({
       type: "run",
-      jobId: job.id,
+      jobId: jobIdOf(job),
       programId: job.program.id,
       spawnId: spawn?.id ?? null,
       scheduledAt: job.dueAt,
@@ -699,12 +779,22 @@ export class Machine {
   }
 
   private finishJob(job: JobRecord, outcome: Outcome): void {
-    this.inFlight.delete(job.id);
+    this.inFlight.delete(job.seq);
     const spawn = job.spawn;
     if (spawn === null) {
       this.finishTrigger(job, outcome);
       return;
     }
+    this.settle(spawn, job, outcome);
+    // Nothing refers to a settled job any more, unless it never left the heap
+    // (its argsFn threw while it was starting): then the heap still holds it.
+    if (job.heapIndex === -1 && job !== this.starting && this.spareJobs.length < MAX_SPARE_JOBS) {
+      this.spareJobs.push(job as ReusableJob);
+    }
+  }
+
+  /** A spawn's job has its outcome: fold it into state, record it, and decide what comes next. */
+  private settle(spawn: SpawnRecord, job: JobRecord, outcome: Outcome): void {
     const index = spawn.inFlight.indexOf(job);
     if (index >= 0) {
       spawn.inFlight[index] = spawn.inFlight[spawn.inFlight.length - 1] as JobRecord;
@@ -737,32 +827,38 @@ export class Machine {
       program.counts.succeeded++;
     }
     spawn.updatedAt = this.now;
-    const result: ResultRecord = failed
-      ? { jobId: job.id, status: "errored", error, scheduledAt: job.dueAt, startedAt: job.startedAt, endedAt: this.now }
-      : {
-          jobId: job.id,
-          status: "succeeded",
-          value: outcome.ok ? outcome.value : undefined,
-          scheduledAt: job.dueAt,
-          startedAt: job.startedAt,
-          endedAt: this.now,
-        };
-    spawn.latestResult = result;
+    const value = outcome.ok ? outcome.value : undefined;
+    spawn.latestResult.set(jobIdOf(job), failed, failed ? error : value, job.dueAt, job.startedAt, this.now);
     if (spawn.results !== undefined) {
+      const result = spawn.latestResult.get() as ResultRecord;
       spawn.results.push(result);
       if (spawn.results.length > this.historyLimit) spawn.results.shift();
     }
-    this.emit({
-      type: "settled",
-      jobId: job.id,
-      programId: program.id,
-      spawnId: spawn.id,
-      status: result.status,
-      scheduledAt: job.dueAt,
-      startedAt: job.startedAt,
-      endedAt: this.now,
-      ...(failed ? { error } : { value: result.value }),
-    });
+    this.emit(
+      failed
+        ? {
+            type: "settled",
+            jobId: jobIdOf(job),
+            programId: program.id,
+            spawnId: spawn.id,
+            status: "errored",
+            scheduledAt: job.dueAt,
+            startedAt: job.startedAt,
+            endedAt: this.now,
+            error,
+          }
+        : {
+            type: "settled",
+            jobId: jobIdOf(job),
+            programId: program.id,
+            spawnId: spawn.id,
+            status: "succeeded",
+            scheduledAt: job.dueAt,
+            startedAt: job.startedAt,
+            endedAt: this.now,
+            value,
+          },
+    );
     if (spawn.status === "terminating") {
       if (spawn.inFlight.length === 0) this.finalizeStop(spawn);
       return;
@@ -775,7 +871,7 @@ export class Machine {
           ...propsOf(spawn),
           programId: program.id,
           spawnId: spawn.id,
-          result,
+          result: spawn.latestResult.get(),
           state: stateOf(spawn),
         });
       } catch (hookError) {
@@ -811,7 +907,7 @@ export class Machine {
     }
     this.emit({
       type: "settled",
-      jobId: job.id,
+      jobId: jobIdOf(job),
       programId: program.id,
       spawnId: null,
       status: ok ? "succeeded" : "errored",
@@ -846,7 +942,7 @@ export class Machine {
     spawn.pending = null;
     this.emit({
       type: "cancel",
-      jobId: job.id,
+      jobId: jobIdOf(job),
       programId: spawn.programId,
       spawnId: spawn.id,
       reason,
@@ -856,10 +952,10 @@ export class Machine {
 
   private cancelInFlight(spawn: SpawnRecord, reason: CancelReason): void {
     for (const job of spawn.inFlight) {
-      this.inFlight.delete(job.id);
+      this.inFlight.delete(job.seq);
       this.emit({
         type: "cancel",
-        jobId: job.id,
+        jobId: jobIdOf(job),
         programId: spawn.programId,
         spawnId: spawn.id,
         reason,
@@ -903,10 +999,10 @@ export class Machine {
     }
     for (const job of program.triggers) {
       const waiting = this.heap.remove(job);
-      this.inFlight.delete(job.id);
+      this.inFlight.delete(job.seq);
       this.emit({
         type: "cancel",
-        jobId: job.id,
+        jobId: jobIdOf(job),
         programId: program.id,
         spawnId: null,
         reason: how,

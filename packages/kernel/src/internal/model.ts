@@ -1,6 +1,7 @@
 import type { Interval, ProgramSpec, ResultRecord, SpawnOptions } from "../Program.js";
 import type { CronSchedule } from "./cron.js";
 import type { HeapEntry } from "./heap.js";
+import type { LatestResult } from "./latestResult.js";
 import type { SpawnList } from "./spawnList.js";
 
 export type ProgramType = "basic" | "constant" | "cron";
@@ -74,14 +75,15 @@ export interface SpawnRecord {
   lastError: unknown;
   pending: JobRecord | null;
   readonly inFlight: JobRecord[];
-  latestResult: ResultRecord | undefined;
+  readonly latestResult: LatestResult;
   results: ResultRecord[] | undefined;
   prev: SpawnRecord | null;
   next: SpawnRecord | null;
 }
 
 export interface JobRecord extends HeapEntry {
-  readonly id: string;
+  /** `""` until first needed (see `jobIdOf`): most jobs wait a whole period before they start. */
+  id: string;
   readonly program: ProgramRecord;
   readonly spawn: SpawnRecord | null;
   startedAt: number;
@@ -93,3 +95,12 @@ export const isRunning = (spawn: SpawnRecord): boolean => spawn.status === "crea
 
 export const stateOf = (spawn: SpawnRecord): unknown =>
   spawn.program.scope === "spawn" ? spawn.state : spawn.program.state;
+
+/**
+ * A job's id, `job-<seq>`, made when first needed. A string made at
+ * scheduling would live a whole period and be copied at every young GC.
+ */
+export const jobIdOf = (job: JobRecord): string => {
+  if (job.id === "") job.id = `job-${job.seq}`;
+  return job.id;
+};

@@ -77,7 +77,7 @@ export const spawnInfoOf = (spawn: SpawnRecord): SpawnInfo => ({
   inFlight: spawn.inFlight.length,
   waiting: waitingOf(spawn),
   state: spawn.program.scope === "spawn" ? spawn.state : spawn.program.state,
-  result: spawn.latestResult,
+  result: spawn.latestResult.get(),
   results: spawn.results === undefined ? undefined : [...spawn.results],
 });
 

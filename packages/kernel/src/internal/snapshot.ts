@@ -3,8 +3,9 @@ import type { UnspawnPolicy } from "../Policy.js";
 import type { Interval, ProgramSpec, ResultRecord, SpawnOptions } from "../Program.js";
 import { decodeProgramSpec } from "../Program.js";
 import { SchedkitError } from "../SchedkitError.js";
+import { LatestResult } from "./latestResult.js";
 import { configOf, cronOf, Machine } from "./machine.js";
-import type { JobRecord, ProgramRecord, SpawnRecord } from "./model.js";
+import { type JobRecord, jobIdOf, type ProgramRecord, type SpawnRecord } from "./model.js";
 import { SpawnList } from "./spawnList.js";
 import { decodeWith } from "./validate.js";
 
@@ -119,7 +120,7 @@ const intervalRef = (interval: Interval, spec: Interval | undefined, override: I
 };
 
 const jobSnapshot = (job: JobRecord): JobSnapshot => ({
-  id: job.id,
+  id: jobIdOf(job),
   seq: job.seq,
   dueAt: job.dueAt,
   startedAt: Number.isNaN(job.startedAt) ? null : job.startedAt,
@@ -130,6 +131,11 @@ const resultSnapshot = (result: ResultRecord) => ({
   ...(result.value === undefined ? {} : { value: toJsonData(result.value) }),
   ...(result.error === undefined ? {} : { error: toJsonData(result.error) }),
 });
+
+const latestResultSnapshot = (spawn: SpawnRecord) => {
+  const result = spawn.latestResult.get();
+  return result === undefined ? null : resultSnapshot(result);
+};
 
 const overridesSnapshot = (overrides: SpawnOptions | undefined): SpawnSnapshot["overrides"] => {
   if (overrides === undefined) return null;
@@ -160,7 +166,7 @@ const spawnSnapshot = (spawn: SpawnRecord): SpawnSnapshot => ({
   lastError: toJsonData(spawn.lastError),
   pending: spawn.pending === null ? null : jobSnapshot(spawn.pending),
   inFlight: spawn.inFlight.map(jobSnapshot),
-  latestResult: spawn.latestResult === undefined ? null : resultSnapshot(spawn.latestResult),
+  latestResult: latestResultSnapshot(spawn),
   results: spawn.results === undefined ? null : spawn.results.map(resultSnapshot),
   overrides: overridesSnapshot(spawn.overrides),
 });
@@ -278,7 +284,7 @@ export const restoreMachine = (
         startedAt: job.startedAt ?? Number.NaN,
       };
       if (job.startedAt === null) machine.heap.push(record);
-      else machine.inFlight.set(record.id, record);
+      else machine.inFlight.add(record);
       return record;
     };
     for (const savedSpawn of saved.spawns) {
@@ -320,11 +326,12 @@ export const restoreMachine = (
         lastError: fromJsonData(savedSpawn.lastError),
         pending: null,
         inFlight: [],
-        latestResult: (savedSpawn.latestResult ?? undefined) as ResultRecord | undefined,
+        latestResult: new LatestResult(),
         results: savedSpawn.results === null ? undefined : ([...savedSpawn.results] as ResultRecord[]),
         prev: null,
         next: null,
       };
+      spawn.latestResult.setRecord((savedSpawn.latestResult ?? undefined) as ResultRecord | undefined);
       spawn.pending = savedSpawn.pending === null ? null : restoreJob(savedSpawn.pending, spawn);
       for (const job of savedSpawn.inFlight) spawn.inFlight.push(restoreJob(job, spawn));
       program.spawns.set(spawn.id, spawn);

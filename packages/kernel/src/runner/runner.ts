@@ -1,11 +1,12 @@
-import type { Command } from "../Command.js";
+import type { Command, Outcome } from "../Command.js";
 import { type KernelOptions, Machine } from "../internal/machine.js";
 import { createQueries, type KernelQueries } from "../internal/queries.js";
 import type { KernelEffect } from "../KernelEffect.js";
-import type { Interval, JobContext, ProgramSpec, SpawnOptions } from "../Program.js";
+import type { Interval, ProgramSpec, SpawnOptions } from "../Program.js";
 import { SchedkitError } from "../SchedkitError.js";
 import { type Clock, type FakeTimersClock, type HostClock, toHostClock } from "./clock.js";
-import { executeJob } from "./execute.js";
+import { executeJob, type RunningJob } from "./execute.js";
+import { StepQueue } from "./stepQueue.js";
 
 /** Options for `createRunner`. @since 0.1.0 */
 export interface RunnerOptions extends KernelOptions {
@@ -13,6 +14,17 @@ export interface RunnerOptions extends KernelOptions {
   readonly id?: string;
   /** `{ now, setTimeout, clearTimeout }` or a `@sinonjs/fake-timers` clock. Default: the system's monotonic clock. */
   readonly clock?: Clock | FakeTimersClock;
+  /**
+   * How closely the system clock wakes for a job. `"ms"` (default): the
+   * host's whole-ms timers, rounded up, so a job starts about 1 ms after its
+   * time (up to 2), and a waiting runner uses no CPU. `"sub-ms"`: the timer is
+   * rounded down and the last fraction of a ms is covered by a check on every
+   * event-loop turn, so jobs start within microseconds of their time; the cost
+   * is CPU while waiting, a whole core when wakes are less than a ms apart.
+   * Only with the system clock: an injected clock has its own timers.
+   * @since 0.2.0
+   */
+  readonly precision?: "ms" | "sub-ms";
   /**
    * Told about errors that have no caller to throw to: a subscriber that
    * threw, or a queued call (made from inside `mainFn` or a hook) that was
@@ -68,45 +80,39 @@ export interface Runner extends KernelQueries {
 }
 
 /**
- * An AbortController made only when a job reads its signal: most jobs never
- * do, and a controller per job is the runner's largest cost per job.
+ * A running job: the context `mainFn` receives, and its cancellation. The
+ * AbortController is made only when the job reads its signal: most jobs never
+ * do, and a controller per job would be the runner's largest cost per job.
  */
-class LazyAbort {
-  private controller: AbortController | undefined;
-  private reason: unknown;
-  aborted = false;
+class Job implements RunningJob {
+  #controller: AbortController | undefined;
+  #reason: unknown;
+  #aborted = false;
 
-  get signal(): AbortSignal {
-    if (this.controller === undefined) {
-      this.controller = new AbortController();
-      if (this.aborted) this.controller.abort(this.reason);
-    }
-    return this.controller.signal;
-  }
-
-  abort(reason: unknown): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.reason = reason;
-    this.controller?.abort(reason);
-  }
-}
-
-class Context implements JobContext {
   constructor(
-    private readonly lazy: LazyAbort,
     readonly jobId: string,
     readonly spawnId: string | null,
     readonly programId: string,
   ) {}
 
   get signal(): AbortSignal {
-    return this.lazy.signal;
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
   }
 
   /** Whether the job was cancelled, without making a signal. */
   get aborted(): boolean {
-    return this.lazy.aborted;
+    return this.#aborted;
+  }
+
+  static cancel(job: Job, reason: unknown): void {
+    if (job.#aborted) return;
+    job.#aborted = true;
+    job.#reason = reason;
+    job.#controller?.abort(reason);
   }
 }
 
@@ -115,16 +121,14 @@ interface Deferred {
   reject(error: unknown): void;
 }
 
-interface Queued {
-  readonly command: Command;
-  readonly after: ((effects: readonly KernelEffect[]) => void) | undefined;
-}
+type AfterStep = (effects: readonly KernelEffect[]) => void;
 
 const rejectionOf = (effects: readonly KernelEffect[]): SchedkitError | undefined => {
-  const rejected = effects.find((effect) => effect.type === "rejected");
-  return rejected?.type === "rejected"
-    ? new SchedkitError(rejected.code, rejected.message, { field: rejected.field })
-    : undefined;
+  // A loop, not `find`: this runs once per job, and a callback is one more allocation.
+  for (const effect of effects) {
+    if (effect.type === "rejected") return new SchedkitError(effect.code, effect.message, { field: effect.field });
+  }
+  return undefined;
 };
 
 class RunnerImpl {
@@ -138,18 +142,21 @@ class RunnerImpl {
   private busy = false;
   /** The time of the step in progress: results reported inside it happen then, so a step always ends. */
   private stepAt = 0;
-  private readonly queue: Queued[] = [];
+  private readonly queue = new StepQueue<Command, AfterStep>();
   private readonly held: Extract<KernelEffect, { type: "run" }>[] = [];
   private wakeAt: number | null = null;
   private timer: { handle: unknown; at: number } | null = null;
-  private readonly inFlight = new Map<string, LazyAbort>();
+  /** Jobs whose result comes later (Promises, Effects); a synchronous job is only ever `current`. */
+  private readonly inFlight = new Map<string, Job>();
+  /** The job whose `mainFn` is running right now (synchronously, inside a step). */
+  private current: Job | null = null;
   private readonly triggers = new Map<string, Deferred>();
   private readonly listeners = new Set<EffectListener>();
   private readonly idleWaiters: (() => void)[] = [];
 
   constructor(options: RunnerOptions) {
     this.id = options.id ?? "runner";
-    this.clock = toHostClock(options.clock);
+    this.clock = toHostClock(options.clock, options.precision);
     this.onError = options.onError ?? ((error) => console.error(`[schedkit:${this.id}]`, error));
     this.machine = new Machine(options);
   }
@@ -157,9 +164,9 @@ class RunnerImpl {
   // --- Steps: one command, its effects handled, then anything queued meanwhile.
 
   /** Dispatches now, or queues when called from inside a step (a job, a hook, a listener). */
-  exec(command: Command, after?: (effects: readonly KernelEffect[]) => void): readonly KernelEffect[] | undefined {
+  exec(command: Command, after?: AfterStep): readonly KernelEffect[] | undefined {
     if (this.busy) {
-      this.queue.push({ command, after });
+      this.queue.push(command, after);
       return undefined;
     }
     let effects: readonly KernelEffect[] | undefined;
@@ -174,9 +181,13 @@ class RunnerImpl {
     this.busy = true;
     try {
       body();
-      for (let next = this.queue.shift(); next !== undefined; next = this.queue.shift()) {
-        const effects = this.step(next.command, next.after);
-        const rejected = next.after === undefined ? rejectionOf(effects) : undefined;
+      const queue = this.queue;
+      while (!queue.isEmpty) {
+        const command = queue.nextCommand();
+        const after = queue.nextAfter();
+        queue.drop();
+        const effects = this.step(command, after);
+        const rejected = after === undefined ? rejectionOf(effects) : undefined;
         if (rejected !== undefined) this.onError(rejected);
       }
     } finally {
@@ -212,6 +223,7 @@ class RunnerImpl {
         else this.rejectTrigger(effect.jobId, `job ${effect.jobId} was cancelled (${effect.reason})`);
         return;
       case "settled": {
+        if (this.triggers.size === 0) return;
         const deferred = this.triggers.get(effect.jobId);
         if (deferred === undefined) return;
         this.triggers.delete(effect.jobId);
@@ -227,25 +239,36 @@ class RunnerImpl {
     }
   }
 
+  /** Always called inside a step. */
   private runJob(effect: Extract<KernelEffect, { type: "run" }>): void {
     const spec = this.machine.programs.get(effect.programId)?.spec;
     if (spec === undefined) return;
-    const abort = new LazyAbort();
-    const { jobId } = effect;
-    this.inFlight.set(jobId, abort);
-    const ctx = new Context(abort, jobId, effect.spawnId, effect.programId);
-    executeJob(spec.mainFn, effect.args, effect.scheduledAt, ctx, (outcome) => {
-      if (this.inFlight.get(jobId) !== abort) return;
-      this.inFlight.delete(jobId);
-      // A result reported inside a step (a synchronous mainFn) happens at the step's time.
-      this.exec({ type: "complete", at: this.busy ? this.stepAt : this.clock.now(), jobId, outcome });
-    });
+    const job = new Job(effect.jobId, effect.spawnId, effect.programId);
+    this.current = job;
+    let outcome: Outcome | undefined;
+    try {
+      outcome = executeJob(spec.mainFn, effect.args, effect.scheduledAt, job, this.reportLater);
+    } finally {
+      this.current = null;
+    }
+    if (job.aborted) return;
+    // A synchronous result happens at the step's time (so a step always ends) and never
+    // enters the in-flight map: a Map that grows and shrinks every step costs GC time.
+    if (outcome === undefined) this.inFlight.set(job.jobId, job);
+    else this.exec({ type: "complete", at: this.stepAt, jobId: job.jobId, outcome });
   }
 
+  /** The outcome of a Promise or Effect job. */
+  private readonly reportLater = (job: Job, outcome: Outcome): void => {
+    if (this.inFlight.get(job.jobId) !== job) return;
+    this.inFlight.delete(job.jobId);
+    this.exec({ type: "complete", at: this.busy ? this.stepAt : this.clock.now(), jobId: job.jobId, outcome });
+  };
+
   private abort(jobId: string, reason: string): void {
-    const controller = this.inFlight.get(jobId);
+    const job = this.current?.jobId === jobId ? this.current : this.inFlight.get(jobId);
     this.inFlight.delete(jobId);
-    controller?.abort(new SchedkitError("cancelled", reason));
+    if (job !== undefined) Job.cancel(job, new SchedkitError("cancelled", reason));
     this.rejectTrigger(jobId, reason);
   }
 
@@ -259,19 +282,19 @@ class RunnerImpl {
   // --- The one host timer.
 
   private arm(at: number | null): void {
+    // Once per result: return before any store when nothing changed.
+    if (this.timer !== null && this.timer.at === at) return;
     this.wakeAt = at;
     if (!this.started || this.stopping !== undefined || this.stopped) return;
-    if (this.timer !== null && this.timer.at === at) return;
     this.disarm();
     if (at === null) return;
-    const delay = Math.max(0, Math.ceil(at - this.clock.now()));
-    const handle = this.clock.setTimeout(() => this.onTimer(at), delay);
+    const handle = this.clock.wakeAt(() => this.onTimer(at), at);
     this.timer = { handle, at };
   }
 
   private disarm(): void {
     if (this.timer === null) return;
-    this.clock.clearTimeout(this.timer.handle);
+    this.clock.cancelWake(this.timer.handle);
     this.timer = null;
   }
 
@@ -308,7 +331,8 @@ class RunnerImpl {
       this.idleWaiters.push(resolve);
     });
     for (const jobId of [...this.triggers.keys()]) {
-      if (!this.inFlight.has(jobId)) this.rejectTrigger(jobId, `runner "${this.id}" stopped before job ${jobId} ran`);
+      if (!this.inFlight.has(jobId) && this.current?.jobId !== jobId)
+        this.rejectTrigger(jobId, `runner "${this.id}" stopped before job ${jobId} ran`);
     }
     let killTimer: unknown;
     if (options.timeout !== undefined) killTimer = this.clock.setTimeout(() => this.kill(), options.timeout);
@@ -322,7 +346,8 @@ class RunnerImpl {
   kill(): void {
     if (this.stopped) return;
     this.exec({ type: "kill-all", at: this.clock.now() });
-    for (const jobId of [...this.inFlight.keys()]) this.abort(jobId, `runner "${this.id}" was killed`);
+    const killed = this.current === null ? [...this.inFlight.keys()] : [this.current.jobId, ...this.inFlight.keys()];
+    for (const jobId of killed) this.abort(jobId, `runner "${this.id}" was killed`);
     for (const jobId of [...this.triggers.keys()]) this.rejectTrigger(jobId, `runner "${this.id}" was killed`);
     this.finish();
   }

@@ -1,0 +1,48 @@
+import type { ResultRecord } from "../Program.js";
+
+/**
+ * A spawn's latest result, kept as fields and made into a `ResultRecord`
+ * only when read.
+ *
+ * Why: a record made per job lives a whole period, until the next result. At
+ * high rates thousands of them are alive at every young-generation GC and
+ * are copied (the pause grows with them); fields of this long-lived object are
+ * overwritten in place instead.
+ */
+export class LatestResult {
+  private jobId: string | undefined = undefined;
+  private failed = false;
+  private payload: unknown = undefined;
+  private scheduledAt = 0;
+  private startedAt = 0;
+  private endedAt = 0;
+  private record: ResultRecord | undefined = undefined;
+
+  /** A job's result: `payload` is its value, or its error when `failed`. */
+  set(jobId: string, failed: boolean, payload: unknown, scheduledAt: number, startedAt: number, endedAt: number): void {
+    this.jobId = jobId;
+    this.failed = failed;
+    this.payload = payload;
+    this.scheduledAt = scheduledAt;
+    this.startedAt = startedAt;
+    this.endedAt = endedAt;
+    this.record = undefined;
+  }
+
+  /** A record made elsewhere (a restored snapshot, the `output: "all"` history): it is the one returned. */
+  setRecord(record: ResultRecord | undefined): void {
+    this.jobId = record?.jobId;
+    this.payload = undefined;
+    this.record = record;
+  }
+
+  get(): ResultRecord | undefined {
+    if (this.record === undefined && this.jobId !== undefined) {
+      const { jobId, scheduledAt, startedAt, endedAt } = this;
+      this.record = this.failed
+        ? { jobId, status: "errored", error: this.payload, scheduledAt, startedAt, endedAt }
+        : { jobId, status: "succeeded", value: this.payload, scheduledAt, startedAt, endedAt };
+    }
+    return this.record;
+  }
+}
