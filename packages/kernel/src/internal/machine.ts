@@ -134,16 +134,16 @@ const OVERRIDE_KEYS = [
 const hasOverrides = (opts: SpawnOptions | undefined): opts is SpawnOptions =>
   opts !== undefined && OVERRIDE_KEYS.some((key) => opts[key] !== undefined);
 
-/**
- * The kernel's state and its one transition: `dispatch(command) -> effects`.
- * Deterministic: no clock, no ambient randomness, no timers, no I/O. All
- * mutation happens inside `dispatch`.
- */
 /** Enough spares for a burst of results; beyond it, settled records are left to the GC. */
 const MAX_SPARE_JOBS = 4096;
 
 type ReusableJob = { -readonly [K in keyof JobRecord]: JobRecord[K] };
 
+/**
+ * The kernel's state and its one transition: `dispatch(command) -> effects`.
+ * Deterministic: no clock, no ambient randomness, no timers, no I/O. All
+ * mutation happens inside `dispatch`.
+ */
 export class Machine {
   now = 0;
   regressions = 0;

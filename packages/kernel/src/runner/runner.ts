@@ -17,7 +17,7 @@ export interface RunnerOptions extends KernelOptions {
   /**
    * How closely the system clock wakes for a job. `"ms"` (default): the
    * host's whole-ms timers, rounded up, so a job starts about 1 ms after its
-   * time (up to 2), and a waiting runner uses no CPU. `"sub-ms"`: the timer is
+   * time (the median; more under load), and a waiting runner uses no CPU. `"sub-ms"`: the timer is
    * rounded down and the last fraction of a ms is covered by a check on every
    * event-loop turn, so jobs start within microseconds of their time; the cost
    * is CPU while waiting, a whole core when wakes are less than a ms apart.
