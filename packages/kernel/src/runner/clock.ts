@@ -31,13 +31,16 @@ export interface HostClock {
   cancelWake(handle: unknown): void;
 }
 
+/** Read once: the getter costs as much as `performance.now()` itself, and a wake may read the clock often. */
+const timeOrigin = performance.timeOrigin;
+
 /**
  * The system's monotonic clock: `performance.now()` from a fixed origin, so it
  * never jumps with wall-clock adjustments, in epoch-like milliseconds.
  * @since 0.1.0
  */
 export const systemClock: Clock = {
-  now: () => performance.timeOrigin + performance.now(),
+  now: () => timeOrigin + performance.now(),
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
