@@ -1,4 +1,4 @@
-import { type Command, decodeCommand, isWellFormedHotCommand, type Outcome } from "../Command.js";
+import { type Command, decodeCommandBySchema, isWellFormedHotCommand, type Outcome } from "../Command.js";
 import type { CancelReason, KernelEffect } from "../KernelEffect.js";
 import type { UnspawnPolicy } from "../Policy.js";
 import {
@@ -254,7 +254,9 @@ export class Machine {
     this.outLength = 0;
     // The hot commands (tick, complete) pass a structural check without building a result object.
     const check =
-      typeof input === "object" && input !== null && isWellFormedHotCommand(input) ? undefined : decodeCommand(input);
+      typeof input === "object" && input !== null && isWellFormedHotCommand(input)
+        ? undefined
+        : decodeCommandBySchema(input);
     if (check === undefined || check.ok) {
       // Time arrives first: whatever was due by `at` starts, so the command is
       // judged against the state it really meets (bounds, the policy's set).

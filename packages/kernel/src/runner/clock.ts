@@ -67,17 +67,19 @@ const hasSetImmediate = typeof globalThis.setImmediate === "function";
  */
 const wakeSystem = (callback: () => void, at: number): SystemWake => {
   const wake: SystemWake = { timeout: undefined, immediate: undefined };
+  const waitFor = (remaining: number) => {
+    if (remaining >= 1 || !hasSetImmediate) wake.timeout = setTimeout(check, Math.max(0, Math.floor(remaining)));
+    else wake.immediate = setImmediate(check);
+  };
   const check = () => {
     wake.timeout = undefined;
     wake.immediate = undefined;
     const remaining = at - systemClock.now();
     if (remaining <= 0) callback();
-    else if (remaining >= 1 || !hasSetImmediate) wake.timeout = setTimeout(check, Math.floor(remaining));
-    else wake.immediate = setImmediate(check);
+    else waitFor(remaining);
   };
-  const remaining = at - systemClock.now();
-  if (remaining >= 1 || !hasSetImmediate) wake.timeout = setTimeout(check, Math.max(0, Math.floor(remaining)));
-  else wake.immediate = setImmediate(check);
+  // Never calls back synchronously: the runner arms inside a step.
+  waitFor(at - systemClock.now());
   return wake;
 };
 
@@ -123,16 +125,16 @@ export const toHostClock = (
   // Keep `this`: fake-timers' methods are bound to their clock, a user's may not be.
   const setTimer = (callback: () => void, ms: number) => clock.setTimeout(callback, ms);
   const clearTimer = (handle: unknown) => clock.clearTimeout(handle);
-  if (typeof candidate.now === "number") {
-    const host = { now: () => fake.now, setTimeout: setTimer, clearTimeout: clearTimer };
-    return { ...host, ...wakeBySetTimeout(host) };
-  }
-  if (typeof candidate.now === "function") {
+  let now: () => number;
+  if (typeof candidate.now === "number") now = () => fake.now;
+  else if (typeof candidate.now === "function") {
     const custom = clock as Clock;
-    const host = { now: () => custom.now(), setTimeout: setTimer, clearTimeout: clearTimer };
-    return { ...host, ...wakeBySetTimeout(host) };
+    now = () => custom.now();
+  } else {
+    throw new SchedkitError("invalid-clock", "options.clock.now: expected a function returning ms, or a number", {
+      field: "options.clock.now",
+    });
   }
-  throw new SchedkitError("invalid-clock", "options.clock.now: expected a function returning ms, or a number", {
-    field: "options.clock.now",
-  });
+  const host = { now, setTimeout: setTimer, clearTimeout: clearTimer };
+  return { ...host, ...wakeBySetTimeout(host) };
 };

@@ -283,9 +283,10 @@ class RunnerImpl {
 
   private arm(at: number | null): void {
     // Once per result: return before any store when nothing changed.
-    if (this.timer !== null && this.timer.at === at) return;
+    if (this.wakeAt === at && this.timer !== null && this.timer.at === at) return;
     this.wakeAt = at;
     if (!this.started || this.stopping !== undefined || this.stopped) return;
+    if (this.timer !== null && this.timer.at === at) return;
     this.disarm();
     if (at === null) return;
     const handle = this.clock.wakeAt(() => this.onTimer(at), at);
