@@ -67,6 +67,21 @@ export type KernelEffect =
       readonly code: "max-reached" | "min-reached" | "none-running" | "policy-refused";
       readonly message: string;
     }
+  /**
+   * Due times of a spawn that were not run: older than its `catchUpWindow`
+   * when time arrived (after a jump or downtime), or past the kernel's
+   * `catchUpLimit` of jobs per spawn in one dispatch. `from` and `to` are the
+   * first and last of the `count` missed due times. @since 0.3.0
+   */
+  | {
+      readonly type: "missed";
+      readonly programId: string;
+      readonly spawnId: string;
+      readonly count: number;
+      readonly from: number;
+      readonly to: number;
+      readonly reason: "catch-up-window" | "catch-up-limit";
+    }
   /** A result arrived for a job that is no longer in flight (killed, cleared, or already settled). */
   | { readonly type: "discarded"; readonly jobId: string }
   /** A hook failed outside a job (continueFn, an interval function): the spawn was stopped. */

@@ -1,4 +1,5 @@
 import { Schema } from "effect";
+import { MAX_TIME, MIN_INTERVAL } from "./internal/limits.js";
 import { AnyFunction, decodeWith, NonNegativeNumber, PositiveInt } from "./internal/validate.js";
 
 /** Milliseconds, or a function called at each scheduling (backoff etc.). @since 0.1.0 */
@@ -36,6 +37,8 @@ export interface SpawnProps {
   /** The interval in ms used at the latest scheduling. */
   readonly interval: number;
   readonly lastError: unknown;
+  /** Due times not run because they were older than the catch-up window, or past the catch-up limit. */
+  readonly missed: number;
 }
 
 /** What `continueFn` is asked with after each job of a spawn. @since 0.1.0 */
@@ -74,6 +77,12 @@ export interface ProgramSpec<State = any, Args = any, Value = any, Output = any>
   readonly scope?: "program" | "spawn";
   readonly output?: "latest" | "all";
   readonly misfire?: "catch-up" | "skip";
+  /**
+   * Ms. After a time jump or downtime, due times older than `now - catchUpWindow`
+   * are not run but reported in a `missed` effect (and counted in props).
+   * Default 86,400,000 (24 h).
+   */
+  readonly catchUpWindow?: number;
   readonly cron?: string;
   readonly timezone?: string;
   readonly meta?: unknown;
@@ -98,6 +107,7 @@ export interface SpawnOptions<State = any, Args = any, Value = any, Output = any
       | "errorFn"
       | "continueFn"
       | "misfire"
+      | "catchUpWindow"
       | "output"
       | "meta"
     >
@@ -108,12 +118,16 @@ export interface SpawnOptions<State = any, Args = any, Value = any, Output = any
 // One declaration rather than a union, so that every wrong value gets the same plain message.
 const IntervalSchema = Schema.declare(
   (input: unknown): input is Interval =>
-    typeof input === "function" || (typeof input === "number" && Number.isFinite(input) && input > 0),
-  { expected: "a positive number of ms, or a function returning one" },
+    typeof input === "function" || (typeof input === "number" && input >= MIN_INTERVAL && input <= MAX_TIME),
+  { expected: `a number of ms from ${MIN_INTERVAL} to ${MAX_TIME}, or a function returning one` },
 );
 const DelaySchema = Schema.Union([NonNegativeNumber, Schema.Literal("random")]).annotate({
-  expected: 'a number of ms >= 0, or "random"',
+  expected: `a number of ms >= 0 (at most ${MAX_TIME}), or "random"`,
 });
+const WindowSchema = Schema.declare(
+  (input: unknown): input is number => typeof input === "number" && input > 0 && input <= MAX_TIME,
+  { expected: `a positive number of ms (at most ${MAX_TIME})` },
+);
 const optionalFn = Schema.optional(AnyFunction);
 
 const overridable = {
@@ -128,6 +142,7 @@ const overridable = {
   continueFn: optionalFn,
   output: Schema.optional(Schema.Literals(["latest", "all"])),
   misfire: Schema.optional(Schema.Literals(["catch-up", "skip"])),
+  catchUpWindow: Schema.optional(WindowSchema),
   meta: Schema.optional(Schema.Unknown),
 };
 
@@ -148,6 +163,10 @@ export const SpawnOptionsSchema = Schema.Struct({
   spawnId: Schema.optional(Schema.NonEmptyString),
   ...overridable,
 });
+
+/** The fields a spec and spawn options may have: what the kernel reads (once) and copies. */
+export const programSpecKeys: ReadonlySet<string> = new Set(Object.keys(ProgramSpecSchema.fields));
+export const spawnOptionKeys: ReadonlySet<string> = new Set(Object.keys(SpawnOptionsSchema.fields));
 
 export const decodeProgramSpec = decodeWith(ProgramSpecSchema, "program");
 export const decodeSpawnOptions = decodeWith(SpawnOptionsSchema, "opts");

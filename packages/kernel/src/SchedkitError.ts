@@ -23,7 +23,9 @@ export type SchedkitErrorCode =
   | "not-started"
   | "stopped"
   | "cancelled"
-  | "invalid-clock";
+  | "invalid-clock"
+  /** A bug in schedkit, not in the input: the kernel failed while applying a command. */
+  | "internal-error";
 
 export class SchedkitError extends Error {
   override readonly name = "SchedkitError";

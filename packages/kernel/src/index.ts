@@ -1,4 +1,4 @@
-export type { Command, CommandType, Outcome } from "./Command.js";
+export type { Command, CommandBody, CommandType, Outcome } from "./Command.js";
 export { commandTypes } from "./Command.js";
 export type {
   Kernel,
@@ -10,7 +10,7 @@ export type {
   RestoreOptions,
   SpawnInfo,
 } from "./Kernel.js";
-export { createKernel, restoreKernel } from "./Kernel.js";
+export { createKernel, maxTime, restoreKernel } from "./Kernel.js";
 export type { CancelReason, KernelEffect, KernelEffectType } from "./KernelEffect.js";
 export { effectsOf } from "./KernelEffect.js";
 export type { SpawnSet, SpawnView, UnspawnPolicy } from "./Policy.js";

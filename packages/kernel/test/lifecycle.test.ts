@@ -433,14 +433,14 @@ describe("lifecycle: status, stop and kill", () => {
     expect(kernel.info().programs).toEqual(before.info.programs);
   });
 
-  it("kill-spawn - kills a spawn that was stopping gracefully", () => {
+  it("kill-spawn - kills a spawn that was stopping gracefully; the first reason stands", () => {
     const kernel = kernelWith();
     spawn(kernel, 0);
     kernel.dispatch({ type: "tick", at: 100 });
     kernel.dispatch({ type: "stop-spawn", at: 110, programId: "p", spawnId: "p-1" });
     expect(kernel.dispatch({ type: "kill-spawn", at: 120, programId: "p", spawnId: "p-1" })).toEqual([
       { type: "cancel", jobId: "job-1", programId: "p", spawnId: "p-1", reason: "kill", inFlight: true },
-      { type: "stopped", programId: "p", spawnId: "p-1", reason: "kill" },
+      { type: "stopped", programId: "p", spawnId: "p-1", reason: "stop" },
       { type: "wake", at: null },
     ]);
   });
@@ -514,7 +514,7 @@ describe("lifecycle: stop-all, kill-all", () => {
 });
 
 describe("lifecycle: clear, uninstall, reinstall", () => {
-  it("clear - removes the program, its spawns and its history", () => {
+  it("clear - removes the program, its spawns and its history; a running spawn gets its one stopped", () => {
     const kernel = kernelWith({ createFn: () => ({ n: 0 }) });
     spawn(kernel, 0);
     spawn(kernel, 0);
@@ -522,6 +522,7 @@ describe("lifecycle: clear, uninstall, reinstall", () => {
     kernel.dispatch({ type: "tick", at: 100 });
     expect(kernel.dispatch({ type: "clear", at: 110, programId: "p" })).toEqual([
       { type: "cancel", jobId: "job-1", programId: "p", spawnId: "p-1", reason: "clear", inFlight: true },
+      { type: "stopped", programId: "p", spawnId: "p-1", reason: "clear" },
       { type: "cleared", programId: "p" },
       { type: "wake", at: null },
     ]);
@@ -549,13 +550,14 @@ describe("lifecycle: clear, uninstall, reinstall", () => {
     expect(kernel.isInstalled("p")).toBe(false);
   });
 
-  it("uninstall - in-flight jobs are cancelled (kernel choice: no waiting for them)", () => {
+  it("uninstall - in-flight jobs are cancelled (kernel choice: no waiting for them), then the spawn is stopped", () => {
     const kernel = kernelWith();
     spawn(kernel, 0);
     kernel.dispatch({ type: "tick", at: 100 });
     const effects = kernel.dispatch({ type: "uninstall", at: 110, programId: "p" });
     expect(effects).toEqual([
       { type: "cancel", jobId: "job-1", programId: "p", spawnId: "p-1", reason: "uninstall", inFlight: true },
+      { type: "stopped", programId: "p", spawnId: "p-1", reason: "uninstall" },
       { type: "uninstalled", programId: "p" },
       { type: "wake", at: null },
     ]);

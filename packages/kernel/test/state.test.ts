@@ -79,7 +79,11 @@ describe("state: createFn and default mergeFn", () => {
     const kernel = setup({ createFn: () => ({ a: 1 }) });
     const when = new Date(5);
     oneJob(kernel, when);
-    expect(kernel.getState("p")).toBe(when);
+    // getState hands out a copy (structuredClone): equal, of the same kind, not the kernel's own object.
+    const state = kernel.getState("p");
+    expect(state).toBeInstanceOf(Date);
+    expect(state).toEqual(when);
+    expect(state).not.toBe(when);
   });
 
   it("complete - null replaces the state (only undefined keeps it)", () => {
@@ -353,6 +357,7 @@ describe("state: counters and props", () => {
       terminating: false,
       interval: 100,
       lastError: undefined,
+      missed: 0,
     });
     kernel.dispatch({ type: "tick", at: 105 });
     succeed(kernel, 120, "job-1", 1);
@@ -370,6 +375,7 @@ describe("state: counters and props", () => {
       terminating: false,
       interval: 100,
       lastError: error,
+      missed: 0,
     });
     expect(Object.keys(props).sort()).toEqual(
       [
@@ -382,6 +388,7 @@ describe("state: counters and props", () => {
         "terminating",
         "interval",
         "lastError",
+        "missed",
       ].sort(),
     );
   });
@@ -405,7 +412,15 @@ describe("state: counters and props", () => {
     const kernel = setup({});
     kernel.dispatch({ type: "spawn", at: 0, programId: "p" });
     kernel.dispatch({ type: "spawn", at: 10, programId: "p", opts: { interval: 50 } });
-    const base = { submitted: 1, succeeded: 0, errored: 0, completed: 0, terminating: false, lastError: undefined };
+    const base = {
+      submitted: 1,
+      succeeded: 0,
+      errored: 0,
+      completed: 0,
+      terminating: false,
+      lastError: undefined,
+      missed: 0,
+    };
     expect(kernel.getProps("p")).toEqual({
       "p-1": { ...base, startedAt: 0, updatedAt: 0, interval: 100 },
       "p-2": { ...base, startedAt: 10, updatedAt: 10, interval: 50 },
@@ -435,6 +450,7 @@ describe("state: continueFn", () => {
         terminating: false,
         interval: 100,
         lastError: undefined,
+        missed: 0,
         programId: "p",
         spawnId: "p-1",
         result: {

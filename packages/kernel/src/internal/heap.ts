@@ -59,6 +59,17 @@ export class TimerHeap<T extends HeapEntry> {
     return true;
   }
 
+  /** Restores the order after an entry's `dueAt` changed (in the heap or not: then it is pushed). */
+  reposition(entry: T): void {
+    const index = entry.heapIndex;
+    if (index < 0 || this.items[index] !== entry) {
+      this.push(entry);
+      return;
+    }
+    this.siftDown(index);
+    this.siftUp(entry.heapIndex);
+  }
+
   /** Entries in no particular order (for snapshots). */
   values(): readonly T[] {
     return this.items;

@@ -7,8 +7,12 @@
  * falls below a quarter full. Those tables hang off a long-lived object, so
  * they survive young collections and are promoted: megabytes of old-space
  * garbage per second at 100,000 jobs/s, and longer young-GC pauses. This
- * table only grows (to twice the most jobs ever in flight at once).
+ * table grows to twice the jobs in flight, and shrinks only when it is under
+ * an eighth full (after a burst), so a steady load never resizes it.
  */
+/** Below this many slots the table never shrinks: small tables cost nothing worth giving back. */
+const MIN_SHRINK_SLOTS = 1024;
+
 export class JobTable<T extends { readonly seq: number }> {
   private slots: (T | undefined)[] = new Array<T | undefined>(16).fill(undefined);
   private mask = 15;
@@ -67,7 +71,13 @@ export class JobTable<T extends { readonly seq: number }> {
     }
     slots[hole] = undefined;
     this.count--;
+    if (slots.length > MIN_SHRINK_SLOTS && this.count * 8 < slots.length) this.resize(slots.length / 4);
     return true;
+  }
+
+  /** Slots held now (for tests of the shrink). */
+  get capacity(): number {
+    return this.slots.length;
   }
 
   /** The longest run of occupied slots: what a delete may walk (for tests). */
@@ -90,10 +100,15 @@ export class JobTable<T extends { readonly seq: number }> {
   }
 
   private grow(): void {
+    this.resize(this.slots.length * 2);
+  }
+
+  /** Rehashes into `length` slots (a power of two). */
+  private resize(length: number): void {
     const old = this.slots;
-    this.slots = new Array<T | undefined>(old.length * 2).fill(undefined);
-    this.mask = this.slots.length - 1;
-    this.shift--;
+    this.slots = new Array<T | undefined>(length).fill(undefined);
+    this.mask = length - 1;
+    this.shift = 32 - Math.log2(length);
     for (const entry of old) if (entry !== undefined) this.place(entry);
   }
 }

@@ -1,4 +1,4 @@
-import { type Command, decodeCommandBySchema, isWellFormedHotCommand, type Outcome } from "../Command.js";
+import { type Command, decodeCommand, type Outcome } from "../Command.js";
 import type { CancelReason, KernelEffect } from "../KernelEffect.js";
 import type { UnspawnPolicy } from "../Policy.js";
 import {
@@ -7,14 +7,27 @@ import {
   decodeSpawnOptions,
   type Interval,
   type ProgramSpec,
+  programSpecKeys,
   type ResultRecord,
   type SpawnOptions,
+  spawnOptionKeys,
 } from "../Program.js";
 import { SchedkitError, type SchedkitErrorCode } from "../SchedkitError.js";
+import { type MissedRun, missOnCron, missOnGrid } from "./catchUp.js";
 import { type CronSchedule, parseCron } from "./cron.js";
+import { describe, show } from "./describe.js";
 import { TimerHeap } from "./heap.js";
 import { JobTable, seqOfJobId } from "./jobTable.js";
 import { LatestResult } from "./latestResult.js";
+import {
+  CRON_MISSED_STEPS,
+  DEFAULT_CATCH_UP_LIMIT,
+  DEFAULT_CATCH_UP_WINDOW,
+  isTime,
+  MAX_TIME,
+  MIN_INTERVAL,
+  WALL_STEP_TOLERANCE,
+} from "./limits.js";
 import { defaultMerge } from "./merge.js";
 import {
   isRunning,
@@ -27,6 +40,7 @@ import {
   stateOf,
 } from "./model.js";
 import { nextInt, type RandomState, seedRandom } from "./random.js";
+import { copyFields } from "./readOnce.js";
 import { SpawnList, spawnSetOf } from "./spawnList.js";
 
 /** Options for `createKernel`. @since 0.1.0 */
@@ -39,9 +53,16 @@ export interface KernelOptions {
   readonly seed?: number;
   /** Stopped spawns kept per program, and results kept per spawn with `output: "all"`. Default 100. */
   readonly historyLimit?: number;
+  /**
+   * The most jobs one spawn starts in one dispatch; its further due times up
+   * to now are reported `missed` (reason `"catch-up-limit"`). Bounds the work
+   * and the effects of a catch-up after a long stall. Default 1,000.
+   * @since 0.3.0
+   */
+  readonly catchUpLimit?: number;
 }
 
-/** A validated command, ready to apply; or a refusal; or a rejection. */
+/** A validated command, ready to apply; or a rejection. */
 type Plan =
   | { readonly kind: "apply"; readonly apply: () => void }
   | { readonly kind: "reject"; readonly code: SchedkitErrorCode; readonly field: string; readonly message: string };
@@ -53,17 +74,17 @@ const reject = (code: SchedkitErrorCode, field: string, message: string): Plan =
   message,
 });
 
-const JOB_ID = /^job-(\d+)$/;
+const apply = (fn: () => void): Plan => ({ kind: "apply", apply: fn });
 
-const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
-
-/** Resolves an interval (calling a dynamic one) and checks that it is a positive finite number. */
+/** Resolves an interval (calling a dynamic one) and checks that it is a positive number of ms in range. */
 export const resolveInterval = (interval: Interval): number => {
   const value = typeof interval === "function" ? interval() : interval;
-  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
-    throw new SchedkitError("invalid-interval", `interval: expected a positive number of ms, got ${String(value)}`, {
-      field: "interval",
-    });
+  if (typeof value !== "number" || !(value >= MIN_INTERVAL && value <= MAX_TIME)) {
+    throw new SchedkitError(
+      "invalid-interval",
+      `interval: expected a number of ms from ${MIN_INTERVAL} to ${MAX_TIME}, got ${show(value)}`,
+      { field: "interval" },
+    );
   }
   return value;
 };
@@ -80,9 +101,10 @@ export const configOf = (spec: ProgramSpec, base?: SpawnConfig): SpawnConfig => 
   continueFn: (spec.continueFn as SpawnConfig["continueFn"]) ?? base?.continueFn,
   misfire: spec.misfire ?? base?.misfire ?? "catch-up",
   output: spec.output ?? base?.output ?? "latest",
+  catchUpWindow: spec.catchUpWindow ?? base?.catchUpWindow ?? DEFAULT_CATCH_UP_WINDOW,
 });
 
-/** A cron program's own fields: an expression and a zone that parse; no interval, delay or timeFn. */
+/** A cron program's own fields: an expression and a zone that parse and can match; no interval, delay or timeFn. */
 const checkCronSpec = (
   spec: ProgramSpec,
 ): { ok: true; schedule: CronSchedule } | { ok: false; field: string; message: string } => {
@@ -127,6 +149,7 @@ const OVERRIDE_KEYS = [
   "errorFn",
   "continueFn",
   "misfire",
+  "catchUpWindow",
   "output",
   "meta",
 ] as const;
@@ -137,7 +160,30 @@ const hasOverrides = (opts: SpawnOptions | undefined): opts is SpawnOptions =>
 /** Enough spares for a burst of results; beyond it, settled records are left to the GC. */
 const MAX_SPARE_JOBS = 4096;
 
+/** Past this many effects in one dispatch, the reused buffer is let go afterwards instead of kept at its peak. */
+const MAX_KEPT_EFFECTS = 4096;
+
 type ReusableJob = { -readonly [K in keyof JobRecord]: JobRecord[K] };
+
+const checkOptions = (options: unknown): KernelOptions => {
+  if (options === undefined) return {};
+  if (typeof options !== "object" || options === null) {
+    throw new SchedkitError("invalid-options", `options: expected an object, got ${show(options)}`, {
+      field: "options",
+    });
+  }
+  const policies = (options as KernelOptions).policies;
+  if (policies !== undefined && !Array.isArray(policies)) {
+    throw new SchedkitError(
+      "invalid-options",
+      `options.policies: expected an array of policies, got ${show(policies)}`,
+      {
+        field: "options.policies",
+      },
+    );
+  }
+  return options as KernelOptions;
+};
 
 /**
  * The kernel's state and its one transition: `dispatch(command) -> effects`.
@@ -149,6 +195,8 @@ export class Machine {
   regressions = 0;
   jobSeq = 0;
   spawnSeq = 0;
+  /** Wall clock minus kernel time, from the latest command that carried `wall`; cron due times follow it. */
+  wallOffset = 0;
   readonly random: RandomState;
   readonly programs = new Map<string, ProgramRecord>();
   readonly heap = new TimerHeap<JobRecord>();
@@ -156,14 +204,19 @@ export class Machine {
   readonly policies: ReadonlyMap<string, UnspawnPolicy>;
   readonly defaultPolicy: string | undefined;
   readonly historyLimit: number;
+  readonly catchUpLimit: number;
   /**
    * The effects of the command in progress. Reused: `dispatch` returns an
    * exact-size copy, where a fresh array per command would grow (and
    * reallocate) as effects are pushed, once per job at the hot path.
    */
-  private readonly out: (KernelEffect | undefined)[] = [];
+  private out: (KernelEffect | undefined)[] = [];
   private outLength = 0;
   private dispatching = false;
+  /** Counts dispatches, so that each spawn's starts are counted per dispatch (the catch-up limit). */
+  private dispatchSeq = 0;
+  /** Jobs whose missed due times are still being counted: back in the heap when the dispatch ends. */
+  private readonly deferred: JobRecord[] = [];
   /**
    * Records of settled jobs, reused by the next jobs. A record lives a whole
    * period (from one start to the next), so at high rates thousands of fresh
@@ -175,11 +228,24 @@ export class Machine {
   private starting: JobRecord | null = null;
   /** Effects are immutable: an unchanged `wake` is the same object, one allocation fewer per command. */
   private lastWake: Extract<KernelEffect, { type: "wake" }> = { type: "wake", at: null };
+  /** A hot command (`tick`, `complete`) read once into these fields: no copy per job. */
+  private hotAt = 0;
+  private hotWall: number | undefined = undefined;
+  private hotJobId = "";
+  private hotFailed = false;
+  private hotPayload: unknown = undefined;
 
-  constructor(options: KernelOptions = {}) {
+  constructor(input: KernelOptions = {}) {
+    const options = checkOptions(input);
     const policies = new Map<string, UnspawnPolicy>();
     for (const [index, policy] of (options.policies ?? []).entries()) {
-      if (typeof policy?.name !== "string" || policy.name === "" || typeof policy.select !== "function") {
+      if (
+        typeof policy !== "object" ||
+        policy === null ||
+        typeof policy.name !== "string" ||
+        policy.name === "" ||
+        typeof policy.select !== "function"
+      ) {
         throw new SchedkitError(
           "invalid-options",
           `options.policies[${index}]: expected { name: string, select(spawns) }`,
@@ -198,16 +264,16 @@ export class Machine {
       policies.set(policy.name, policy);
     }
     const defaultPolicy = options.defaultPolicy ?? policies.keys().next().value;
-    if (defaultPolicy !== undefined && !policies.has(defaultPolicy)) {
+    if (defaultPolicy !== undefined && (typeof defaultPolicy !== "string" || !policies.has(defaultPolicy))) {
       throw new SchedkitError(
         "unknown-policy",
-        `options.defaultPolicy: no policy named "${defaultPolicy}" is registered (registered: ${[...policies.keys()].join(", ") || "none"})`,
+        `options.defaultPolicy: no policy named ${show(defaultPolicy)} is registered (registered: ${[...policies.keys()].join(", ") || "none"})`,
         { field: "options.defaultPolicy" },
       );
     }
     const seed = options.seed ?? 0;
     if (!Number.isInteger(seed)) {
-      throw new SchedkitError("invalid-options", `options.seed: expected an integer, got ${String(seed)}`, {
+      throw new SchedkitError("invalid-options", `options.seed: expected an integer, got ${show(seed)}`, {
         field: "options.seed",
       });
     }
@@ -215,18 +281,28 @@ export class Machine {
     if (!Number.isInteger(historyLimit) || historyLimit < 0) {
       throw new SchedkitError(
         "invalid-options",
-        `options.historyLimit: expected a whole number >= 0, got ${String(historyLimit)}`,
+        `options.historyLimit: expected a whole number >= 0, got ${show(historyLimit)}`,
         {
           field: "options.historyLimit",
         },
       );
     }
+    const catchUpLimit = options.catchUpLimit ?? DEFAULT_CATCH_UP_LIMIT;
+    if (!Number.isInteger(catchUpLimit) || catchUpLimit < 1) {
+      throw new SchedkitError(
+        "invalid-options",
+        `options.catchUpLimit: expected a whole number >= 1, got ${show(catchUpLimit)}`,
+        { field: "options.catchUpLimit" },
+      );
+    }
     this.policies = policies;
     this.defaultPolicy = defaultPolicy;
     this.historyLimit = historyLimit;
+    this.catchUpLimit = catchUpLimit;
     this.random = seedRandom(seed);
   }
 
+  /** Never throws: bad input is `rejected`, a failing hook is reported, and every started job's `run` is returned. */
   dispatch(input: Command): KernelEffect[] {
     if (this.dispatching) {
       // A hook (argsFn, mergeFn, a policy, ...) dispatching into its own kernel: the
@@ -243,27 +319,51 @@ export class Machine {
       ];
     }
     this.dispatching = true;
+    this.outLength = 0;
+    this.dispatchSeq++;
     try {
-      return this.applyInput(input);
+      this.applyInput(input);
+    } catch (error) {
+      // Not the input's fault but the kernel's: every hook call is guarded. What
+      // happened before (jobs started) is still returned, so no job is lost.
+      this.emit({
+        type: "rejected",
+        command: input,
+        code: "internal-error",
+        field: "command",
+        message: `command: the kernel failed while applying it (a bug in schedkit; please report it): ${describe(error)}`,
+      });
     } finally {
+      this.hotPayload = undefined;
       this.dispatching = false;
     }
+    for (const job of this.deferred) this.heap.push(job);
+    this.deferred.length = 0;
+    const wakeAt = this.heap.peek()?.dueAt ?? null;
+    if (this.lastWake.at !== wakeAt) this.lastWake = { type: "wake", at: wakeAt };
+    this.emit(this.lastWake);
+    const length = this.outLength;
+    const effects = this.out.slice(0, length) as KernelEffect[];
+    // Drop the references, so the effects can be collected young; after a burst, drop the buffer.
+    if (length > MAX_KEPT_EFFECTS) this.out = [];
+    else this.out.fill(undefined, 0, length);
+    this.outLength = 0;
+    return effects;
   }
 
-  private applyInput(input: Command): KernelEffect[] {
-    this.outLength = 0;
-    // The hot commands (tick, complete) pass a structural check without building a result object.
-    const check =
-      typeof input === "object" && input !== null && isWellFormedHotCommand(input)
-        ? undefined
-        : decodeCommandBySchema(input);
-    if (check === undefined || check.ok) {
-      // Time arrives first: whatever was due by `at` starts, so the command is
-      // judged against the state it really meets (bounds, the policy's set).
-      this.advance(input.at);
-      this.runDue();
-      this.applyCommand(input, input);
-    } else {
+  private applyInput(input: unknown): void {
+    // The hot commands (tick, complete) are read once into fields, without a copy or the schema.
+    const hot = this.readHot(input);
+    if (hot === "tick") {
+      this.arrive(this.hotAt, this.hotWall);
+      return;
+    }
+    if (hot === "complete") {
+      this.completeHot(input as Command);
+      return;
+    }
+    const check = decodeCommand(input);
+    if (!check.ok) {
       this.emit({
         type: "rejected",
         command: input,
@@ -271,51 +371,153 @@ export class Machine {
         field: check.field,
         message: check.message,
       });
+      return;
     }
-    const wakeAt = this.heap.peek()?.dueAt ?? null;
-    if (this.lastWake.at !== wakeAt) this.lastWake = { type: "wake", at: wakeAt };
-    this.emit(this.lastWake);
-    const length = this.outLength;
-    const effects = this.out.slice(0, length) as KernelEffect[];
-    // Drop the references, so the effects can be collected young.
-    this.out.fill(undefined, 0, length);
-    this.outLength = 0;
-    return effects;
-  }
-
-  private applyCommand(command: Command, input: Command): void {
-    // The commands that come once per job take a direct path: no plan to build.
-    if (command.type === "tick") return;
-    if (command.type === "complete") {
-      const job = this.inFlight.get(seqOfJobId(command.jobId));
-      if (job !== undefined && jobIdOf(job) === command.jobId) {
-        this.finishJob(job, command.outcome);
-        this.runDue();
-        return;
-      }
-    }
-    const plan = this.prepare(command);
+    const command = check.command;
+    // Judged against the kernel as it is: a rejected command changes nothing, not even the time.
+    const plan = this.prepare(command, Math.max(this.now, command.at));
     if (plan.kind === "reject") {
       this.emit({ type: "rejected", command: input, code: plan.code, field: plan.field, message: plan.message });
       return;
     }
+    // Accepted: time arrives first, so whatever was due by `at` starts before the command applies.
+    this.arrive(command.at, command.wall);
     plan.apply();
     this.runDue();
   }
 
-  // ---------------------------------------------------------------------------
-  // Validation: at the command's time, decide everything that can fail before the command changes anything.
+  /**
+   * Reads a well-formed `tick` or `complete` into the hot fields, each field
+   * once. Anything else (or anything odd about these) goes the slow way,
+   * which copies, checks with the schema and words the rejection.
+   */
+  private readHot(input: unknown): "tick" | "complete" | undefined {
+    if (typeof input !== "object" || input === null) return undefined;
+    this.hotAt = Number.NaN;
+    try {
+      const record = input as Record<string, unknown>;
+      const type = record.type;
+      if (type !== "tick" && type !== "complete") return undefined;
+      let wall: unknown;
+      let jobId: unknown;
+      let outcome: unknown;
+      for (const key in record) {
+        if (key === "type") continue;
+        if (key === "at") this.hotAt = record.at as number;
+        else if (key === "wall") wall = record.wall;
+        else if (type === "complete" && key === "jobId") jobId = record.jobId;
+        else if (type === "complete" && key === "outcome") outcome = record.outcome;
+        else return undefined;
+      }
+      if (!isTime(this.hotAt)) return undefined;
+      if (wall !== undefined && !isTime(wall)) return undefined;
+      this.hotWall = wall as number | undefined;
+      if (type === "tick") return "tick";
+      if (typeof jobId !== "string" || jobId === "" || typeof outcome !== "object" || outcome === null)
+        return undefined;
+      const result = outcome as Record<string, unknown>;
+      let ok: unknown;
+      let payload: unknown;
+      let hasError = false;
+      for (const key in result) {
+        if (key === "ok") ok = result.ok;
+        else if (key === "value") payload = result.value;
+        else if (key === "error") {
+          payload = result.error;
+          hasError = true;
+        } else return undefined;
+      }
+      if (ok === true ? hasError : ok !== false || !hasError) return undefined;
+      this.hotJobId = jobId;
+      this.hotFailed = ok === false;
+      this.hotPayload = payload;
+      return "complete";
+    } catch {
+      return undefined;
+    }
+  }
 
-  private prepare(command: Command): Plan {
-    const at = this.now;
-    const apply = (fn: () => void): Plan => ({ kind: "apply", apply: fn });
+  /** A `complete` read by `readHot`: a job in flight settles; an issued one is discarded; any other id is rejected. */
+  private completeHot(input: Command): void {
+    const jobId = this.hotJobId;
+    const seq = seqOfJobId(jobId);
+    const job = seq < 1 ? undefined : this.inFlight.get(seq);
+    if (job !== undefined && jobIdOf(job) === jobId) {
+      const failed = this.hotFailed;
+      const payload = this.hotPayload;
+      this.arrive(this.hotAt, this.hotWall);
+      // Due jobs never end a job in flight (only a kill does), so it is still there.
+      this.finishJob(job, failed, payload);
+      this.runDue();
+      return;
+    }
+    if (seq >= 1 && seq <= this.jobSeq) {
+      // Killed, cleared or already settled: a late result is expected, not an error.
+      this.arrive(this.hotAt, this.hotWall);
+      this.emit({ type: "discarded", jobId });
+      return;
+    }
+    this.emit({
+      type: "rejected",
+      command: input,
+      code: "unknown-job",
+      field: "command.jobId",
+      message: `command.jobId: no job ${show(jobId)} was issued by this kernel`,
+    });
+  }
+
+  /** Time arrives with an accepted command: the clock moves (or a regression is counted), then due jobs start. */
+  private arrive(at: number, wall: number | undefined): void {
+    if (at < this.now) this.regressions++;
+    else this.now = at;
+    if (wall !== undefined) this.followWall(wall - at);
+    this.runDue();
+  }
+
+  /**
+   * The wall clock moved against the kernel's (a host suspend, an NTP step):
+   * every pending cron job is re-aimed to keep its wall-clock time, so a
+   * `"0 9 * * *"` job still runs at 09:00 on the wall. Small differences are
+   * reading noise (the two clocks are read one after the other).
+   */
+  private followWall(offset: number): void {
+    const previous = this.wallOffset;
+    if (Math.abs(offset - previous) <= WALL_STEP_TOLERANCE) return;
+    this.wallOffset = offset;
+    for (const program of this.programs.values()) {
+      if (program.cron === undefined) continue;
+      for (const spawn of program.running) {
+        const job = spawn.pending;
+        if (job === null) continue;
+        job.dueAt = job.dueAt + previous - offset;
+        this.heap.reposition(job);
+      }
+    }
+  }
+
+  /** The first cron match strictly after kernel time `t`, on the wall clock; NaN when the schedule has none. */
+  private cronNext(cron: CronSchedule, t: number): number {
+    const offset = this.wallOffset;
+    try {
+      const next = cron.next(t + offset) - offset;
+      return next > t ? next : Number.NaN;
+    } catch {
+      return Number.NaN;
+    }
+  }
+
+  // ---------------------------------------------------------------------------
+  // Validation: against the kernel as it is, decide everything that can fail before the command changes anything.
+
+  /** `at` is the time the command will apply at: its own, or now when it is late (a regression). */
+  private prepare(command: Command, at: number): Plan {
     switch (command.type) {
       case "tick":
         return apply(() => {});
       case "install":
-        return this.prepareInstall(command.program, apply);
+        return this.prepareInstall(command.program);
       case "complete":
-        return this.prepareLateResult(command.jobId, apply);
+        return this.prepareComplete(command.jobId, command.outcome);
       case "trigger": {
         const program = this.programs.get(command.programId);
         if (program === undefined) return this.unknownProgram(command.programId);
@@ -323,11 +525,11 @@ export class Machine {
         return apply(() => this.trigger(program, scheduledAt));
       }
       case "spawn":
-        return this.prepareSpawn(command.programId, command.opts, at, command, apply);
+        return this.prepareSpawn(command.programId, command.opts, at, command);
       case "unspawn":
-        return this.prepareUnspawn(command.programId, command, apply);
+        return this.prepareUnspawn(command.programId, command);
       case "set-interval":
-        return this.prepareSetInterval(command.programId, command.spawnId, command.interval, apply);
+        return this.prepareSetInterval(command.programId, command.spawnId, command.interval);
       case "stop-spawn":
       case "kill-spawn": {
         const program = this.programs.get(command.programId);
@@ -359,22 +561,36 @@ export class Machine {
   }
 
   private unknownProgram(programId: string): Plan {
-    return reject("unknown-program", "command.programId", `command.programId: no program "${programId}" is installed`);
+    return reject(
+      "unknown-program",
+      "command.programId",
+      `command.programId: no program ${show(programId)} is installed`,
+    );
   }
 
   private unknownSpawn(program: ProgramRecord, spawnId: string, field: string): Plan {
-    return reject("unknown-spawn", field, `${field}: program "${program.id}" has no spawn "${spawnId}"`);
+    return reject("unknown-spawn", field, `${field}: program ${show(program.id)} has no spawn ${show(spawnId)}`);
   }
 
-  private prepareInstall(input: unknown, apply: (fn: () => void) => Plan): Plan {
-    const decoded = decodeProgramSpec(input);
+  private prepareInstall(input: unknown): Plan {
+    const copied = copyFields(input, "program", programSpecKeys);
+    if (!copied.ok) return reject("invalid-program", copied.field, copied.message);
+    const decoded = decodeProgramSpec(copied.value);
     if (!decoded.ok) return reject("invalid-program", decoded.field, decoded.message);
-    const spec = input as ProgramSpec;
+    // The kernel keeps its own copy: a caller changing its object later changes nothing here.
+    const spec = Object.freeze(copied.value) as unknown as ProgramSpec;
     let cron: CronSchedule | undefined;
     if (spec.type === "cron") {
       const checked = checkCronSpec(spec);
       if (!checked.ok) return reject("invalid-program", checked.field, checked.message);
       cron = checked.schedule;
+      if (Number.isNaN(this.cronNext(cron, 0))) {
+        return reject(
+          "invalid-program",
+          "program.cron",
+          `program.cron: ${show(spec.cron)} never matches a date (check the day and month fields)`,
+        );
+      }
     } else {
       for (const field of ["cron", "timezone"] as const) {
         if (spec[field] !== undefined) {
@@ -400,7 +616,7 @@ export class Machine {
       return reject(
         "unknown-policy",
         "program.policy",
-        `program.policy: no policy named "${spec.policy}" is registered (registered: ${[...this.policies.keys()].join(", ") || "none"})`,
+        `program.policy: no policy named ${show(spec.policy)} is registered (registered: ${[...this.policies.keys()].join(", ") || "none"})`,
       );
     }
     let state: unknown;
@@ -435,34 +651,22 @@ export class Machine {
     });
   }
 
-  private prepareSpawn(
-    programId: string,
-    opts: SpawnOptions | undefined,
-    at: number,
-    command: Command,
-    apply: (fn: () => void) => Plan,
-  ): Plan {
+  private prepareSpawn(programId: string, input: unknown, at: number, command: Command): Plan {
     const program = this.programs.get(programId);
     if (program === undefined) return this.unknownProgram(programId);
-    if (opts !== undefined) {
-      const decoded = decodeSpawnOptions(opts);
+    let opts: SpawnOptions | undefined;
+    if (input !== undefined) {
+      const copied = copyFields(input, "opts", spawnOptionKeys);
+      if (!copied.ok) return reject("invalid-options", copied.field, copied.message);
+      const decoded = decodeSpawnOptions(copied.value);
       if (!decoded.ok) return reject("invalid-options", decoded.field, decoded.message);
+      opts = Object.freeze(copied.value) as SpawnOptions;
     }
     if (opts?.spawnId !== undefined && program.spawns.has(opts.spawnId)) {
       return reject(
         "duplicate-spawn",
         "opts.spawnId",
-        `opts.spawnId: program "${programId}" already has a spawn "${opts.spawnId}"`,
-      );
-    }
-    if (program.max !== undefined && program.running.size >= program.max) {
-      return apply(() =>
-        this.emit({
-          type: "refused",
-          command,
-          code: "max-reached",
-          message: `program "${programId}" already has max (${program.max}) running spawns`,
-        }),
+        `opts.spawnId: program ${show(programId)} already has a spawn ${show(opts.spawnId)}`,
       );
     }
     const config = hasOverrides(opts) ? configOf(opts as ProgramSpec, program.config) : program.config;
@@ -480,7 +684,10 @@ export class Machine {
           );
         }
       }
-      firstDue = program.cron.next(at);
+      firstDue = this.cronNext(program.cron, at);
+      if (Number.isNaN(firstDue)) {
+        return reject("invalid-program", "program.cron", `program.cron: no due time after ${at} (past the date range)`);
+      }
       firstInterval = firstDue - at;
     } else {
       try {
@@ -500,9 +707,17 @@ export class Machine {
       } catch (error) {
         return reject("hook-failed", "program.timeFn", `program.timeFn: threw: ${describe(error)}`);
       }
-      if (typeof base !== "number" || !Number.isFinite(base)) {
-        return reject("hook-failed", "program.timeFn", `program.timeFn: expected a finite time, got ${String(base)}`);
+      if (!isTime(base)) {
+        return reject("hook-failed", "program.timeFn", `program.timeFn: expected a time in range, got ${show(base)}`);
       }
+    }
+    if (firstDue === undefined && !(base + firstInterval > base)) {
+      // The grid could never move on from here: at this time, the interval is below the clock's precision.
+      return reject(
+        "invalid-interval",
+        intervalField,
+        `${intervalField}: ${firstInterval} ms is below the time's precision at ${base} (it would never move the schedule)`,
+      );
     }
     let state: unknown;
     if (program.scope === "spawn") {
@@ -513,6 +728,16 @@ export class Machine {
       }
     }
     return apply(() => {
+      // The bound is judged after time arrived: due jobs may have stopped spawns.
+      if (program.max !== undefined && program.running.size >= program.max) {
+        this.emit({
+          type: "refused",
+          command,
+          code: "max-reached",
+          message: `program ${show(programId)} already has max (${program.max}) running spawns`,
+        });
+        return;
+      }
       const spawnId = opts?.spawnId ?? this.nextSpawnId(program);
       const delay = config.delay === "random" ? nextInt(this.random, firstInterval) : config.delay;
       const spawn: SpawnRecord = {
@@ -534,6 +759,9 @@ export class Machine {
         succeeded: 0,
         errored: 0,
         lastError: undefined,
+        missed: 0,
+        dispatchMark: 0,
+        dispatchStarts: 0,
         pending: null,
         inFlight: [],
         latestResult: new LatestResult(),
@@ -555,61 +783,67 @@ export class Machine {
     return id;
   }
 
-  private prepareUnspawn(programId: string, command: Command, apply: (fn: () => void) => Plan): Plan {
+  private prepareUnspawn(programId: string, command: Command): Plan {
     const program = this.programs.get(programId);
     if (program === undefined) return this.unknownProgram(programId);
-    const refuse = (code: "min-reached" | "none-running", message: string) =>
-      apply(() => this.emit({ type: "refused", command, code, message }));
-    const count = program.running.size;
-    if (count === 0) return refuse("none-running", `program "${programId}" has no running spawn`);
-    if (program.min !== undefined && count <= program.min) {
-      return refuse("min-reached", `program "${programId}" has ${count} running spawns; min is ${program.min}`);
-    }
     const policyName = program.policy ?? this.defaultPolicy;
     const policy = policyName === undefined ? undefined : this.policies.get(policyName);
     if (policy === undefined) {
       return reject(
         "no-policy",
         "program.policy",
-        `program.policy: program "${programId}" names no policy and the kernel has no default; register one (policies: [lifo()]) or set defaultPolicy`,
+        `program.policy: program ${show(programId)} names no policy and the kernel has no default; register one (policies: [lifo()]) or set defaultPolicy`,
       );
     }
+    // Bounds and the policy see the pool as it is once time has arrived.
+    return apply(() => this.unspawn(program, policy, command));
+  }
+
+  private unspawn(program: ProgramRecord, policy: UnspawnPolicy, command: Command): void {
+    const programId = program.id;
+    const refuse = (code: "min-reached" | "none-running" | "policy-refused", message: string) =>
+      this.emit({ type: "refused", command, code, message });
+    const count = program.running.size;
+    if (count === 0) {
+      refuse("none-running", `program ${show(programId)} has no running spawn`);
+      return;
+    }
+    if (program.min !== undefined && count <= program.min) {
+      refuse("min-reached", `program ${show(programId)} has ${count} running spawns; min is ${program.min}`);
+      return;
+    }
     let chosen: unknown;
+    let failure: string | undefined;
     try {
       chosen = policy.select(spawnSetOf(program.running));
     } catch (error) {
-      return reject("policy-failed", `policy "${policy.name}"`, `policy "${policy.name}" threw: ${describe(error)}`);
+      failure = `policy ${show(policy.name)} threw: ${describe(error)}`;
     }
-    if (chosen === undefined) {
-      return apply(() =>
-        this.emit({
-          type: "refused",
-          command,
-          code: "policy-refused",
-          message: `policy "${policy.name}" chose no spawn`,
-        }),
-      );
+    if (failure === undefined && chosen === undefined) {
+      refuse("policy-refused", `policy ${show(policy.name)} chose no spawn`);
+      return;
     }
     const spawn = typeof chosen === "string" ? program.spawns.get(chosen) : undefined;
-    if (spawn === undefined || !isRunning(spawn)) {
-      return reject(
-        "policy-failed",
-        `policy "${policy.name}"`,
-        `policy "${policy.name}" returned ${JSON.stringify(chosen)}, which is not a running spawn of "${programId}"`,
-      );
+    if (failure === undefined && (spawn === undefined || !isRunning(spawn))) {
+      failure = `policy ${show(policy.name)} returned ${show(chosen)}, which is not a running spawn of ${show(programId)}`;
     }
-    return apply(() => {
-      this.emit({ type: "unspawned", programId, spawnId: spawn.id });
-      this.stopSpawn(spawn, "unspawn", false);
-    });
+    if (failure !== undefined || spawn === undefined) {
+      // The one rejection judged after time arrived: the jobs due by now have started, as a tick would have
+      // started them; the unspawn itself changes nothing.
+      this.emit({
+        type: "rejected",
+        command,
+        code: "policy-failed",
+        field: `policy "${policy.name}"`,
+        message: failure ?? `policy ${show(policy.name)} failed`,
+      });
+      return;
+    }
+    this.emit({ type: "unspawned", programId, spawnId: spawn.id });
+    this.stopSpawn(spawn, "unspawn", false);
   }
 
-  private prepareSetInterval(
-    programId: string,
-    spawnId: string | undefined,
-    interval: Interval,
-    apply: (fn: () => void) => Plan,
-  ): Plan {
+  private prepareSetInterval(programId: string, spawnId: string | undefined, interval: Interval): Plan {
     const program = this.programs.get(programId);
     if (program === undefined) return this.unknownProgram(programId);
     const decoded = decodeInterval(interval);
@@ -618,7 +852,7 @@ export class Machine {
       return reject(
         "invalid-interval",
         "command.interval",
-        `command.interval: program "${programId}" is a cron program; its times come from program.cron, not an interval`,
+        `command.interval: program ${show(programId)} is a cron program; its times come from program.cron, not an interval`,
       );
     }
     if (spawnId === undefined) {
@@ -636,14 +870,15 @@ export class Machine {
     });
   }
 
-  /** A result for a job not in flight (jobs in flight take the direct path in `applyCommand`). */
-  private prepareLateResult(jobId: string, apply: (fn: () => void) => Plan): Plan {
-    const issued = JOB_ID.exec(jobId);
-    if (issued !== null && Number(issued[1]) <= this.jobSeq) {
-      // Killed, cleared or already settled: a late result is expected, not an error.
-      return apply(() => this.emit({ type: "discarded", jobId }));
-    }
-    return reject("unknown-job", "command.jobId", `command.jobId: no job "${jobId}" was issued by this kernel`);
+  /** A `complete` that came the slow way (the hot path takes the usual ones): the same three answers. */
+  private prepareComplete(jobId: string, outcome: Outcome): Plan {
+    const seq = seqOfJobId(jobId);
+    const job = seq < 1 ? undefined : this.inFlight.get(seq);
+    const failed = !outcome.ok;
+    const payload = outcome.ok ? outcome.value : outcome.error;
+    if (job !== undefined && jobIdOf(job) === jobId) return apply(() => this.finishJob(job, failed, payload));
+    if (seq >= 1 && seq <= this.jobSeq) return apply(() => this.emit({ type: "discarded", jobId }));
+    return reject("unknown-job", "command.jobId", `command.jobId: no job ${show(jobId)} was issued by this kernel`);
   }
 
   // ---------------------------------------------------------------------------
@@ -653,15 +888,12 @@ export class Machine {
     this.out[this.outLength++] = effect;
   }
 
-  private advance(at: number): void {
-    if (at < this.now) this.regressions++;
-    else this.now = at;
-  }
-
-  /** Starts every job due by now, in (due time, creation order). */
+  /** Starts every job due by now, in (due time, creation order); due times that are too old are reported missed. */
   private runDue(): void {
     const heap = this.heap;
     for (let job = heap.peek(); job !== undefined && job.dueAt <= this.now; job = heap.peek()) {
+      const spawn = job.spawn;
+      if (spawn !== null && this.missesDue(spawn, job)) continue;
       // The job stays on top while it starts: a spawn's next job then takes its
       // place in one sift (see `schedule`); otherwise it is popped here.
       this.starting = job;
@@ -673,11 +905,117 @@ export class Machine {
     }
   }
 
+  /**
+   * The catch-up window and limit, for a spawn's job that is due. True when
+   * the job did not start: its due time (and the ones after it that are also
+   * missed) went into a `missed` effect and the job moved on.
+   */
+  private missesDue(spawn: SpawnRecord, job: JobRecord): boolean {
+    if (spawn.dispatchMark !== this.dispatchSeq) {
+      spawn.dispatchMark = this.dispatchSeq;
+      spawn.dispatchStarts = 0;
+    }
+    const oldest = this.now - spawn.config.catchUpWindow;
+    if (job.dueAt < oldest) {
+      this.skipMissed(spawn, job, oldest, false, "catch-up-window");
+      return true;
+    }
+    if (spawn.dispatchStarts >= this.catchUpLimit) {
+      this.skipMissed(spawn, job, this.now, true, "catch-up-limit");
+      return true;
+    }
+    spawn.dispatchStarts++;
+    return false;
+  }
+
+  /**
+   * Moves a spawn's due job past the due times it missed: those before `bound`
+   * (the window's start), or up to and including it (now, for the limit). With
+   * `misfire: "skip"`, and for `basic` spawns, only the stale due time itself is
+   * missed: the spawn goes on from now as it would after any late start.
+   */
+  private skipMissed(
+    spawn: SpawnRecord,
+    job: JobRecord,
+    bound: number,
+    inclusive: boolean,
+    reason: "catch-up-window" | "catch-up-limit",
+  ): void {
+    const from = job.dueAt;
+    const cron = spawn.program.cron;
+    const catchUp = spawn.config.misfire === "catch-up" && spawn.config.type !== "basic";
+    let run: MissedRun | undefined;
+    if (cron !== undefined) {
+      try {
+        run = catchUp
+          ? missOnCron((t) => this.checkedCronNext(cron, t), from, bound, inclusive, CRON_MISSED_STEPS)
+          : { count: 1, last: from, next: this.checkedCronNext(cron, this.now), done: true };
+      } catch (error) {
+        this.fault(spawn, "invalid-program", `program.cron: ${describe(error)}`, error);
+        return;
+      }
+      spawn.lastInterval = run.next - run.last;
+    } else {
+      const interval = this.nextInterval(spawn);
+      if (interval === undefined) return;
+      if (spawn.config.type === "basic") {
+        const next = this.now + interval;
+        run = next > this.now ? { count: 1, last: from, next, done: true } : undefined;
+      } else if (catchUp) {
+        run = missOnGrid(from, interval, bound, inclusive);
+      } else {
+        // Skip: only the stale due time is missed; the grid goes on after now.
+        const after = missOnGrid(from, interval, this.now, true);
+        run = after === undefined ? undefined : { count: 1, last: from, next: after.next, done: true };
+      }
+      if (run === undefined) {
+        this.noProgress(spawn, interval, from);
+        return;
+      }
+    }
+    spawn.missed += run.count;
+    job.dueAt = run.next;
+    this.emit({
+      type: "missed",
+      programId: spawn.programId,
+      spawnId: spawn.id,
+      count: run.count,
+      from,
+      to: run.last,
+      reason,
+    });
+    if (run.done) {
+      this.heap.reposition(job);
+    } else {
+      // The count stopped at its budget: the rest is counted in the next dispatch (the wake is now).
+      this.heap.remove(job);
+      this.deferred.push(job);
+    }
+  }
+
+  private noProgress(spawn: SpawnRecord, interval: number, at: number): void {
+    const error = new SchedkitError(
+      "invalid-interval",
+      `interval: ${interval} ms is below the time's precision at ${at} (it would never move the schedule)`,
+      { field: "interval" },
+    );
+    this.fault(spawn, "invalid-interval", error.message, error);
+  }
+
+  /** `cronNext` for places that fault the spawn when the schedule has no next date. */
+  private checkedCronNext(cron: CronSchedule, t: number): number {
+    const next = this.cronNext(cron, t);
+    if (Number.isNaN(next)) throw new Error(`no due time after ${t} (past the date range)`);
+    return next;
+  }
+
   private newJob(program: ProgramRecord, spawn: SpawnRecord | null, dueAt: number): JobRecord {
     const seq = ++this.jobSeq;
     const id = "";
     const job = this.spareJobs.pop();
-    if (job === undefined) return { id, seq, dueAt, heapIndex: -1, program, spawn, startedAt: Number.NaN };
+    if (job === undefined) {
+      return { id, seq, dueAt, heapIndex: -1, program, spawn, startedAt: Number.NaN, inFlightIndex: -1 };
+    }
     job.id = id;
     job.seq = seq;
     job.dueAt = dueAt;
@@ -685,6 +1023,7 @@ export class Machine {
     job.program = program;
     job.spawn = spawn;
     job.startedAt = Number.NaN;
+    job.inFlightIndex = -1;
     return job;
   }
 
@@ -715,6 +1054,7 @@ export class Machine {
     this.inFlight.add(job);
     if (spawn !== null) {
       spawn.pending = null;
+      job.inFlightIndex = spawn.inFlight.length;
       spawn.inFlight.push(job);
       if (spawn.status === "created") spawn.status = "running";
       // Fixed rate: the next point of the grid is set as soon as this job starts.
@@ -725,7 +1065,7 @@ export class Machine {
     try {
       args = argsFn?.();
     } catch (error) {
-      this.finishJob(job, { ok: false, error });
+      this.finishJob(job, true, error);
       return;
     }
     this.emit({
@@ -743,8 +1083,13 @@ export class Machine {
     const cron = spawn.program.cron;
     if (cron !== undefined) {
       // The next match after this job's due time; skip jumps to the next match after now.
-      let next = cron.next(job.dueAt);
-      if (spawn.config.misfire === "skip" && next <= this.now) next = cron.next(this.now);
+      let next = this.cronNext(cron, job.dueAt);
+      if (spawn.config.misfire === "skip" && next <= this.now) next = this.cronNext(cron, this.now);
+      if (Number.isNaN(next)) {
+        const error = new Error(`no due time after ${job.dueAt} (past the date range)`);
+        this.fault(spawn, "invalid-program", `program.cron: ${error.message}`, error);
+        return;
+      }
       spawn.lastInterval = next - job.dueAt;
       this.schedule(spawn, next);
       return;
@@ -754,6 +1099,10 @@ export class Machine {
     let next = job.dueAt + interval;
     if (spawn.config.misfire === "skip" && next <= this.now) {
       next = job.dueAt + interval * (Math.floor((this.now - job.dueAt) / interval) + 1);
+    }
+    if (!(next > job.dueAt)) {
+      this.noProgress(spawn, interval, job.dueAt);
+      return;
     }
     this.schedule(spawn, next);
   }
@@ -780,14 +1129,15 @@ export class Machine {
     this.stopSpawn(spawn, "fault", false);
   }
 
-  private finishJob(job: JobRecord, outcome: Outcome): void {
+  /** A job's outcome arrived: `payload` is its value, or its error when `failed`. */
+  private finishJob(job: JobRecord, failed: boolean, payload: unknown): void {
     this.inFlight.delete(job.seq);
     const spawn = job.spawn;
     if (spawn === null) {
-      this.finishTrigger(job, outcome);
+      this.finishTrigger(job, failed, payload);
       return;
     }
-    this.settle(spawn, job, outcome);
+    this.settle(spawn, job, failed, payload);
     // Nothing refers to a settled job any more, unless it never left the heap
     // (its argsFn threw while it was starting): then the heap still holds it.
     if (job.heapIndex === -1 && job !== this.starting && this.spareJobs.length < MAX_SPARE_JOBS) {
@@ -795,22 +1145,32 @@ export class Machine {
     }
   }
 
-  /** A spawn's job has its outcome: fold it into state, record it, and decide what comes next. */
-  private settle(spawn: SpawnRecord, job: JobRecord, outcome: Outcome): void {
-    const index = spawn.inFlight.indexOf(job);
-    if (index >= 0) {
-      spawn.inFlight[index] = spawn.inFlight[spawn.inFlight.length - 1] as JobRecord;
-      spawn.inFlight.pop();
+  /** Takes a job out of its spawn's in-flight list in O(1): the last one fills its place. */
+  private leaveInFlight(spawn: SpawnRecord, job: JobRecord): void {
+    const list = spawn.inFlight;
+    let index = job.inFlightIndex;
+    if (list[index] !== job) index = list.indexOf(job); // a record restored without its index
+    if (index < 0) return;
+    const last = list.pop() as JobRecord;
+    if (last !== job) {
+      list[index] = last;
+      last.inFlightIndex = index;
     }
+    job.inFlightIndex = -1;
+  }
+
+  /** A spawn's job has its outcome: fold it into state, record it, and decide what comes next. */
+  private settle(spawn: SpawnRecord, job: JobRecord, jobFailed: boolean, payload: unknown): void {
+    this.leaveInFlight(spawn, job);
     const { config, program } = spawn;
-    let failed = !outcome.ok;
-    let error: unknown = outcome.ok ? undefined : outcome.error;
+    let failed = jobFailed;
+    let error: unknown = jobFailed ? payload : undefined;
     try {
-      const output = outcome.ok
-        ? config.successFn === undefined
-          ? outcome.value
-          : config.successFn(outcome.value)
-        : config.errorFn?.(outcome.error);
+      const output = jobFailed
+        ? config.errorFn?.(payload)
+        : config.successFn === undefined
+          ? payload
+          : config.successFn(payload);
       const merge = config.mergeFn ?? defaultMerge;
       const next = merge(stateOf(spawn), output);
       if (program.scope === "spawn") spawn.state = next;
@@ -829,7 +1189,7 @@ export class Machine {
       program.counts.succeeded++;
     }
     spawn.updatedAt = this.now;
-    const value = outcome.ok ? outcome.value : undefined;
+    const value = jobFailed ? undefined : payload;
     spawn.latestResult.set(jobIdOf(job), failed, failed ? error : value, job.dueAt, job.startedAt, this.now);
     if (spawn.results !== undefined) {
       const result = spawn.latestResult.get() as ResultRecord;
@@ -888,24 +1248,24 @@ export class Machine {
     // Fixed delay: the next job is due one interval after this one completed.
     if (config.type === "basic") {
       const interval = this.nextInterval(spawn);
-      if (interval !== undefined) this.schedule(spawn, this.now + interval);
+      if (interval === undefined) return;
+      if (!(this.now + interval > this.now)) this.noProgress(spawn, interval, this.now);
+      else this.schedule(spawn, this.now + interval);
     }
   }
 
-  private finishTrigger(job: JobRecord, outcome: Outcome): void {
+  private finishTrigger(job: JobRecord, jobFailed: boolean, payload: unknown): void {
     const program = job.program;
     program.triggers.delete(job);
-    let error: unknown;
-    let ok = outcome.ok;
-    if (outcome.ok) {
+    let error: unknown = jobFailed ? payload : undefined;
+    let ok = !jobFailed;
+    if (ok) {
       try {
-        program.state = (program.config.mergeFn ?? defaultMerge)(program.state, outcome.value);
+        program.state = (program.config.mergeFn ?? defaultMerge)(program.state, payload);
       } catch (mergeError) {
         ok = false;
         error = mergeError;
       }
-    } else {
-      error = outcome.error;
     }
     this.emit({
       type: "settled",
@@ -916,7 +1276,7 @@ export class Machine {
       scheduledAt: job.dueAt,
       startedAt: job.startedAt,
       endedAt: this.now,
-      ...(ok ? { value: outcome.ok ? outcome.value : undefined } : { error }),
+      ...(ok ? { value: payload } : { error }),
     });
   }
 
@@ -930,7 +1290,8 @@ export class Machine {
       program.running.remove(spawn);
       this.addToHistory(spawn);
     }
-    spawn.stopReason = reason;
+    // The first reason stands: a spawn already stopping (unspawned, say) and then killed was unspawned.
+    spawn.stopReason ??= reason;
     this.cancelPending(spawn, reason);
     if (kill) this.cancelInFlight(spawn, reason);
     if (spawn.inFlight.length > 0) spawn.status = "terminating";
@@ -993,11 +1354,17 @@ export class Machine {
     }
   }
 
+  /**
+   * Uninstall stops every spawn gracefully, clear kills them; then the jobs
+   * still in flight are cancelled, so every spawn gets its one `stopped` now,
+   * before the program goes.
+   */
   private removeProgram(program: ProgramRecord, how: "clear" | "uninstall"): void {
-    if (how === "uninstall") for (const spawn of [...program.running]) this.stopSpawn(spawn, "uninstall", false);
-    for (const spawn of program.spawns.values()) {
-      this.cancelPending(spawn, how);
+    for (const spawn of [...program.running]) this.stopSpawn(spawn, how, how === "clear");
+    for (const spawn of [...program.spawns.values()]) {
+      if (spawn.status !== "terminating") continue;
       this.cancelInFlight(spawn, how);
+      this.finalizeStop(spawn);
     }
     for (const job of program.triggers) {
       const waiting = this.heap.remove(job);
@@ -1026,4 +1393,5 @@ export const propsOf = (spawn: SpawnRecord) => ({
   terminating: spawn.status === "terminating",
   interval: spawn.lastInterval,
   lastError: spawn.lastError,
+  missed: spawn.missed,
 });

@@ -20,6 +20,8 @@ export interface SpawnConfig {
   readonly continueFn: ((props: never) => boolean) | undefined;
   readonly misfire: "catch-up" | "skip";
   readonly output: "latest" | "all";
+  /** Ms: due times older than `now - catchUpWindow` are reported missed, not run. */
+  readonly catchUpWindow: number;
 }
 
 export interface Counts {
@@ -73,6 +75,11 @@ export interface SpawnRecord {
   succeeded: number;
   errored: number;
   lastError: unknown;
+  /** Due times reported in `missed` effects. */
+  missed: number;
+  /** The dispatch in which `dispatchStarts` jobs of this spawn started (for the catch-up limit). */
+  dispatchMark: number;
+  dispatchStarts: number;
   pending: JobRecord | null;
   readonly inFlight: JobRecord[];
   readonly latestResult: LatestResult;
@@ -87,9 +94,11 @@ export interface JobRecord extends HeapEntry {
   readonly program: ProgramRecord;
   readonly spawn: SpawnRecord | null;
   startedAt: number;
+  /** Position in its spawn's `inFlight` list while in flight, so that settling removes it in O(1). */
+  inFlightIndex: number;
 }
 
-export type StopReason = "stop" | "kill" | "unspawn" | "continue" | "fault" | "uninstall";
+export type StopReason = "stop" | "kill" | "unspawn" | "continue" | "fault" | "uninstall" | "clear";
 
 export const isRunning = (spawn: SpawnRecord): boolean => spawn.status === "created" || spawn.status === "running";
 

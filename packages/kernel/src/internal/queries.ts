@@ -67,6 +67,27 @@ export interface KernelQueries {
   info(): KernelInfo;
 }
 
+/** Sets a record's key, also when it is `"__proto__"` (an id like any other). */
+const setKey = <T>(record: Record<string, T>, key: string, value: T): void => {
+  if (key === "__proto__")
+    Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+  else record[key] = value;
+};
+
+/**
+ * State handed out is a copy: a caller changing it cannot change the kernel's
+ * (and its snapshots and replays). State that cannot be cloned (it holds
+ * functions, say) is handed out as it is.
+ */
+const copyOf = (state: unknown): unknown => {
+  if (typeof state !== "object" || state === null) return state;
+  try {
+    return structuredClone(state);
+  } catch {
+    return state;
+  }
+};
+
 const waitingOf = (spawn: SpawnRecord): number => spawn.inFlight.length + (spawn.pending === null ? 0 : 1);
 
 export const spawnInfoOf = (spawn: SpawnRecord): SpawnInfo => ({
@@ -107,17 +128,17 @@ export const createQueries = (machine: Machine): KernelQueries => {
   function getProps(programId: string, spawnId?: string): SpawnProps | Record<string, SpawnProps> {
     if (spawnId !== undefined) return propsOf(spawn(programId, spawnId));
     const props: Record<string, SpawnProps> = {};
-    for (const record of program(programId).running) props[record.id] = propsOf(record);
+    for (const record of program(programId).running) setKey(props, record.id, propsOf(record));
     return props;
   }
 
   return {
     isInstalled: (programId) => machine.programs.has(programId),
     getProgram: (programId) => program(programId).spec,
-    getState: (programId) => program(programId).state,
+    getState: (programId) => copyOf(program(programId).state),
     getSpawnState: (programId, spawnId) => {
       const record = spawn(programId, spawnId);
-      return record.program.scope === "spawn" ? record.state : record.program.state;
+      return copyOf(record.program.scope === "spawn" ? record.state : record.program.state);
     },
     getProps,
     getSpawn: (programId, spawnId) => spawnInfoOf(spawn(programId, spawnId)),
@@ -149,7 +170,7 @@ export const createQueries = (machine: Machine): KernelQueries => {
       for (const record of machine.programs.values()) {
         const current: Record<string, ProgramInfo["current"][string]> = {};
         for (const running of record.running) {
-          current[running.id] = {
+          setKey(current, running.id, {
             status: running.status,
             duration: running.updatedAt - running.startedAt,
             jobs: {
@@ -158,14 +179,14 @@ export const createQueries = (machine: Machine): KernelQueries => {
               errored: running.errored,
               waiting: waitingOf(running),
             },
-          };
+          });
         }
-        programs[record.id] = {
+        setKey(programs, record.id, {
           type: record.config.type,
           policy: record.policy ?? machine.defaultPolicy ?? null,
           current,
           counts: { ...record.counts },
-        };
+        });
       }
       return { programs, clock: { now: machine.now, regressions: machine.regressions } };
     },

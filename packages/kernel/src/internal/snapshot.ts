@@ -1,11 +1,13 @@
 import { Schema } from "effect";
 import type { UnspawnPolicy } from "../Policy.js";
 import type { Interval, ProgramSpec, ResultRecord, SpawnOptions } from "../Program.js";
-import { decodeProgramSpec } from "../Program.js";
+import { decodeProgramSpec, programSpecKeys } from "../Program.js";
 import { SchedkitError } from "../SchedkitError.js";
 import { LatestResult } from "./latestResult.js";
 import { configOf, cronOf, Machine } from "./machine.js";
 import { type JobRecord, jobIdOf, type ProgramRecord, type SpawnRecord } from "./model.js";
+import { copyFields } from "./readOnce.js";
+import { checkSnapshot } from "./snapshotCheck.js";
 import { SpawnList } from "./spawnList.js";
 import { decodeWith } from "./validate.js";
 
@@ -17,7 +19,7 @@ const IntervalRef = Schema.Union([
   Schema.Finite,
   Schema.Struct({ fn: Schema.Literals(["spec", "override", "set-interval"]) }),
 ]);
-type IntervalRef = typeof IntervalRef.Type;
+export type IntervalRef = typeof IntervalRef.Type;
 
 const JobSnapshot = Schema.Struct({
   id: Schema.String,
@@ -25,7 +27,7 @@ const JobSnapshot = Schema.Struct({
   dueAt: Schema.Finite,
   startedAt: Schema.NullOr(Schema.Finite),
 });
-type JobSnapshot = typeof JobSnapshot.Type;
+export type JobSnapshot = typeof JobSnapshot.Type;
 
 const ResultSnapshot = Schema.Struct({
   jobId: Schema.String,
@@ -36,22 +38,31 @@ const ResultSnapshot = Schema.Struct({
   startedAt: Schema.Finite,
   endedAt: Schema.Finite,
 });
+export type ResultSnapshot = typeof ResultSnapshot.Type;
+
+/**
+ * A user value (state, lastError) as JSON data. An absent key is `undefined`;
+ * `null` is `null`.
+ */
+const UserData = Schema.optional(Schema.Unknown);
 
 const SpawnSnapshot = Schema.Struct({
   id: Schema.String,
   seq: Schema.Int,
   startedAt: Schema.Finite,
   status: Schema.Literals(["created", "running", "terminating", "stopped"]),
-  stopReason: Schema.NullOr(Schema.Literals(["stop", "kill", "unspawn", "continue", "fault", "uninstall"])),
+  stopReason: Schema.NullOr(Schema.Literals(["stop", "kill", "unspawn", "continue", "fault", "uninstall", "clear"])),
   inHistory: Schema.Boolean,
   updatedAt: Schema.Finite,
   interval: IntervalRef,
   lastInterval: Schema.Finite,
-  state: Schema.Unknown,
+  state: UserData,
   submitted: Schema.Int,
   succeeded: Schema.Int,
   errored: Schema.Int,
-  lastError: Schema.Unknown,
+  lastError: UserData,
+  /** Due times reported in `missed` effects. */
+  missed: Schema.Int,
   pending: Schema.NullOr(JobSnapshot),
   inFlight: Schema.Array(JobSnapshot),
   latestResult: Schema.NullOr(ResultSnapshot),
@@ -61,12 +72,15 @@ const SpawnSnapshot = Schema.Struct({
     Schema.Struct({ data: Schema.Record(Schema.String, Schema.Unknown), functions: Schema.Array(Schema.String) }),
   ),
 });
-type SpawnSnapshot = typeof SpawnSnapshot.Type;
+export type SpawnSnapshot = typeof SpawnSnapshot.Type;
 
 const ProgramSnapshot = Schema.Struct({
   id: Schema.String,
+  /** Checked against the spec passed to `restoreKernel`. */
+  type: Schema.Literals(["basic", "constant", "cron"]),
+  scope: Schema.Literals(["program", "spawn"]),
   interval: IntervalRef,
-  state: Schema.Unknown,
+  state: UserData,
   counts: Schema.Struct({ submitted: Schema.Int, succeeded: Schema.Int, errored: Schema.Int }),
   spawnCounter: Schema.Int,
   spawns: Schema.Array(SpawnSnapshot),
@@ -74,23 +88,31 @@ const ProgramSnapshot = Schema.Struct({
   history: Schema.Array(Schema.String),
   triggers: Schema.Array(JobSnapshot),
 });
-type ProgramSnapshot = typeof ProgramSnapshot.Type;
+export type ProgramSnapshot = typeof ProgramSnapshot.Type;
 
 /**
  * The whole state of a kernel as plain JSON data, without the programs'
  * functions. Program state, results and errors are stored as JSON (an Error
- * becomes `{ name, message }`).
+ * becomes `{ name, message }`); an `undefined` state or lastError is an
+ * absent key, so `null` and `undefined` both survive.
+ *
+ * Version 2: adds program `type` and `scope`, spawn `missed`, the kernel's
+ * `wallOffset` and `catchUpLimit`, and keeps `null` apart from `undefined`
+ * (version 1 stored both as `null`).
  *
  * @since 0.1.0
  */
 export const KernelSnapshotSchema = Schema.Struct({
-  version: Schema.Literal(1),
+  version: Schema.Literal(2),
   now: Schema.Finite,
   regressions: Schema.Int,
+  /** Wall clock minus kernel time (cron due times follow the wall clock). */
+  wallOffset: Schema.Finite,
   jobSeq: Schema.Int,
   spawnSeq: Schema.Int,
   random: Schema.Int,
   historyLimit: Schema.Int,
+  catchUpLimit: Schema.Int,
   policies: Schema.Array(Schema.String),
   defaultPolicy: Schema.NullOr(Schema.String),
   programs: Schema.Array(ProgramSnapshot),
@@ -101,16 +123,35 @@ export type KernelSnapshot = typeof KernelSnapshotSchema.Type;
 
 const decodeSnapshot = decodeWith(KernelSnapshotSchema, "snapshot");
 
-/** JSON data of a user value: Errors become `{ name, message }`, everything else goes through JSON. */
-export const toJsonData = (value: unknown): unknown => {
-  if (value === undefined) return null;
-  const text = JSON.stringify(value, (_key, inner: unknown) =>
-    inner instanceof Error ? { name: inner.name, message: inner.message } : inner,
-  );
-  return text === undefined ? null : JSON.parse(text);
+const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+const errorAsData = (_key: string, inner: unknown): unknown =>
+  inner instanceof Error ? { name: inner.name, message: inner.message } : inner;
+
+/**
+ * A value as JSON data: Errors become `{ name, message }`, everything else
+ * goes through JSON. `undefined`, and a value JSON drops (a function), give
+ * `undefined`, stored as an absent key. A value JSON cannot hold (a cycle, a
+ * BigInt) throws `invalid-snapshot` naming `field`.
+ */
+export const toJsonData = (value: unknown, field: string): unknown => {
+  if (value === undefined) return undefined;
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value, errorAsData);
+  } catch (error) {
+    throw new SchedkitError(
+      "invalid-snapshot",
+      `${field}: not JSON data (${describe(error)}); a snapshot holds program state, results and errors as JSON data`,
+      { field, cause: error },
+    );
+  }
+  return text === undefined ? undefined : JSON.parse(text);
 };
 
-const fromJsonData = (value: unknown): unknown => (value === null ? undefined : value);
+/** `{ key: value }`, or `{}` when the value is undefined: an absent key stands for `undefined`. */
+const present = <K extends string>(key: K, value: unknown): { [P in K]?: unknown } =>
+  (value === undefined ? {} : { [key]: value }) as { [P in K]?: unknown };
 
 const intervalRef = (interval: Interval, spec: Interval | undefined, override: Interval | undefined): IntervalRef => {
   if (typeof interval === "number") return interval;
@@ -126,66 +167,88 @@ const jobSnapshot = (job: JobRecord): JobSnapshot => ({
   startedAt: Number.isNaN(job.startedAt) ? null : job.startedAt,
 });
 
-const resultSnapshot = (result: ResultRecord) => ({
-  ...result,
-  ...(result.value === undefined ? {} : { value: toJsonData(result.value) }),
-  ...(result.error === undefined ? {} : { error: toJsonData(result.error) }),
+const resultSnapshot = (result: ResultRecord, field: string): ResultSnapshot => ({
+  jobId: result.jobId,
+  status: result.status,
+  ...present("value", toJsonData(result.value, `${field}.value`)),
+  ...present("error", toJsonData(result.error, `${field}.error`)),
+  scheduledAt: result.scheduledAt,
+  startedAt: result.startedAt,
+  endedAt: result.endedAt,
 });
 
-const latestResultSnapshot = (spawn: SpawnRecord) => {
-  const result = spawn.latestResult.get();
-  return result === undefined ? null : resultSnapshot(result);
-};
-
-const overridesSnapshot = (overrides: SpawnOptions | undefined): SpawnSnapshot["overrides"] => {
+const overridesSnapshot = (overrides: SpawnOptions | undefined, field: string): SpawnSnapshot["overrides"] => {
   if (overrides === undefined) return null;
   const data: Record<string, unknown> = {};
   const functions: string[] = [];
   for (const [key, value] of Object.entries(overrides)) {
     if (key === "spawnId" || value === undefined) continue;
     if (typeof value === "function") functions.push(key);
-    else data[key] = toJsonData(value);
+    else {
+      const json = toJsonData(value, `${field}.${key}`);
+      if (json !== undefined) data[key] = json;
+    }
   }
   return { data, functions };
 };
 
-const spawnSnapshot = (spawn: SpawnRecord): SpawnSnapshot => ({
-  id: spawn.id,
-  seq: spawn.seq,
-  startedAt: spawn.startedAt,
-  status: spawn.status,
-  stopReason: spawn.stopReason ?? null,
-  inHistory: spawn.inHistory,
-  updatedAt: spawn.updatedAt,
-  interval: intervalRef(spawn.interval, spawn.program.spec.interval, spawn.overrides?.interval),
-  lastInterval: spawn.lastInterval,
-  state: toJsonData(spawn.state),
-  submitted: spawn.submitted,
-  succeeded: spawn.succeeded,
-  errored: spawn.errored,
-  lastError: toJsonData(spawn.lastError),
-  pending: spawn.pending === null ? null : jobSnapshot(spawn.pending),
-  inFlight: spawn.inFlight.map(jobSnapshot),
-  latestResult: latestResultSnapshot(spawn),
-  results: spawn.results === undefined ? null : spawn.results.map(resultSnapshot),
-  overrides: overridesSnapshot(spawn.overrides),
-});
+/** Where a value sits in a kernel, for errors: `programs["p"].spawns["p-1"]`. */
+const programField = (id: string): string => `programs[${JSON.stringify(id)}]`;
 
+const spawnSnapshot = (spawn: SpawnRecord): SpawnSnapshot => {
+  const field = `${programField(spawn.programId)}.spawns[${JSON.stringify(spawn.id)}]`;
+  const latest = spawn.latestResult.get();
+  return {
+    id: spawn.id,
+    seq: spawn.seq,
+    startedAt: spawn.startedAt,
+    status: spawn.status,
+    stopReason: spawn.stopReason ?? null,
+    inHistory: spawn.inHistory,
+    updatedAt: spawn.updatedAt,
+    interval: intervalRef(spawn.interval, spawn.program.spec.interval, spawn.overrides?.interval),
+    lastInterval: spawn.lastInterval,
+    ...present("state", toJsonData(spawn.state, `${field}.state`)),
+    submitted: spawn.submitted,
+    succeeded: spawn.succeeded,
+    errored: spawn.errored,
+    ...present("lastError", toJsonData(spawn.lastError, `${field}.lastError`)),
+    missed: spawn.missed,
+    pending: spawn.pending === null ? null : jobSnapshot(spawn.pending),
+    inFlight: spawn.inFlight.map(jobSnapshot),
+    latestResult: latest === undefined ? null : resultSnapshot(latest, `${field}.latestResult`),
+    results:
+      spawn.results === undefined
+        ? null
+        : spawn.results.map((result, index) => resultSnapshot(result, `${field}.results[${index}]`)),
+    overrides: overridesSnapshot(spawn.overrides, `${field}.overrides`),
+  };
+};
+
+/**
+ * The kernel's state as JSON data. Throws `invalid-snapshot` naming the
+ * program, the spawn and the part (state, lastError, a result's value or
+ * error, an override) that JSON cannot hold.
+ */
 export const snapshotOf = (machine: Machine): KernelSnapshot => ({
-  version: 1,
+  version: 2,
   now: machine.now,
   regressions: machine.regressions,
+  wallOffset: machine.wallOffset,
   jobSeq: machine.jobSeq,
   spawnSeq: machine.spawnSeq,
   random: machine.random.state,
   historyLimit: machine.historyLimit,
+  catchUpLimit: machine.catchUpLimit,
   policies: [...machine.policies.keys()],
   defaultPolicy: machine.defaultPolicy ?? null,
   programs: [...machine.programs.values()].map(
     (program): ProgramSnapshot => ({
       id: program.id,
+      type: program.config.type,
+      scope: program.scope,
       interval: intervalRef(program.interval, program.spec.interval, undefined),
-      state: toJsonData(program.state),
+      ...present("state", toJsonData(program.state, `${programField(program.id)}.state`)),
       counts: { ...program.counts },
       spawnCounter: program.spawnCounter,
       spawns: [...program.spawns.values()].map(spawnSnapshot),
@@ -198,51 +261,81 @@ export const snapshotOf = (machine: Machine): KernelSnapshot => ({
 
 /** Options for `restoreKernel`. @since 0.1.0 */
 export interface RestoreOptions {
-  /** The policies the snapshot's kernel had registered (all of them, by name). */
+  /**
+   * The policies the snapshot's kernel had registered (all of them, by name).
+   * The restored kernel registers exactly those, in the original order; others are ignored.
+   */
   readonly policies?: readonly UnspawnPolicy[];
   /** Function-valued spawn overrides, by program id, then spawn id. */
   readonly spawnOverrides?: Readonly<Record<string, Readonly<Record<string, SpawnOptions>>>>;
 }
 
+/** `record[key]` when it is the record's own (an id such as `"__proto__"` finds nothing inherited). */
+const own = <T>(record: Readonly<Record<string, T>> | undefined, key: string): T | undefined =>
+  record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
+
 const mismatch = (field: string, message: string): SchedkitError =>
   new SchedkitError("restore-mismatch", `${field}: ${message}`, { field });
 
+/**
+ * A kernel from a snapshot and the programs' specs. The snapshot is copied
+ * (the kernel shares nothing with the caller's object) and decoded (its
+ * shape); the specs are copied and decoded as at install; then the snapshot is
+ * checked for consistency, with itself and with the specs (see
+ * `checkSnapshot`), before anything is built: a tampered snapshot is refused,
+ * never restored into a corrupted kernel.
+ */
 export const restoreMachine = (
   input: unknown,
   programs: Readonly<Record<string, ProgramSpec>> | readonly ProgramSpec[],
   options: RestoreOptions = {},
 ): Machine => {
-  const decoded = decodeSnapshot(input);
+  const decoded = decodeSnapshot(toJsonData(input, "snapshot"));
   if (!decoded.ok) throw new SchedkitError("invalid-snapshot", decoded.message, { field: decoded.field });
   const snapshot = decoded.value;
-  const specs = new Map<string, ProgramSpec>(
+  const given = new Map<string, ProgramSpec>(
     Array.isArray(programs)
       ? (programs as readonly ProgramSpec[]).map((spec) => [spec.id, spec])
       : Object.entries(programs as Record<string, ProgramSpec>),
   );
-  const policies = options.policies ?? [];
-  const names = new Set(policies.map((policy) => policy.name));
-  for (const name of snapshot.policies) {
-    if (!names.has(name))
-      throw mismatch("options.policies", `the snapshot's kernel had a policy named "${name}"; pass it`);
+  const specs = new Map<string, ProgramSpec>();
+  for (const saved of snapshot.programs) {
+    const input = given.get(saved.id);
+    if (input === undefined) throw mismatch(`programs.${saved.id}`, "the snapshot has this program; pass its spec");
+    // As at install: the kernel keeps its own frozen copy of the spec, each field read once.
+    const copied = copyFields(input, "program", programSpecKeys);
+    if (!copied.ok) throw new SchedkitError("invalid-program", copied.message, { field: copied.field });
+    const checked = decodeProgramSpec(copied.value);
+    if (!checked.ok) throw new SchedkitError("invalid-program", checked.message, { field: checked.field });
+    const spec = Object.freeze(copied.value) as unknown as ProgramSpec;
+    if (spec.id !== saved.id) throw mismatch(`programs.${saved.id}.id`, `the spec's id is "${spec.id}"`);
+    specs.set(saved.id, spec);
   }
+  checkSnapshot(snapshot, specs);
+  // Exactly the snapshot's policies, in its order: extra ones would change the default and what installs accept.
+  const byName = new Map((options.policies ?? []).map((policy) => [policy?.name, policy]));
+  const policies = snapshot.policies.map((name) => {
+    const policy = byName.get(name);
+    if (policy === undefined) {
+      throw mismatch("options.policies", `the snapshot's kernel had a policy named "${name}"; pass it`);
+    }
+    return policy;
+  });
   const machine = new Machine({
     policies,
     ...(snapshot.defaultPolicy === null ? {} : { defaultPolicy: snapshot.defaultPolicy }),
     historyLimit: snapshot.historyLimit,
+    catchUpLimit: snapshot.catchUpLimit,
   });
   machine.now = snapshot.now;
   machine.regressions = snapshot.regressions;
+  machine.wallOffset = snapshot.wallOffset;
   machine.jobSeq = snapshot.jobSeq;
   machine.spawnSeq = snapshot.spawnSeq;
   machine.random.state = snapshot.random >>> 0;
 
   for (const saved of snapshot.programs) {
-    const spec = specs.get(saved.id);
-    if (spec === undefined) throw mismatch(`programs.${saved.id}`, "the snapshot has this program; pass its spec");
-    const checked = decodeProgramSpec(spec);
-    if (!checked.ok) throw new SchedkitError("invalid-program", checked.message, { field: checked.field });
-    if (spec.id !== saved.id) throw mismatch(`programs.${saved.id}.id`, `the spec's id is "${spec.id}"`);
+    const spec = specs.get(saved.id) as ProgramSpec;
     const resolve = (ref: IntervalRef, override: Interval | undefined, field: string): Interval => {
       if (typeof ref === "number") return ref;
       const fn = ref.fn === "override" ? override : ref.fn === "spec" ? spec.interval : undefined;
@@ -264,7 +357,7 @@ export const restoreMachine = (
       policy: spec.policy,
       cron: cronOf(spec),
       interval: resolve(saved.interval, undefined, `programs.${saved.id}.interval`),
-      state: fromJsonData(saved.state),
+      state: saved.state,
       running: new SpawnList(),
       spawns: new Map(),
       history: [],
@@ -273,6 +366,7 @@ export const restoreMachine = (
       spawnCounter: saved.spawnCounter,
     };
     machine.programs.set(program.id, program);
+    /** A job back in the heap (waiting) or the in-flight table. */
     const restoreJob = (job: JobSnapshot, spawn: SpawnRecord | null): JobRecord => {
       const record: JobRecord = {
         id: job.id,
@@ -282,16 +376,16 @@ export const restoreMachine = (
         program,
         spawn,
         startedAt: job.startedAt ?? Number.NaN,
+        inFlightIndex: -1,
       };
       if (job.startedAt === null) machine.heap.push(record);
       else machine.inFlight.add(record);
       return record;
     };
     for (const savedSpawn of saved.spawns) {
-      const field = `spawns.${saved.id}.${savedSpawn.id}`;
       let overrides: SpawnOptions | undefined;
       if (savedSpawn.overrides !== null) {
-        const given = options.spawnOverrides?.[saved.id]?.[savedSpawn.id] ?? {};
+        const given = own(own(options.spawnOverrides, saved.id), savedSpawn.id) ?? {};
         const functions: Record<string, unknown> = {};
         for (const name of savedSpawn.overrides.functions) {
           const fn = (given as Record<string, unknown>)[name];
@@ -317,13 +411,17 @@ export const restoreMachine = (
         stopReason: savedSpawn.stopReason ?? undefined,
         inHistory: savedSpawn.inHistory,
         updatedAt: savedSpawn.updatedAt,
-        interval: resolve(savedSpawn.interval, overrides?.interval, `${field}.interval`),
+        interval: resolve(savedSpawn.interval, overrides?.interval, `spawns.${saved.id}.${savedSpawn.id}.interval`),
         lastInterval: savedSpawn.lastInterval,
-        state: fromJsonData(savedSpawn.state),
+        state: savedSpawn.state,
         submitted: savedSpawn.submitted,
         succeeded: savedSpawn.succeeded,
         errored: savedSpawn.errored,
-        lastError: fromJsonData(savedSpawn.lastError),
+        lastError: savedSpawn.lastError,
+        missed: savedSpawn.missed,
+        // Per-dispatch counters (the catch-up limit): they start again at the next dispatch.
+        dispatchMark: 0,
+        dispatchStarts: 0,
         pending: null,
         inFlight: [],
         latestResult: new LatestResult(),
@@ -333,17 +431,17 @@ export const restoreMachine = (
       };
       spawn.latestResult.setRecord((savedSpawn.latestResult ?? undefined) as ResultRecord | undefined);
       spawn.pending = savedSpawn.pending === null ? null : restoreJob(savedSpawn.pending, spawn);
-      for (const job of savedSpawn.inFlight) spawn.inFlight.push(restoreJob(job, spawn));
+      for (const job of savedSpawn.inFlight) {
+        const record = restoreJob(job, spawn);
+        record.inFlightIndex = spawn.inFlight.length;
+        spawn.inFlight.push(record);
+      }
       program.spawns.set(spawn.id, spawn);
     }
-    const known = (id: string, where: string): SpawnRecord => {
-      const spawn = program.spawns.get(id);
-      if (spawn === undefined)
-        throw new SchedkitError("invalid-snapshot", `snapshot.programs.${saved.id}.${where}: unknown spawn "${id}"`);
-      return spawn;
-    };
-    for (const id of saved.running) program.running.append(known(id, "running"));
-    for (const id of saved.history) program.history.push(known(id, "history"));
+    // checkSnapshot has made sure every listed id is a known spawn, once.
+    const known = (id: string): SpawnRecord => program.spawns.get(id) as SpawnRecord;
+    for (const id of saved.running) program.running.append(known(id));
+    for (const id of saved.history) program.history.push(known(id));
     for (const job of saved.triggers) program.triggers.add(restoreJob(job, null));
   }
   return machine;

@@ -1,4 +1,5 @@
 import { Cause, Exit, Schema, SchemaIssue } from "effect";
+import { MAX_TIME } from "./limits.js";
 
 export type Decoded<T> =
   | { readonly ok: true; readonly value: T }
@@ -44,5 +45,14 @@ export const AnyFunction = Schema.declare(
   { expected: "a function" },
 );
 
-export const NonNegativeNumber = Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0));
+export const NonNegativeNumber = Schema.Finite.check(
+  Schema.isGreaterThanOrEqualTo(0),
+  Schema.isLessThanOrEqualTo(MAX_TIME),
+);
+
+/** A time in ms within the kernel's range (see `MAX_TIME`). */
+export const Time = Schema.declare(
+  (input: unknown): input is number => typeof input === "number" && input >= -MAX_TIME && input <= MAX_TIME,
+  { expected: `a finite time in ms between -${MAX_TIME} and ${MAX_TIME}` },
+);
 export const PositiveInt = Schema.Int.check(Schema.isGreaterThan(0));
