@@ -475,3 +475,31 @@ describe("robustness: lifecycle effects", () => {
     expect(kernel.getProps("__proto__", "__proto__").submitted).toBe(1);
   });
 });
+
+describe("robustness: snapshots from inside a hook", () => {
+  it("snapshot - taken while a command is being applied throws a coded error; the dispatch goes on", () => {
+    const kernel: Kernel = createKernel();
+    let thrown: unknown;
+    kernel.dispatch({
+      type: "install",
+      at: 0,
+      program: {
+        id: "p",
+        interval: 10,
+        mainFn,
+        argsFn: () => {
+          try {
+            kernel.snapshot();
+          } catch (error) {
+            thrown = error;
+          }
+          return 1;
+        },
+      },
+    });
+    kernel.dispatch({ type: "spawn", at: 0, programId: "p" });
+    expect(types(kernel.dispatch({ type: "tick", at: 10 }))).toEqual(["run", "wake"]);
+    expect(thrown).toMatchObject({ code: "invalid-snapshot", field: "snapshot" });
+    expect(() => kernel.snapshot()).not.toThrow();
+  });
+});

@@ -213,6 +213,10 @@ export class Machine {
   private out: (KernelEffect | undefined)[] = [];
   private outLength = 0;
   private dispatching = false;
+  /** True while a command is being applied (a hook is running): the state is half changed. */
+  get isDispatching(): boolean {
+    return this.dispatching;
+  }
   /** Counts dispatches, so that each spawn's starts are counted per dispatch (the catch-up limit). */
   private dispatchSeq = 0;
   /** Jobs whose missed due times are still being counted: back in the heap when the dispatch ends. */

@@ -230,7 +230,19 @@ const spawnSnapshot = (spawn: SpawnRecord): SpawnSnapshot => {
  * program, the spawn and the part (state, lastError, a result's value or
  * error, an override) that JSON cannot hold.
  */
-export const snapshotOf = (machine: Machine): KernelSnapshot => ({
+export const snapshotOf = (machine: Machine): KernelSnapshot => {
+  if (machine.isDispatching) {
+    // From inside a hook: the command in progress is half applied, and its snapshot would not restore.
+    throw new SchedkitError(
+      "invalid-snapshot",
+      "snapshot: taken from inside a hook while this kernel is applying a command; take it after the dispatch",
+      { field: "snapshot" },
+    );
+  }
+  return snapshotData(machine);
+};
+
+const snapshotData = (machine: Machine): KernelSnapshot => ({
   version: 2,
   now: machine.now,
   regressions: machine.regressions,
