@@ -48,6 +48,7 @@ describe("cron-cleanup", () => {
       terminating: false,
       interval: 60_000,
       lastError: undefined,
+      missed: 0,
     });
     expect(runner.getSpawn(CLEANUP_ID, spawnId).status).toBe("running");
 

@@ -48,6 +48,7 @@ describe("stats", () => {
       terminating: false,
       interval: 1_000,
       lastError: undefined,
+      missed: 0,
     });
     expect(runner.getSpawn(STATS_ID, spawnId).result).toEqual({
       jobId: "job-5",

@@ -67,6 +67,7 @@ describe("worker-pool", () => {
       terminating: false,
       interval: 100,
       lastError: undefined,
+      missed: 0,
     });
     await runner.stop();
   });

@@ -503,3 +503,20 @@ describe("robustness: snapshots from inside a hook", () => {
     expect(() => kernel.snapshot()).not.toThrow();
   });
 });
+
+describe("robustness: queries on a bare kernel", () => {
+  it("queries - a null-prototype object as id, or a bad order, is a coded error naming the argument", () => {
+    const kernel = kernelWith();
+    const odd = Object.create(null) as string;
+    expect(() => kernel.getState(odd)).toThrow(
+      expect.objectContaining({ code: "unknown-program", field: "programId" }),
+    );
+    expect(() => kernel.getSpawn("p", odd)).toThrow(
+      expect.objectContaining({ code: "unknown-spawn", field: "spawnId" }),
+    );
+    expect(() => kernel.listSpawns("p", "sideways" as never)).toThrow(
+      expect.objectContaining({ code: "invalid-command", field: "order" }),
+    );
+    expect(kernel.isInstalled(odd)).toBe(false);
+  });
+});

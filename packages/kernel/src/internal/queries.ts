@@ -1,5 +1,6 @@
 import type { ProgramSpec, ResultRecord, SpawnProps } from "../Program.js";
 import { SchedkitError } from "../SchedkitError.js";
+import { show } from "./describe.js";
 import { type Machine, propsOf } from "./machine.js";
 import type { ProgramRecord, SpawnRecord, SpawnStatus } from "./model.js";
 
@@ -106,7 +107,7 @@ export const createQueries = (machine: Machine): KernelQueries => {
   const program = (programId: string): ProgramRecord => {
     const record = machine.programs.get(programId);
     if (record === undefined) {
-      throw new SchedkitError("unknown-program", `programId: no program "${String(programId)}" is installed`, {
+      throw new SchedkitError("unknown-program", `programId: no program ${show(programId)} is installed`, {
         field: "programId",
       });
     }
@@ -115,7 +116,7 @@ export const createQueries = (machine: Machine): KernelQueries => {
   const spawn = (programId: string, spawnId: string): SpawnRecord => {
     const record = program(programId).spawns.get(spawnId);
     if (record === undefined) {
-      throw new SchedkitError("unknown-spawn", `spawnId: program "${programId}" has no spawn "${String(spawnId)}"`, {
+      throw new SchedkitError("unknown-spawn", `spawnId: program ${show(programId)} has no spawn ${show(spawnId)}`, {
         field: "spawnId",
       });
     }
@@ -143,6 +144,11 @@ export const createQueries = (machine: Machine): KernelQueries => {
     getProps,
     getSpawn: (programId, spawnId) => spawnInfoOf(spawn(programId, spawnId)),
     listSpawns: (programId, order = "asc") => {
+      if (order !== "asc" && order !== "desc") {
+        throw new SchedkitError("invalid-command", `order: expected "asc" or "desc", got ${show(order)}`, {
+          field: "order",
+        });
+      }
       const running = program(programId).running;
       return [...(order === "desc" ? running.reversed() : running)].map(spawnInfoOf);
     },

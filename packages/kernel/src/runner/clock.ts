@@ -1,54 +1,85 @@
+import { show } from "../internal/describe.js";
 import { SchedkitError } from "../SchedkitError.js";
 
 /**
  * What the runner needs from a clock: the time in ms and one-shot timers.
+ * `now()` should be monotonic (it must not jump with wall-clock corrections):
+ * interval programs and every due time follow it. `wallNow()`, when there is
+ * one, is the wall clock (epoch ms): cron programs follow it, so they keep
+ * their local times across a host suspend or a wall-clock correction.
  * @since 0.1.0
  */
 export interface Clock {
   now(): number;
   setTimeout(callback: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
+  /**
+   * The wall clock, epoch ms, read at the same instant as `now()`. Optional:
+   * without it the runner sends no wall time and cron follows `now()`.
+   * @since 0.3.0
+   */
+  wallNow?(): number;
 }
 
 /**
  * A `@sinonjs/fake-timers` clock (`createClock()` or `install()`), passed as
- * it is: its `now` is a number, not a function.
+ * it is: its `now` is a number, not a function. The runner's monotonic time
+ * is the clock's `performance.now()` (which `setSystemTime` does not move)
+ * from the clock's time when the runner was created; its wall time is
+ * `clock.now` (its `Date`, which `setSystemTime` sets).
  * @since 0.1.0
  */
 export interface FakeTimersClock {
   readonly now: number;
   setTimeout(callback: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
+  readonly performance?: { now(): number } | undefined;
 }
 
 /** The clock the runner uses, whatever was passed in. */
 export interface HostClock {
   now(): number;
+  /** The wall clock, or undefined when the clock has none. */
+  readonly wallNow: (() => number) | undefined;
   setTimeout(callback: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
-  /** Calls back at time `at` or soon after; it may still come early (the runner checks). */
+  /**
+   * Calls back at time `at` or soon after; it may still come early (the
+   * caller checks and waits again): a host timer never waits longer than
+   * `MAX_TIMER_MS`.
+   */
   wakeAt(callback: () => void, at: number): unknown;
   cancelWake(handle: unknown): void;
 }
+
+/**
+ * The longest delay a host timer takes: Node (and browsers, and fake-timers)
+ * store it as a signed 32-bit int and turn anything longer into 1 ms, which
+ * would make a waiting runner spin. A longer wait is armed in steps of at most this.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Read once: the getter costs as much as `performance.now()` itself, and a wake may read the clock often. */
 const timeOrigin = performance.timeOrigin;
 
 /**
  * The system's monotonic clock: `performance.now()` from a fixed origin, so it
- * never jumps with wall-clock adjustments, in epoch-like milliseconds.
+ * never jumps with wall-clock adjustments, in epoch-like milliseconds. Its
+ * `wallNow` is `Date.now()`.
  * @since 0.1.0
  */
-export const systemClock: Clock = {
+export const systemClock: Clock & { wallNow(): number } = {
   now: () => timeOrigin + performance.now(),
+  wallNow: () => Date.now(),
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
 
-/** A wake through a clock's own `setTimeout`, rounded up to whole ms: never early by its own `now`. */
-const wakeBySetTimeout = (clock: Clock): Pick<HostClock, "wakeAt" | "cancelWake"> => ({
-  wakeAt: (callback, at) => clock.setTimeout(callback, Math.max(0, Math.ceil(at - clock.now()))),
-  cancelWake: (handle) => clock.clearTimeout(handle),
+/** A wake through a clock's own `setTimeout`, rounded up to whole ms (never early by its own `now`), at most `MAX_TIMER_MS`. */
+const wakeBySetTimeout = (clock: Pick<HostClock, "now" | "setTimeout" | "clearTimeout">) => ({
+  wakeAt: (callback: () => void, at: number) =>
+    clock.setTimeout(callback, Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil(at - clock.now())))),
+  cancelWake: (handle: unknown) => clock.clearTimeout(handle),
 });
 
 interface SystemWake {
@@ -63,13 +94,15 @@ const hasSetImmediate = typeof globalThis.setImmediate === "function";
  * up to a ms after their delay, so a wake rounded up to whole ms is about a
  * ms late on average. This one rounds down and covers the fraction of a ms
  * left when the timer fires with one check per event-loop turn
- * (`setImmediate`, so I/O still runs in between).
+ * (`setImmediate`, so I/O still runs in between). A wait longer than
+ * `MAX_TIMER_MS` is armed in steps.
  */
 const wakeSystem = (callback: () => void, at: number): SystemWake => {
   const wake: SystemWake = { timeout: undefined, immediate: undefined };
   const waitFor = (remaining: number) => {
-    if (remaining >= 1 || !hasSetImmediate) wake.timeout = setTimeout(check, Math.max(0, Math.floor(remaining)));
-    else wake.immediate = setImmediate(check);
+    if (remaining >= 1 || !hasSetImmediate) {
+      wake.timeout = setTimeout(check, Math.min(MAX_TIMER_MS, Math.max(0, Math.floor(remaining))));
+    } else wake.immediate = setImmediate(check);
   };
   const check = () => {
     wake.timeout = undefined;
@@ -92,49 +125,81 @@ const cancelSystemWake = (handle: unknown): void => {
 const msSystemClock: HostClock = { ...systemClock, ...wakeBySetTimeout(systemClock) };
 const subMsSystemClock: HostClock = { ...systemClock, wakeAt: wakeSystem, cancelWake: cancelSystemWake };
 
-export const toHostClock = (
-  clock: Clock | FakeTimersClock | undefined,
-  precision: "ms" | "sub-ms" = "ms",
-): HostClock => {
+const invalidClock = (field: string, message: string): SchedkitError =>
+  new SchedkitError("invalid-clock", `${field}: ${message}`, { field });
+
+/** Reads one field of the caller's clock, once; a getter that throws is a bad clock. */
+const readField = (clock: object, key: string): unknown => {
+  try {
+    return (clock as Record<string, unknown>)[key];
+  } catch {
+    throw invalidClock(`options.clock.${key}`, "could not be read");
+  }
+};
+
+export const toHostClock = (clock: unknown, precision: unknown = "ms"): HostClock => {
   if (precision !== "ms" && precision !== "sub-ms") {
-    throw new SchedkitError(
-      "invalid-options",
-      `options.precision: expected "ms" or "sub-ms", got ${JSON.stringify(precision)}`,
-      {
-        field: "options.precision",
-      },
-    );
+    throw new SchedkitError("invalid-options", `options.precision: expected "ms" or "sub-ms", got ${show(precision)}`, {
+      field: "options.precision",
+    });
   }
   if (clock === undefined || clock === systemClock) return precision === "sub-ms" ? subMsSystemClock : msSystemClock;
+  if ((typeof clock !== "object" && typeof clock !== "function") || clock === null) {
+    throw invalidClock(
+      "options.clock",
+      `expected { now, setTimeout, clearTimeout } or a @sinonjs/fake-timers clock, got ${show(clock)}`,
+    );
+  }
   if (precision === "sub-ms") {
     throw new SchedkitError(
       "invalid-options",
       'options.precision: "sub-ms" needs the system clock; an injected clock has its own timers',
-      {
-        field: "options.precision",
-      },
+      { field: "options.precision" },
     );
   }
-  const candidate = clock as { now?: unknown; setTimeout?: unknown; clearTimeout?: unknown };
-  if (typeof candidate.setTimeout !== "function" || typeof candidate.clearTimeout !== "function") {
-    throw new SchedkitError("invalid-clock", "options.clock: expected setTimeout(cb, ms) and clearTimeout(handle)", {
-      field: "options.clock",
-    });
+  const setTimeoutFn = readField(clock, "setTimeout");
+  const clearTimeoutFn = readField(clock, "clearTimeout");
+  if (typeof setTimeoutFn !== "function" || typeof clearTimeoutFn !== "function") {
+    throw invalidClock("options.clock", "expected setTimeout(cb, ms) and clearTimeout(handle)");
   }
-  const fake = clock as FakeTimersClock;
+  const nowField = readField(clock, "now");
+  const wallField = readField(clock, "wallNow");
   // Keep `this`: fake-timers' methods are bound to their clock, a user's may not be.
-  const setTimer = (callback: () => void, ms: number) => clock.setTimeout(callback, ms);
-  const clearTimer = (handle: unknown) => clock.clearTimeout(handle);
+  const setTimer = (callback: () => void, ms: number): unknown => setTimeoutFn.call(clock, callback, ms);
+  const clearTimer = (handle: unknown): void => {
+    clearTimeoutFn.call(clock, handle);
+  };
   let now: () => number;
-  if (typeof candidate.now === "number") now = () => fake.now;
-  else if (typeof candidate.now === "function") {
-    const custom = clock as Clock;
-    now = () => custom.now();
+  let wallNow: (() => number) | undefined;
+  if (typeof nowField === "number") {
+    if (!Number.isFinite(nowField)) {
+      throw invalidClock("options.clock.now", `expected a finite time in ms, got ${show(nowField)}`);
+    }
+    // A fake-timers clock: `now` is its Date (moved by setSystemTime); its
+    // performance.now() is the monotonic reading, from the same instant.
+    const fake = clock as FakeTimersClock;
+    const performanceField = readField(clock, "performance");
+    const perf =
+      typeof performanceField === "object" && performanceField !== null
+        ? (performanceField as { now?: unknown })
+        : undefined;
+    const perfNow = perf === undefined ? undefined : perf.now;
+    if (typeof perfNow === "function") {
+      const origin = fake.now - (perfNow.call(perf) as number);
+      now = () => origin + (perfNow.call(perf) as number);
+    } else now = () => fake.now;
+    wallNow = () => fake.now;
+  } else if (typeof nowField === "function") {
+    now = () => nowField.call(clock) as number;
+    if (wallField !== undefined) {
+      if (typeof wallField !== "function") {
+        throw invalidClock("options.clock.wallNow", `expected a function returning epoch ms, got ${show(wallField)}`);
+      }
+      wallNow = () => wallField.call(clock) as number;
+    }
   } else {
-    throw new SchedkitError("invalid-clock", "options.clock.now: expected a function returning ms, or a number", {
-      field: "options.clock.now",
-    });
+    throw invalidClock("options.clock.now", "expected a function returning ms, or a number");
   }
   const host = { now, setTimeout: setTimer, clearTimeout: clearTimer };
-  return { ...host, ...wakeBySetTimeout(host) };
+  return { ...host, wallNow, ...wakeBySetTimeout(host) };
 };

@@ -1,11 +1,7 @@
 import { Cause, Effect, Exit } from "effect";
 import type { Outcome } from "../Command.js";
 import type { JobContext } from "../Program.js";
-
-const isThenable = (value: unknown): value is PromiseLike<unknown> =>
-  (typeof value === "object" || typeof value === "function") &&
-  value !== null &&
-  typeof (value as { then?: unknown }).then === "function";
+import { SchedkitError } from "../SchedkitError.js";
 
 /** The outcome of every job that returns `undefined`: outcomes are never mutated, so one object serves all. */
 const SUCCEEDED_WITH_UNDEFINED: Outcome = Object.freeze({ ok: true, value: undefined });
@@ -15,16 +11,22 @@ export interface RunningJob extends JobContext {
   readonly aborted: boolean;
 }
 
+export type MainFn = (args: unknown, t: number, ctx: JobContext) => unknown;
+
 /**
  * Runs one job's `mainFn`. A plain value or a throw is returned as the
  * outcome at once (most jobs: nothing is allocated for later); a Promise or an
  * Effect returns `undefined` and its outcome goes to `reportLater(job, outcome)`
  * once, unless the job was cancelled meanwhile (its result is no longer
- * wanted). Never lets a rejection go unhandled. An Effect is interrupted when
- * `job.signal` aborts.
+ * wanted). An Effect is interrupted when `job.signal` aborts.
+ *
+ * Never throws and never lets a rejection go unhandled: whatever `mainFn`
+ * returns is only touched inside a `try` (a `then` getter or a `then` that
+ * throws makes the job errored with that error), so a hostile result cannot
+ * cut the runner's step short.
  */
 export const executeJob = <J extends RunningJob>(
-  mainFn: (args: unknown, t: number, ctx: JobContext) => unknown,
+  mainFn: MainFn,
   args: unknown,
   t: number,
   job: J,
@@ -39,23 +41,78 @@ export const executeJob = <J extends RunningJob>(
   // Most jobs return nothing or a plain value: answer before the Effect and thenable checks.
   if (value === undefined) return SUCCEEDED_WITH_UNDEFINED;
   if ((typeof value !== "object" && typeof value !== "function") || value === null) return { ok: true, value };
-  if (!Effect.isEffect(value) && !isThenable(value)) return { ok: true, value };
+  try {
+    if (Effect.isEffect(value)) {
+      runEffect(value as Effect.Effect<unknown, unknown>, job, reportLater);
+      return undefined;
+    }
+    // Read once: a getter may answer differently each time.
+    const then: unknown = (value as { then?: unknown }).then;
+    if (typeof then !== "function") return { ok: true, value };
+    return followThenable(value, then as (...args: unknown[]) => unknown, job, reportLater);
+  } catch (error) {
+    return { ok: false, error };
+  }
+};
+
+/**
+ * A thenable is followed like `Promise.resolve` would: the first call of
+ * either callback wins, later ones are ignored, and a throw from `then`
+ * after a callback was called is ignored too. A callback called before `then`
+ * returns gives the outcome now (it happens inside the step, like a
+ * synchronous result).
+ */
+const followThenable = <J extends RunningJob>(
+  thenable: object,
+  then: (...args: unknown[]) => unknown,
+  job: J,
+  reportLater: (job: J, outcome: Outcome) => void,
+): Outcome | undefined => {
+  let returned = false;
+  let done = false;
+  let now: Outcome | undefined;
+  const settle = (outcome: Outcome) => {
+    if (done) return;
+    done = true;
+    if (!returned) now = outcome;
+    else if (!job.aborted) reportLater(job, outcome);
+  };
+  try {
+    then.call(
+      thenable,
+      (resolved: unknown) => settle({ ok: true, value: resolved }),
+      (error: unknown) => settle({ ok: false, error }),
+    );
+  } catch (error) {
+    settle({ ok: false, error });
+  }
+  returned = true;
+  return now;
+};
+
+const runEffect = <J extends RunningJob>(
+  effect: Effect.Effect<unknown, unknown>,
+  job: J,
+  reportLater: (job: J, outcome: Outcome) => void,
+): void => {
   const settle = (outcome: Outcome) => {
     if (!job.aborted) reportLater(job, outcome);
   };
-  if (Effect.isEffect(value)) {
-    Effect.runPromiseExit(value as Effect.Effect<unknown, unknown>, { signal: job.signal }).then(
-      (exit) => {
-        if (Exit.isSuccess(exit)) settle({ ok: true, value: exit.value });
-        else if (!Cause.hasInterruptsOnly(exit.cause)) settle({ ok: false, error: Cause.squash(exit.cause) });
-      },
-      (error: unknown) => settle({ ok: false, error }),
-    );
-    return undefined;
-  }
-  (value as PromiseLike<unknown>).then(
-    (resolved) => settle({ ok: true, value: resolved }),
+  Effect.runPromiseExit(effect, { signal: job.signal }).then(
+    (exit) => {
+      if (Exit.isSuccess(exit)) settle({ ok: true, value: exit.value });
+      else if (!Cause.hasInterruptsOnly(exit.cause)) settle({ ok: false, error: Cause.squash(exit.cause) });
+      // Interrupted, and not by the runner (a cancelled job is `aborted`, and its result is not wanted):
+      // the Effect ended without a value, which is a failure, never a job left in flight for ever.
+      else if (!job.aborted) settle({ ok: false, error: interruptedError(job, exit.cause) });
+    },
     (error: unknown) => settle({ ok: false, error }),
   );
-  return undefined;
 };
+
+const interruptedError = (job: RunningJob, cause: Cause.Cause<unknown>): SchedkitError =>
+  new SchedkitError(
+    "cancelled",
+    `job ${job.jobId}: its Effect was interrupted, and not by the runner (no kill or stop asked for it)`,
+    { cause: Cause.squash(cause) },
+  );
