@@ -1,5 +1,6 @@
 import { show } from "../internal/describe.js";
-import { SchedkitError } from "../SchedkitError.js";
+import type { SchedkitError } from "../SchedkitError.js";
+import { inputError } from "./inputError.js";
 
 /**
  * What the runner needs from a clock: the time in ms and one-shot timers.
@@ -59,6 +60,9 @@ export interface HostClock {
  */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** A whole number of ms as a host timer takes it: 0 to `MAX_TIMER_MS`. */
+const timerDelay = (ms: number): number => Math.min(MAX_TIMER_MS, Math.max(0, ms));
+
 /** Read once: the getter costs as much as `performance.now()` itself, and a wake may read the clock often. */
 const timeOrigin = performance.timeOrigin;
 
@@ -77,8 +81,7 @@ export const systemClock: Clock & { wallNow(): number } = {
 
 /** A wake through a clock's own `setTimeout`, rounded up to whole ms (never early by its own `now`), at most `MAX_TIMER_MS`. */
 const wakeBySetTimeout = (clock: Pick<HostClock, "now" | "setTimeout" | "clearTimeout">) => ({
-  wakeAt: (callback: () => void, at: number) =>
-    clock.setTimeout(callback, Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil(at - clock.now())))),
+  wakeAt: (callback: () => void, at: number) => clock.setTimeout(callback, timerDelay(Math.ceil(at - clock.now()))),
   cancelWake: (handle: unknown) => clock.clearTimeout(handle),
 });
 
@@ -101,7 +104,7 @@ const wakeSystem = (callback: () => void, at: number): SystemWake => {
   const wake: SystemWake = { timeout: undefined, immediate: undefined };
   const waitFor = (remaining: number) => {
     if (remaining >= 1 || !hasSetImmediate) {
-      wake.timeout = setTimeout(check, Math.min(MAX_TIMER_MS, Math.max(0, Math.floor(remaining))));
+      wake.timeout = setTimeout(check, timerDelay(Math.floor(remaining)));
     } else wake.immediate = setImmediate(check);
   };
   const check = () => {
@@ -125,8 +128,10 @@ const cancelSystemWake = (handle: unknown): void => {
 const msSystemClock: HostClock = { ...systemClock, ...wakeBySetTimeout(systemClock) };
 const subMsSystemClock: HostClock = { ...systemClock, wakeAt: wakeSystem, cancelWake: cancelSystemWake };
 
-const invalidClock = (field: string, message: string): SchedkitError =>
-  new SchedkitError("invalid-clock", `${field}: ${message}`, { field });
+const invalidClock = (field: string, message: string): SchedkitError => inputError("invalid-clock", field, message);
+
+const invalidPrecision = (message: string): SchedkitError =>
+  inputError("invalid-options", "options.precision", message);
 
 /** Reads one field of the caller's clock, once; a getter that throws is a bad clock. */
 const readField = (clock: object, key: string): unknown => {
@@ -139,9 +144,7 @@ const readField = (clock: object, key: string): unknown => {
 
 export const toHostClock = (clock: unknown, precision: unknown = "ms"): HostClock => {
   if (precision !== "ms" && precision !== "sub-ms") {
-    throw new SchedkitError("invalid-options", `options.precision: expected "ms" or "sub-ms", got ${show(precision)}`, {
-      field: "options.precision",
-    });
+    throw invalidPrecision(`expected "ms" or "sub-ms", got ${show(precision)}`);
   }
   if (clock === undefined || clock === systemClock) return precision === "sub-ms" ? subMsSystemClock : msSystemClock;
   if ((typeof clock !== "object" && typeof clock !== "function") || clock === null) {
@@ -151,11 +154,7 @@ export const toHostClock = (clock: unknown, precision: unknown = "ms"): HostCloc
     );
   }
   if (precision === "sub-ms") {
-    throw new SchedkitError(
-      "invalid-options",
-      'options.precision: "sub-ms" needs the system clock; an injected clock has its own timers',
-      { field: "options.precision" },
-    );
+    throw invalidPrecision('"sub-ms" needs the system clock; an injected clock has its own timers');
   }
   const setTimeoutFn = readField(clock, "setTimeout");
   const clearTimeoutFn = readField(clock, "clearTimeout");

@@ -1,0 +1,203 @@
+import type { Command, CommandBody, Outcome } from "../Command.js";
+import type { Machine } from "../internal/machine.js";
+import type { KernelEffect, KernelEffectType } from "../KernelEffect.js";
+import { SchedkitError } from "../SchedkitError.js";
+import type { HostClock } from "./clock.js";
+import { StepQueue } from "./stepQueue.js";
+import type { WallWatch } from "./wallWatch.js";
+
+/** Told a step's effects right after its dispatch, before they are handled. */
+export type AfterStep = (effects: readonly KernelEffect[]) => void;
+
+/** For a command the runner sends for itself whose answer does not matter (not even a rejection). */
+export const IGNORE: AfterStep = () => undefined;
+
+/** The first effect of a type. A loop, not `find`: this runs once per job, and a callback is one more allocation. */
+export const firstEffect = <T extends KernelEffectType>(
+  effects: readonly KernelEffect[],
+  type: T,
+): Extract<KernelEffect, { type: T }> | undefined => {
+  for (const effect of effects) {
+    if (effect.type === type) return effect as Extract<KernelEffect, { type: T }>;
+  }
+  return undefined;
+};
+
+export const rejectionOf = (effects: readonly KernelEffect[]): SchedkitError | undefined => {
+  const rejected = firstEffect(effects, "rejected");
+  return rejected === undefined
+    ? undefined
+    : new SchedkitError(rejected.code, rejected.message, { field: rejected.field });
+};
+
+/**
+ * The runner's dispatches. A step is one command, its effects handled (by
+ * `handle`, then every listener), then anything queued meanwhile; a command
+ * sent from inside a step (a job's result, a call from `mainFn`, a hook or a
+ * listener) is queued, so steps never nest. Every command carries the clock's
+ * time, or the step's inside a step.
+ */
+export class StepLoop {
+  /** Whether a step is in progress. */
+  private busy = false;
+  /** Dispatches so far. */
+  private count = 0;
+  /** The time of the step in progress: results reported inside it happen then, so a step always ends. */
+  private stepAt = 0;
+  /** The wall time of the step in progress (when the clock has one). */
+  private stepWall = 0;
+  private readonly queue = new StepQueue<Command, AfterStep>();
+  private readonly listeners = new Set<(effect: KernelEffect) => void>();
+
+  constructor(
+    private readonly machine: Machine,
+    private readonly clock: HostClock,
+    private readonly wall: WallWatch,
+    /** Told every error that has no caller to throw to; never throws. */
+    private readonly onError: (error: unknown) => void,
+    /** The runner's part of each effect. */
+    private readonly handle: (effect: KernelEffect) => void,
+    /** After each outermost step. */
+    private readonly onStepsDone: () => void,
+  ) {}
+
+  get inStep(): boolean {
+    return this.busy;
+  }
+
+  get dispatches(): number {
+    return this.count;
+  }
+
+  // --- Time.
+
+  /**
+   * Stamps a command the runner built: inside a step with the step's time
+   * (so a step never chases a moving clock, and a call made from a job is
+   * not a regression against that job's result), else with a fresh reading.
+   * The body is a literal made by the caller: stamping it allocates nothing.
+   */
+  stamp<C extends CommandBody>(body: C): C & { readonly at: number; readonly wall?: number } {
+    const command = body as C & { at: number; wall?: number };
+    if (this.busy) {
+      command.at = this.stepAt;
+      if (this.wall.available) command.wall = this.stepWall;
+    } else {
+      command.at = this.read();
+      if (this.wall.available) command.wall = this.wall.at(command.at);
+    }
+    return command;
+  }
+
+  /** A `complete` command: at the step's time inside a step, else now. One object, one shape per runner. */
+  completion(jobId: string, outcome: Outcome): Command {
+    if (this.busy) {
+      return this.wall.available
+        ? { type: "complete", at: this.stepAt, wall: this.stepWall, jobId, outcome }
+        : { type: "complete", at: this.stepAt, jobId, outcome };
+    }
+    const at = this.read();
+    return this.wall.available
+      ? { type: "complete", at, wall: this.wall.at(at), jobId, outcome }
+      : { type: "complete", at, jobId, outcome };
+  }
+
+  /** A tick at `now`, with the wall time as last read. */
+  tick(now: number): Command {
+    return this.wall.available ? { type: "tick", at: now, wall: this.wall.at(now) } : { type: "tick", at: now };
+  }
+
+  /** A fresh reading of the clock; with a wall clock, also the wall's offset at that instant. */
+  private read(): number {
+    const now = this.clock.now();
+    this.wall.readAt(now);
+    return now;
+  }
+
+  private setStepTime(at: number, wall?: number): void {
+    this.stepAt = at;
+    if (this.wall.available) this.stepWall = wall ?? this.wall.at(at);
+  }
+
+  // --- Steps.
+
+  /** Dispatches now, or queues when called from inside a step (a job, a hook, a listener). */
+  exec(command: Command, after?: AfterStep): readonly KernelEffect[] | undefined {
+    if (this.busy) {
+      this.queue.push(command, after);
+      return undefined;
+    }
+    let effects: readonly KernelEffect[] | undefined;
+    this.setStepTime(command.at, command.wall);
+    this.run(() => {
+      effects = this.step(command, after);
+    });
+    return effects;
+  }
+
+  /** Runs `body` as a step of its own at the clock's time now (it dispatches nothing itself). */
+  runNow(body: () => void): void {
+    this.setStepTime(this.read());
+    this.run(body);
+  }
+
+  private run(body: () => void): void {
+    this.busy = true;
+    try {
+      body();
+      const queue = this.queue;
+      while (!queue.isEmpty) {
+        const command = queue.nextCommand();
+        const after = queue.nextAfter();
+        queue.drop();
+        const effects = this.step(command, after);
+        const rejected = after === undefined ? rejectionOf(effects) : undefined;
+        if (rejected !== undefined) this.onError(rejected);
+      }
+    } finally {
+      this.busy = false;
+    }
+    this.onStepsDone();
+  }
+
+  /**
+   * One dispatch and its effects. Nothing a job, a listener or a hook does
+   * can cut it short: a failure while handling one effect is reported to
+   * `onError` and the next effect is handled, so the last one (`wake`)
+   * always arms the timer.
+   */
+  private step(command: Command, after: AfterStep | undefined) {
+    this.count++;
+    const effects = this.machine.dispatch(command);
+    if (after !== undefined) {
+      try {
+        after(effects);
+      } catch (error) {
+        this.onError(error);
+      }
+    }
+    for (const effect of effects) {
+      try {
+        this.handle(effect);
+      } catch (error) {
+        this.onError(error);
+      }
+      for (const listener of this.listeners) {
+        try {
+          listener(effect);
+        } catch (error) {
+          this.onError(error);
+        }
+      }
+    }
+    return effects;
+  }
+
+  /** Adds a listener of every effect; returns the function that removes it. */
+  listen(listener: (effect: KernelEffect) => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+}
