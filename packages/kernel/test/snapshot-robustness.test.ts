@@ -882,3 +882,34 @@ describe("snapshot: values JSON cannot hold", () => {
     expect(restored.getProps("p", "p-1").lastError).toEqual({ name: "TypeError", message: "bad" });
   });
 });
+
+describe("snapshot: hostile errors", () => {
+  it("snapshot - a lastError whose message getter throws is kept as data, and restores", () => {
+    const error = new Error("x");
+    Object.defineProperty(error, "message", {
+      get() {
+        throw new Error("no message for you");
+      },
+    });
+    const spec = {
+      id: "p",
+      interval: 10,
+      mainFn: () => undefined,
+      continueFn: () => {
+        throw error;
+      },
+    };
+    const kernel = createKernel();
+    kernel.dispatch({ type: "install", at: 0, program: spec });
+    kernel.dispatch({ type: "spawn", at: 0, programId: "p" });
+    kernel.dispatch({ type: "tick", at: 10 });
+    kernel.dispatch({ type: "complete", at: 11, jobId: "job-1", outcome: { ok: true } });
+    const snapshot = kernel.snapshot();
+    const restored = restoreKernel(snapshot, [spec]);
+    expect(restored.getProps("p", "p-1").lastError).toEqual({
+      name: "Error",
+      message: "(a value that cannot be shown)",
+    });
+    expect(restored.snapshot()).toEqual(snapshot);
+  });
+});

@@ -3,6 +3,7 @@ import type { UnspawnPolicy } from "../Policy.js";
 import type { Interval, ProgramSpec, ResultRecord, SpawnOptions } from "../Program.js";
 import { decodeProgramSpec, programSpecKeys } from "../Program.js";
 import { SchedkitError } from "../SchedkitError.js";
+import { describe } from "./describe.js";
 import { LatestResult } from "./latestResult.js";
 import { configOf, cronOf, Machine } from "./machine.js";
 import { type JobRecord, jobIdOf, type ProgramRecord, type SpawnRecord } from "./model.js";
@@ -123,10 +124,17 @@ export type KernelSnapshot = typeof KernelSnapshotSchema.Type;
 
 const decodeSnapshot = decodeWith(KernelSnapshotSchema, "snapshot");
 
-const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));
-
-const errorAsData = (_key: string, inner: unknown): unknown =>
-  inner instanceof Error ? { name: inner.name, message: inner.message } : inner;
+/** An Error as data. Its fields are read safely: a hook may throw an Error whose `message` getter throws. */
+const errorAsData = (_key: string, inner: unknown): unknown => {
+  if (!(inner instanceof Error)) return inner;
+  let name: unknown;
+  try {
+    name = inner.name;
+  } catch {
+    name = "Error";
+  }
+  return { name: typeof name === "string" ? name : "Error", message: describe(inner) };
+};
 
 /**
  * A value as JSON data: Errors become `{ name, message }`, everything else
