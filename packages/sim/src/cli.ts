@@ -151,7 +151,7 @@ const plan = (
     }));
   }
   const guide = scenarioNames
-    .filter((name) => name !== "mix")
+    .filter((name) => name !== "mix" && name !== "hostile")
     .map((scenario) => ({
       label: scenario,
       scenario,

@@ -1,18 +1,25 @@
 export type { SimulateOptions, SimulateResult } from "./simulate.js";
 export { decodeTimeline, replay, shrinkTimeline, simulate } from "./simulate.js";
 export type {
+  BadCommand,
+  BadNumber,
   FaultFamily,
   FaultPlan,
   FaultsOption,
   Histogram,
+  HookName,
+  HookThrow,
+  HostileValue,
+  IntervalFnDescriptor,
   Jitter,
   JobBehaviour,
   ProgramDescriptor,
   ScenarioName,
   SimResult,
   SpawnLife,
+  SpawnOptsDescriptor,
   Timeline,
   TimelineEvent,
   Violation,
 } from "./types.js";
-export { faultFamilies, scenarioNames } from "./types.js";
+export { badCommands, faultFamilies, hostileValues, scenarioNames } from "./types.js";

@@ -2,7 +2,7 @@ import { SchedkitError, type UnspawnPolicy } from "@schedkit/kernel";
 import { fifo } from "@schedkit/policy-fifo";
 import { lifo } from "@schedkit/policy-lifo";
 import { Cause, Exit, Schema, SchemaIssue } from "effect";
-import { type EngineRun, runTimeline } from "./internal/engine.js";
+import { type EngineRun, kernelOptionsFor, runTimeline } from "./internal/engine.js";
 import { generateTimeline } from "./internal/generate.js";
 import { createReferenceModel } from "./internal/referenceModel.js";
 import { histogramOf, jitterOf } from "./internal/stats.js";
@@ -93,9 +93,9 @@ const execute = (
   policies: readonly UnspawnPolicy[],
 ): { run: EngineRun; violations: Violation[]; wallMs: number } => {
   const started = performance.now();
-  const run = runTimeline({ timeline, policies, oracle: createReferenceModel(kernelOptionsOf(timeline, policies)) });
+  const run = runTimeline({ timeline, policies, oracle: createReferenceModel(kernelOptionsFor(timeline, policies)) });
   const wallMs = performance.now() - started;
-  const again = runTimeline({ timeline, policies });
+  const again = runTimeline({ timeline, policies, deep: false });
   const violations = [...run.violations];
   if (again.traceHash !== run.traceHash) {
     violations.push({
@@ -108,12 +108,6 @@ const execute = (
   }
   return { run, violations, wallMs };
 };
-
-const kernelOptionsOf = (timeline: Timeline, policies: readonly UnspawnPolicy[]) => ({
-  policies,
-  ...(policies[0] === undefined ? {} : { defaultPolicy: policies[0].name }),
-  seed: timeline.seed,
-});
 
 const resultOf = (timeline: Timeline, executed: ReturnType<typeof execute>): SimResult => {
   const { run, violations, wallMs } = executed;

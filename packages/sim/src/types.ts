@@ -16,7 +16,14 @@ export const faultFamilies: readonly FaultFamily[] = [
 export type FaultsOption = "none" | "swarm" | Partial<Record<FaultFamily, boolean>>;
 
 /** The guide's five scenarios, and a random mix of programs and commands. @since 0.1.0 */
-export type ScenarioName = "cron-cleanup" | "worker-pool" | "dynamic-scaling" | "manual-trigger" | "stats" | "mix";
+export type ScenarioName =
+  | "cron-cleanup"
+  | "worker-pool"
+  | "dynamic-scaling"
+  | "manual-trigger"
+  | "stats"
+  | "mix"
+  | "hostile";
 
 /** @since 0.1.0 */
 export const scenarioNames: readonly ScenarioName[] = [
@@ -26,6 +33,7 @@ export const scenarioNames: readonly ScenarioName[] = [
   "manual-trigger",
   "stats",
   "mix",
+  "hostile",
 ];
 
 /**
@@ -48,6 +56,140 @@ export interface JobBehaviour {
   readonly mergeThrowRate: number;
 }
 
+/**
+ * A hostile value, by name (timelines stay JSON data; the engine builds the value):
+ * an Error, `Object.create(null)`, an object whose `toString` throws, an Error whose
+ * `message` getter throws, a string, a number, `undefined`.
+ * @since 0.2.0
+ */
+export type HostileValue =
+  | "error"
+  | "null-proto"
+  | "throwing-to-string"
+  | "throwing-message"
+  | "string"
+  | "number"
+  | "undefined";
+
+/** @since 0.2.0 */
+export const hostileValues: readonly HostileValue[] = [
+  "error",
+  "null-proto",
+  "throwing-to-string",
+  "throwing-message",
+  "string",
+  "number",
+  "undefined",
+];
+
+/** A number JSON cannot hold, or a wrong type, by name: what a hostile interval function returns. @since 0.2.0 */
+export type BadNumber = "nan" | "infinity" | "zero" | "negative" | "min-value" | "beyond-max" | "string" | "null";
+
+/**
+ * A function interval as data: call `k` (1-based, counted per program or spawn) returns
+ * `values[(k - 1) % values.length]`, or throws `thrown` when `throwEvery` divides `k`.
+ * A backoff is a rising list, e.g. `[10, 20, 40, 80]`.
+ * @since 0.2.0
+ */
+export interface IntervalFnDescriptor {
+  readonly values: readonly (number | BadNumber)[];
+  readonly throwEvery?: number;
+  readonly thrown?: HostileValue;
+}
+
+/** The hooks a descriptor can make throw. @since 0.2.0 */
+export type HookName = "createFn" | "argsFn" | "successFn" | "errorFn" | "mergeFn" | "continueFn" | "timeFn";
+
+/** A hook that throws `value` on every `every`-th call (counted per program or spawn). @since 0.2.0 */
+export interface HookThrow {
+  readonly every: number;
+  readonly value: HostileValue;
+}
+
+/** Spawn options as data (`spawn(programId, opts)`); `unknownKey` adds a misspelt key. @since 0.2.0 */
+export interface SpawnOptsDescriptor {
+  readonly spawnId?: string;
+  readonly interval?: number | BadNumber;
+  readonly intervalFn?: IntervalFnDescriptor;
+  readonly delay?: number | "random";
+  readonly misfire?: "catch-up" | "skip";
+  readonly output?: "latest" | "all";
+  readonly catchUpWindow?: number;
+  readonly throws?: Partial<Record<HookName, HookThrow>>;
+  readonly unknownKey?: boolean;
+}
+
+/**
+ * A malformed or hostile command, by name; the engine builds it (and expects the
+ * kernel to reject it, leaving its snapshot unchanged).
+ * @since 0.2.0
+ */
+export type BadCommand =
+  | "unknown-type"
+  | "bigint-type"
+  | "circular-type"
+  | "nan-at"
+  | "infinity-at"
+  | "huge-at"
+  | "beyond-max-at"
+  | "unknown-key"
+  | "unknown-program"
+  | "unknown-spawn"
+  | "job-0"
+  | "job-01"
+  | "job-never"
+  | "bad-outcome"
+  | "duplicate-spawn"
+  | "bad-opts"
+  | "getter-opts"
+  | "bad-interval"
+  | "tiny-interval"
+  | "trigger-beyond-max"
+  | "spec-unknown-key"
+  | "spec-min-max"
+  | "spec-zero-interval"
+  | "spec-huge-interval"
+  | "spec-unknown-policy"
+  | "spec-cron-never"
+  | "spec-cron-garbage"
+  | "spec-no-main"
+  | "spec-throwing-create"
+  | "spec-getter";
+
+/** @since 0.2.0 */
+export const badCommands: readonly BadCommand[] = [
+  "unknown-type",
+  "bigint-type",
+  "circular-type",
+  "nan-at",
+  "infinity-at",
+  "huge-at",
+  "beyond-max-at",
+  "unknown-key",
+  "unknown-program",
+  "unknown-spawn",
+  "job-0",
+  "job-01",
+  "job-never",
+  "bad-outcome",
+  "duplicate-spawn",
+  "bad-opts",
+  "getter-opts",
+  "bad-interval",
+  "tiny-interval",
+  "trigger-beyond-max",
+  "spec-unknown-key",
+  "spec-min-max",
+  "spec-zero-interval",
+  "spec-huge-interval",
+  "spec-unknown-policy",
+  "spec-cron-never",
+  "spec-cron-garbage",
+  "spec-no-main",
+  "spec-throwing-create",
+  "spec-getter",
+];
+
 /** A program as data: the simulator builds the spec (and its pure hooks) from it. @since 0.1.0 */
 export interface ProgramDescriptor {
   readonly id: string;
@@ -68,6 +210,14 @@ export interface ProgramDescriptor {
   readonly align?: number;
   /** `continueFn: props => props.completed < stopAfter`. */
   readonly stopAfter?: number;
+  /** A function interval instead of `interval` (basic and constant programs). @since 0.2.0 */
+  readonly intervalFn?: IntervalFnDescriptor;
+  /** Hooks that throw now and then. @since 0.2.0 */
+  readonly throws?: Partial<Record<HookName, HookThrow>>;
+  /** `createFn` returns `null`, or `mergeFn` returns `null` for every third output. @since 0.2.0 */
+  readonly nullState?: "create" | "merge";
+  /** ms: the program's `catchUpWindow`. @since 0.2.0 */
+  readonly catchUpWindow?: number;
   readonly behaviour: JobBehaviour;
 }
 
@@ -76,10 +226,23 @@ export type TimelineEvent =
   | { readonly at: number; readonly kind: "install"; readonly program: ProgramDescriptor }
   | {
       readonly at: number;
-      readonly kind: "uninstall" | "clear" | "spawn" | "unspawn" | "trigger" | "stop-all" | "kill-all";
+      readonly kind: "uninstall" | "clear" | "unspawn" | "stop-all" | "kill-all";
       readonly programId: string;
     }
-  | { readonly at: number; readonly kind: "set-interval"; readonly programId: string; readonly interval: number }
+  /** A spawn, with options when `opts` is given. */
+  | { readonly at: number; readonly kind: "spawn"; readonly programId: string; readonly opts?: SpawnOptsDescriptor }
+  /** A trigger; `scheduledIn` sets `scheduledAt` that many ms from now (negative: in the past). */
+  | { readonly at: number; readonly kind: "trigger"; readonly programId: string; readonly scheduledIn?: number }
+  /** A malformed or hostile command, for the program `programId` where it needs one. */
+  | { readonly at: number; readonly kind: "bad"; readonly bad: BadCommand; readonly programId: string }
+  | {
+      readonly at: number;
+      readonly kind: "set-interval";
+      readonly programId: string;
+      readonly interval: number;
+      /** A function interval instead (`interval` then bounds the liveness check). @since 0.2.0 */
+      readonly intervalFn?: IntervalFnDescriptor;
+    }
   /** Stops or kills the running spawn at index `pick` (modulo the count) at that time. */
   | {
       readonly at: number;
@@ -89,6 +252,12 @@ export type TimelineEvent =
     }
   /** The host slept: its clock jumps forward `by` ms. */
   | { readonly at: number; readonly kind: "jump"; readonly by: number }
+  /**
+   * The host's wall clock steps by `by` ms against its monotonic clock (an NTP step, a
+   * suspend). A timeline with such an event sends `wall` (epoch ms) with every command.
+   * @since 0.2.0
+   */
+  | { readonly at: number; readonly kind: "wall"; readonly by: number }
   /** The next command carries a clock reading `by` ms in the past. */
   | { readonly at: number; readonly kind: "regress"; readonly by: number }
   /** The host crashes and restarts from `kernel.snapshot()`; jobs in flight are reported lost. */

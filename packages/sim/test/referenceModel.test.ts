@@ -723,7 +723,7 @@ describe("reference model examples", () => {
     expect(effects.at(-1)?.[0]).toMatchObject({ type: "spawned", startedAt: 0 });
   });
 
-  it("dispatch - a well-formed command with a bad program or options is rejected after its time arrives", () => {
+  it("dispatch - a well-formed command with a bad program or options is rejected, and its time does not arrive", () => {
     const invalid: unknown[] = [
       { type: "spawn", at: 1, programId: "a", opts: { spawnId: "" } },
       { type: "spawn", at: 1, programId: "a", opts: null },
@@ -735,8 +735,8 @@ describe("reference model examples", () => {
       { type: "spawn", at: 0, programId: "a" },
     ]);
     expect(effects.slice(1, -1).every((list) => list[0]?.type === "rejected")).toBe(true);
-    // The time 1 arrived with the first of them; the later spawn at 0 is a regression, treated as 1.
-    expect(effects.at(-1)?.[0]).toMatchObject({ type: "spawned", startedAt: 1 });
+    // Rejected commands change nothing, not even the time (issue #14): the later spawn at 0 happens at 0.
+    expect(effects.at(-1)?.[0]).toMatchObject({ type: "spawned", startedAt: 0 });
   });
 
   it("tick - a time below the kernel's is treated as now", () => {

@@ -3,13 +3,35 @@ import {
   createKernel,
   type Kernel,
   type KernelEffect,
+  type KernelOptions,
   type Outcome,
   type ProgramSpec,
   restoreKernel,
+  type SpawnOptions,
   type UnspawnPolicy,
 } from "@schedkit/kernel";
-import type { JobBehaviour, ProgramDescriptor, SpawnLife, Timeline, TimelineEvent, Violation } from "../types.js";
+import type {
+  JobBehaviour,
+  ProgramDescriptor,
+  SpawnLife,
+  SpawnOptsDescriptor,
+  Timeline,
+  TimelineEvent,
+  Violation,
+} from "../types.js";
+import { badCommand } from "./badCommands.js";
+import { Liveness, type Owed } from "./checks/liveness.js";
+import { OneStopped } from "./checks/oneStopped.js";
+import { checkRejected, type SnapshotText, snapshotText } from "./checks/rejectedUnchanged.js";
+import { RunReturned } from "./checks/runReturned.js";
+import { spawnKey } from "./checks/verify.js";
+import { CompletionQueue } from "./completionQueue.js";
 import { canonical, draw, effectJson, hash32, TraceHash } from "./hash.js";
+import { HOSTILE_POLICY, isSimPolicy, MAX_TIME, simPolicies } from "./hostile.js";
+import { CRON_STEPS } from "./model/missed.js";
+import { HookCounters, intervalFnOf, longestInterval, optsOf, specOf } from "./specs.js";
+
+export { specOf } from "./specs.js";
 
 /** Something that takes kernel commands and answers with effects: the reference model. */
 export interface EffectOracle {
@@ -23,6 +45,14 @@ export interface EngineOptions {
   readonly oracle?: EffectOracle | undefined;
   /** Sees every effect, in order (for conformance tests and tools). */
   readonly record?: ((effect: KernelEffect) => void) | undefined;
+  /**
+   * Snapshot checks around the commands that can be rejected (`rejected-unchanged`,
+   * `run-returned` on the kernel's jobs in flight). Default true; the determinism
+   * rerun leaves them out.
+   */
+  readonly deep?: boolean | undefined;
+  /** Wraps every kernel the engine makes, also one restored after a crash (tests plant bugs this way). */
+  readonly wrapKernel?: ((kernel: Kernel) => Kernel) | undefined;
 }
 
 export interface EngineRun {
@@ -40,77 +70,23 @@ export interface EngineRun {
 /** At most this many violations are kept per run: the first ones explain the rest. */
 const VIOLATION_CAP = 25;
 
+/** How often (in steps) the kernel's jobs in flight are compared with the runs it returned. */
+const RUN_RETURNED_EVERY = 64;
+
 type RunEffect = Extract<KernelEffect, { type: "run" }>;
 
-interface Completion {
-  readonly at: number;
-  readonly seq: number;
-  readonly jobId: string;
-  readonly outcome: Outcome;
-}
+/** The policies of a run's kernel: the run's own, then the simulator's hostile ones if a program names them. */
+const policiesOfRun = (timeline: Timeline, policies: readonly UnspawnPolicy[]): UnspawnPolicy[] => {
+  const hostile = timeline.events.some((event) => event.kind === "install" && event.program.policy === HOSTILE_POLICY);
+  return hostile ? [...policies, ...simPolicies()] : [...policies];
+};
 
-/** A small binary heap of completions ordered by (time, seq). */
-class CompletionQueue {
-  private readonly items: Completion[] = [];
-  private readonly removed = new Set<string>();
-
-  get size(): number {
-    return this.items.length;
-  }
-
-  push(item: Completion): void {
-    const items = this.items;
-    items.push(item);
-    let index = items.length - 1;
-    while (index > 0) {
-      const parent = (index - 1) >> 1;
-      if (!this.before(items[index] as Completion, items[parent] as Completion)) break;
-      [items[index], items[parent]] = [items[parent] as Completion, items[index] as Completion];
-      index = parent;
-    }
-  }
-
-  /** The next live completion, dropping those removed (cancelled or lost). */
-  peek(): Completion | undefined {
-    for (let top = this.items[0]; top !== undefined; top = this.items[0]) {
-      if (!this.removed.has(top.jobId)) return top;
-      this.removed.delete(top.jobId);
-      this.pop();
-    }
-    return undefined;
-  }
-
-  pop(): Completion | undefined {
-    const items = this.items;
-    const top = items[0];
-    const last = items.pop();
-    if (items.length > 0 && last !== undefined) {
-      items[0] = last;
-      let index = 0;
-      for (;;) {
-        const left = 2 * index + 1;
-        const right = left + 1;
-        let smallest = index;
-        if (left < items.length && this.before(items[left] as Completion, items[smallest] as Completion))
-          smallest = left;
-        if (right < items.length && this.before(items[right] as Completion, items[smallest] as Completion))
-          smallest = right;
-        if (smallest === index) break;
-        [items[index], items[smallest]] = [items[smallest] as Completion, items[index] as Completion];
-        index = smallest;
-      }
-    }
-    return top;
-  }
-
-  remove(jobId: string): void {
-    this.removed.add(jobId);
-  }
-
-  private before(a: Completion, b: Completion): boolean {
-    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
-  }
-}
+/** The kernel options of a run (the reference model gets the same). */
+export const kernelOptionsFor = (timeline: Timeline, policies: readonly UnspawnPolicy[]): KernelOptions => ({
+  policies: policiesOfRun(timeline, policies),
+  ...(policies[0] === undefined ? {} : { defaultPolicy: policies[0].name }),
+  seed: timeline.seed,
+});
 
 /**
  * What the simulated host does with one job: hang, or finish after `duration`
@@ -138,91 +114,85 @@ export const decideJob = (
   return { duration: Math.round(duration), outcome };
 };
 
-interface JobValue {
-  readonly n: number;
-  readonly poison: boolean;
-}
-
-interface SimState {
-  count: number;
-  sum: number;
-}
-
-/**
- * A program spec from its descriptor. Every hook is a pure function of its
- * input, so the kernel and the reference model can both call it.
- */
-export const specOf = (
-  descriptor: ProgramDescriptor,
-): ProgramSpec<SimState, undefined, JobValue, JobValue | undefined> => ({
-  id: descriptor.id,
-  type: descriptor.type,
-  // A cron program's times come from its expression; `interval` only bounds the liveness check.
-  ...(descriptor.type === "cron"
-    ? {
-        cron: descriptor.cron ?? "* * * * * *",
-        ...(descriptor.timezone === undefined ? {} : { timezone: descriptor.timezone }),
-      }
-    : { interval: descriptor.interval }),
-  ...(descriptor.delay === undefined ? {} : { delay: descriptor.delay }),
-  ...(descriptor.misfire === undefined ? {} : { misfire: descriptor.misfire }),
-  ...(descriptor.min === undefined ? {} : { min: descriptor.min }),
-  ...(descriptor.max === undefined ? {} : { max: descriptor.max }),
-  ...(descriptor.scope === undefined ? {} : { scope: descriptor.scope }),
-  ...(descriptor.output === undefined ? {} : { output: descriptor.output }),
-  ...(descriptor.policy === undefined ? {} : { policy: descriptor.policy }),
-  ...(descriptor.align === undefined ? {} : { timeFn: alignTo(descriptor.align) }),
-  ...(descriptor.stopAfter === undefined ? {} : { continueFn: continueUntil(descriptor.stopAfter) }),
-  createFn: () => ({ count: 0, sum: 0 }),
-  mergeFn: mergeSimState,
-  errorFn: () => undefined,
-  mainFn: () => {
-    throw new Error("the simulator runs jobs itself; mainFn is never called");
-  },
-});
-
-const alignTo = (align: number) => (t: number) => Math.floor(t / align) * align;
-const continueUntil = (stopAfter: number) => (props: { completed: number }) => props.completed < stopAfter;
-const mergeSimState = (state: SimState, output: JobValue | undefined): SimState => {
-  if (output === undefined) return state;
-  if (output.poison) throw new Error("mergeFn failed on a poisoned output");
-  return { count: state.count + 1, sum: state.sum + output.n };
+/** A kernel error (SchedkitError) by its code and field: its wording is the implementation's own. */
+const codedError = (error: unknown): unknown => {
+  try {
+    if (error instanceof Error && error.name === "SchedkitError") {
+      const { code, field } = error as Error & { code?: unknown; field?: unknown };
+      return { error: "SchedkitError", code, field };
+    }
+  } catch {
+    return error;
+  }
+  return error;
 };
 
-/** Effects with what may differ between two correct implementations left out (messages of refusals). */
+/**
+ * Effects with what may differ between two correct implementations left out: the wording
+ * of refusals, rejections and faults (a fault's code, spawn and thrown value still count;
+ * an error the kernel made itself counts by its code and field).
+ */
 const comparable = (effects: readonly KernelEffect[]): string =>
   effects
     .map((effect) =>
       effectJson(
         effect.type === "rejected" || effect.type === "refused"
           ? { ...effect, message: undefined, command: undefined }
-          : effect,
+          : effect.type === "fault"
+            ? { ...effect, message: undefined, error: codedError(effect.error) }
+            : effect,
       ),
     )
     .join(",");
 
+/** Commands that come once per job and cannot be rejected when well formed: no snapshots around them. */
+const isHot = (command: Command): boolean => command.type === "tick" || command.type === "complete";
+
+const errorText = (error: unknown): string => {
+  try {
+    return error instanceof Error ? `${error.name}: ${error.message}` : canonical(error);
+  } catch {
+    return "(an error that cannot be shown)";
+  }
+};
+
 /** Runs one timeline against a fresh kernel in virtual time and checks every step. */
 export const runTimeline = (options: EngineOptions): EngineRun => {
-  const { timeline, policies, oracle, record } = options;
+  const { timeline, policies, record } = options;
+  let oracle = options.oracle;
+  const deep = options.deep ?? true;
+  const wrap = options.wrapKernel ?? ((kernel: Kernel) => kernel);
   const { seed, faults } = timeline;
-  const kernelOptions = { policies, ...(policies[0] === undefined ? {} : { defaultPolicy: policies[0].name }), seed };
-  let kernel: Kernel = createKernel(kernelOptions);
+  const kernelOptions = kernelOptionsFor(timeline, policies);
+  const kernelPolicies = kernelOptions.policies ?? [];
+  let kernel: Kernel = wrap(createKernel(kernelOptions));
   const trace = new TraceHash();
   const violations: Violation[] = [];
   const checks: Record<string, number> = {};
   const lateness = { basic: [] as number[], constant: [] as number[] };
   const descriptors = new Map<string, ProgramDescriptor>();
+  /** The kernel's specs by program id (a crash restores from them), and each spawn's options. */
   const specs = new Map<string, ProgramSpec>();
+  const overrides = new Map<string, Map<string, SpawnOptions>>();
+  /** Hook call counts, one set per side: the kernel's and the model's hooks count their own calls. */
+  const kernelCounters = new HookCounters();
+  const modelCounters = new HookCounters();
   const completions = new CompletionQueue();
   const inFlight = new Map<string, RunEffect>();
   const killed = new Set<string>();
+  /** Jobs with a run effect that have not ended (settled or cancelled). */
+  const ran = new Set<string>();
   const stopped = new Set<string>();
   const lives = new Map<string, { life: SpawnLife & { stoppedAt: number | null; jobs: number } }>();
   const allLives: (SpawnLife & { stoppedAt: number | null; jobs: number })[] = [];
   const grids = new Map<string, { last: number; interval: number; misfire: "catch-up" | "skip" } | null>();
   const programIntervals = new Map<string, number>();
-  const liveness = new Map<string, number>();
-  const noFaults = Object.values(faults.families).every((on) => !on);
+  /** Programs whose interval is (or was set to) a function: no fixed grid to check. */
+  const dynamicIntervals = new Set<string>();
+  /** Programs whose interval a set-interval command made a function (a snapshot cannot carry it). */
+  const setByFunction = new Set<string>();
+  /** Spawn options by spawn key, for the spawns that had them. */
+  const spawnOpts = new Map<string, SpawnOptsDescriptor>();
   let now = 0;
   let kernelNow = 0;
   let regressBy = 0;
@@ -233,6 +203,16 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
   let completionSeq = 0;
   let drift = 0;
   let cursor = 0;
+  let broken = false;
+  /** The host's wall clock minus its monotonic one; sent as `wall` when the timeline has wall steps. */
+  let wallOffset = 0;
+  /** How far the wall clock was set back in all (cron jobs wait that much longer). */
+  let wallBack = 0;
+  /** The last fault was a regression: checking starts once the command carrying it is sent. */
+  let rearmAfterSend = false;
+  const wallOn = timeline.events.some((event) => event.kind === "wall");
+  /** The spawn options of the spawn command being dispatched (its `spawned` effect takes them). */
+  let sendingOpts: { readonly descriptor: SpawnOptsDescriptor; readonly opts: SpawnOptions } | undefined;
 
   const pass = (check: string) => {
     checks[check] = (checks[check] ?? 0) + 1;
@@ -247,6 +227,40 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
   const lifeKey = (programId: string, spawnId: string) => `${programId}/${spawnId}`;
 
   const behaviourOf = (programId: string) => descriptors.get(programId)?.behaviour;
+  const maxDurationOf = (programId: string) => {
+    const behaviour = behaviourOf(programId);
+    if (behaviour === undefined) return 0;
+    return behaviour.maxDuration * (behaviour.slowRate > 0 ? behaviour.slowFactor : 1);
+  };
+
+  const oneStopped = new OneStopped(verify);
+  const runReturned = new RunReturned(verify, (programId, spawnId) => {
+    if (descriptors.get(programId)?.throws?.argsFn !== undefined) return true;
+    return spawnId !== null && spawnOpts.get(spawnKey(programId, spawnId))?.throws?.argsFn !== undefined;
+  });
+  // Liveness from the start without discrete faults; else once the last jump, regression or crash is behind.
+  const lastFault = timeline.events.reduce(
+    (last, event, index) =>
+      event.kind === "jump" || event.kind === "regress" || event.kind === "crash" || event.kind === "wall"
+        ? index
+        : last,
+    -1,
+  );
+  const liveness = new Liveness(verify, {
+    quietFromStart: lastFault === -1,
+    tolerance: faults.families.lag ? faults.lagMax : 0,
+  });
+
+  /** The longest wait a spawn is owed between jobs. */
+  const owedOf = (descriptor: ProgramDescriptor, opts: SpawnOptsDescriptor | undefined): Owed => {
+    let interval = Math.max(descriptor.interval, programIntervals.get(descriptor.id) ?? 0);
+    if (descriptor.intervalFn !== undefined) {
+      interval = Math.max(interval, longestInterval(descriptor.intervalFn) ?? 0);
+    }
+    if (opts?.intervalFn !== undefined) interval = longestInterval(opts.intervalFn) ?? interval;
+    else if (typeof opts?.interval === "number") interval = opts.interval;
+    return { programId: descriptor.id, type: descriptor.type, interval };
+  };
 
   const startJob = (effect: RunEffect) => {
     jobs++;
@@ -255,15 +269,27 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
     const late = effect.startedAt - effect.scheduledAt;
     (descriptor?.type === "constant" ? lateness.constant : lateness.basic).push(late);
     const behaviour = behaviourOf(effect.programId);
-    if (behaviour === undefined) return;
+    if (behaviour === undefined) return "hang" as const;
     const decided = decideJob(seed, behaviour, effect.jobId, effect.startedAt);
-    if (decided === "hang") return;
+    if (decided === "hang") return "hang" as const;
     completions.push({
       at: now + decided.duration,
       seq: completionSeq++,
       jobId: effect.jobId,
       outcome: decided.outcome,
     });
+    return decided.duration;
+  };
+
+  const forgetProgram = (programId: string) => {
+    const prefix = `${programId}/`;
+    for (const key of [...stopped]) if (key.startsWith(prefix)) stopped.delete(key);
+    for (const key of [...grids.keys()]) if (key.startsWith(prefix)) grids.delete(key);
+    liveness.forgetProgram(programId);
+    for (const entry of lives.values()) if (entry.life.programId === programId) entry.life.stoppedAt ??= now;
+    for (const key of [...lives.keys()]) if (key.startsWith(prefix)) lives.delete(key);
+    for (const key of [...spawnOpts.keys()]) if (key.startsWith(`${programId}\u0000`)) spawnOpts.delete(key);
+    overrides.delete(programId);
   };
 
   const observe = (
@@ -272,31 +298,37 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
     runningBefore: readonly string[] | undefined,
   ) => {
     const last = effects[effects.length - 1];
-    const rejected = effects[0]?.type === "rejected";
-    if (!rejected) kernelNow = Math.max(kernelNow, command.at);
+    const rejected = effects.find((effect) => effect.type === "rejected");
+    // A rejected command moves no time, except an unspawn whose policy failed (time arrived first).
+    if (rejected === undefined || (rejected.type === "rejected" && rejected.code === "policy-failed")) {
+      kernelNow = Math.max(kernelNow, command.at);
+    }
+    // A cron spawn whose missed matches were too many to count at once is due again at once.
+    const countingOn = effects.some((effect) => effect.type === "missed" && effect.count === CRON_STEPS);
     verify(
       "wake-last",
-      last?.type === "wake" && (last.at === null || last.at > kernelNow),
+      last?.type === "wake" && (last.at === null || last.at > kernelNow || countingOn),
       () => `the last effect was ${canonical(last)}; expected a wake after ${kernelNow}`,
     );
+    // Owed jobs are checked at the kernel's time (a regressed command is behind the host's clock),
+    // before the command's effects (a late run does not excuse itself).
+    liveness.check(kernelNow);
     const touched = new Set<string>();
     for (const effect of effects) {
       trace.add(effect);
       record?.(effect);
+      oneStopped.effect(effect);
+      runReturned.effect(effect);
       switch (effect.type) {
         case "installed":
         case "uninstalled":
         case "cleared":
-          for (const key of [...stopped]) if (key.startsWith(`${effect.programId}/`)) stopped.delete(key);
-          for (const key of [...grids.keys()]) if (key.startsWith(`${effect.programId}/`)) grids.delete(key);
-          for (const key of [...liveness.keys()]) if (key.startsWith(`${effect.programId}/`)) liveness.delete(key);
+          forgetProgram(effect.programId);
           if (effect.type === "installed")
             programIntervals.set(effect.programId, descriptors.get(effect.programId)?.interval ?? 0);
-          for (const entry of lives.values())
-            if (entry.life.programId === effect.programId) entry.life.stoppedAt ??= now;
-          for (const key of [...lives.keys()]) if (key.startsWith(`${effect.programId}/`)) lives.delete(key);
           break;
         case "spawned": {
+          const key = lifeKey(effect.programId, effect.spawnId);
           const life = {
             programId: effect.programId,
             spawnId: effect.spawnId,
@@ -304,22 +336,45 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
             stoppedAt: null,
             jobs: 0,
           };
-          lives.set(lifeKey(effect.programId, effect.spawnId), { life });
+          lives.set(key, { life });
           allLives.push(life);
+          const opts = sendingOpts;
+          if (opts !== undefined && command.type === "spawn") {
+            spawnOpts.set(spawnKey(effect.programId, effect.spawnId), opts.descriptor);
+            const forProgram = overrides.get(effect.programId) ?? new Map<string, SpawnOptions>();
+            overrides.set(effect.programId, forProgram);
+            forProgram.set(effect.spawnId, opts.opts);
+          }
           const descriptor = descriptors.get(effect.programId);
+          const optsDescriptor = opts?.descriptor;
           if (descriptor?.type === "constant") {
-            grids.set(lifeKey(effect.programId, effect.spawnId), {
-              last: Number.NaN,
-              interval: programIntervals.get(effect.programId) ?? descriptor.interval,
-              misfire: descriptor.misfire ?? "catch-up",
-            });
+            const fixed =
+              !dynamicIntervals.has(effect.programId) &&
+              descriptor.intervalFn === undefined &&
+              optsDescriptor?.intervalFn === undefined;
+            grids.set(
+              key,
+              fixed
+                ? {
+                    last: Number.NaN,
+                    interval:
+                      typeof optsDescriptor?.interval === "number"
+                        ? optsDescriptor.interval
+                        : (programIntervals.get(effect.programId) ?? descriptor.interval),
+                    misfire: optsDescriptor?.misfire ?? descriptor.misfire ?? "catch-up",
+                  }
+                : null,
+            );
           }
           if (descriptor !== undefined) {
-            const first = typeof descriptor.delay === "number" ? descriptor.delay : 0;
-            const interval = Math.max(descriptor.interval, programIntervals.get(effect.programId) ?? 0);
-            liveness.set(
-              lifeKey(effect.programId, effect.spawnId),
-              effect.startedAt + Math.max(first, interval) + (descriptor.align ?? 0),
+            const owed = owedOf(descriptor, optsDescriptor);
+            const delay = optsDescriptor?.delay ?? descriptor.delay;
+            const first = typeof delay === "number" ? delay : 0;
+            liveness.spawned(
+              spawnKey(effect.programId, effect.spawnId),
+              owed,
+              effect.startedAt,
+              Math.max(first, owed.interval) + (descriptor.align ?? 0),
             );
           }
           touched.add(effect.programId);
@@ -331,30 +386,28 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
             effect.startedAt >= effect.scheduledAt,
             () => `job ${effect.jobId} started at ${effect.startedAt}, before its due time ${effect.scheduledAt}`,
           );
+          ran.add(effect.jobId);
+          const duration = startJob(effect);
           if (effect.spawnId !== null) {
             const key = lifeKey(effect.programId, effect.spawnId);
             verify("stopped-silent", !stopped.has(key), () => `spawn ${key} ran job ${effect.jobId} after it stopped`);
             const life = lives.get(key)?.life;
             if (life !== undefined) life.jobs++;
             checkGrid(key, effect);
-            const descriptor = descriptors.get(effect.programId);
-            if (descriptor !== undefined && liveness.has(key)) {
-              // The next job is owed one interval (a cron program: its longest gap) after this
-              // one started (a late start may begin behind its grid), or after it completes,
-              // at most maxDuration from now (basic).
-              const interval = Math.max(descriptor.interval, programIntervals.get(effect.programId) ?? 0);
-              const deadline =
-                descriptor.type === "basic"
-                  ? effect.startedAt + descriptor.behaviour.maxDuration + interval
-                  : effect.startedAt + interval;
-              liveness.set(key, deadline);
-            }
+            liveness.ran(spawnKey(effect.programId, effect.spawnId), effect.startedAt, duration);
           }
-          startJob(effect);
           touched.add(effect.programId);
           break;
         }
+        case "missed": {
+          // The grid goes on after the last missed due time.
+          const grid = grids.get(lifeKey(effect.programId, effect.spawnId));
+          if (grid !== undefined && grid !== null) grid.last = effect.to;
+          liveness.missed(spawnKey(effect.programId, effect.spawnId), kernelNow);
+          break;
+        }
         case "cancel":
+          ran.delete(effect.jobId);
           if (effect.inFlight) {
             killed.add(effect.jobId);
             inFlight.delete(effect.jobId);
@@ -367,7 +420,12 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
             !killed.has(effect.jobId),
             () => `job ${effect.jobId} settled after it was cancelled`,
           );
+          // A job whose argsFn threw settles at once, without a run: it still took its grid point.
+          if (!ran.delete(effect.jobId) && effect.spawnId !== null) {
+            checkGrid(lifeKey(effect.programId, effect.spawnId), effect);
+          }
           inFlight.delete(effect.jobId);
+          if (effect.spawnId !== null) liveness.settled(spawnKey(effect.programId, effect.spawnId), effect.endedAt);
           touched.add(effect.programId);
           break;
         case "stopped": {
@@ -385,27 +443,41 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
           );
           break;
         case "rejected":
+          verify(
+            "dispatch-never-throws",
+            effect.code !== ("internal-error" as string),
+            () => `the kernel failed inside dispatch (internal-error): ${effect.message}`,
+          );
           // Commands for programs that are gone are expected; a policy that throws or
-          // answers with a spawn outside the set is a broken policy.
-          verify("policy-member", effect.code !== "policy-failed", () => `unspawn failed: ${effect.message}`);
+          // answers with a spawn outside the set is a broken policy (unless it is the sim's hostile one).
+          if (!isSimPolicy(effect.field.replace(/^policy "(.*)"$/, "$1"))) {
+            verify("policy-member", effect.code !== "policy-failed", () => `unspawn failed: ${effect.message}`);
+          }
           break;
         case "wake":
           wakeAt = effect.at;
           deliveredAt =
-            effect.at !== null && faults.families.lag && draw(seed, `wake:${step}`) < faults.lagRate
-              ? effect.at + 1 + Math.floor(draw(seed, `lag:${step}`) * faults.lagMax)
-              : effect.at;
+            effect.at === null || effect.at > MAX_TIME
+              ? null
+              : faults.families.lag && draw(seed, `wake:${step}`) < faults.lagRate
+                ? effect.at + 1 + Math.floor(draw(seed, `lag:${step}`) * faults.lagMax)
+                : effect.at;
           break;
         default:
           break;
       }
     }
-    if ("programId" in command && typeof command.programId === "string") touched.add(command.programId);
-    for (const programId of touched) checkProgram(programId, command, runningBefore);
-    if (noFaults) checkLiveness();
+    oneStopped.dispatched(command, effects);
+    if (typeof command === "object" && command !== null && "programId" in command) {
+      const programId = (command as { programId?: unknown }).programId;
+      if (typeof programId === "string") touched.add(programId);
+    }
+    const unspawned = effects.some((effect) => effect.type === "unspawned");
+    for (const programId of touched) checkProgram(programId, command, runningBefore, unspawned);
+    liveness.check(kernelNow);
   };
 
-  const checkGrid = (key: string, effect: RunEffect) => {
+  const checkGrid = (key: string, effect: { readonly jobId: string; readonly scheduledAt: number }) => {
     const grid = grids.get(key);
     if (grid === undefined || grid === null) return;
     if (!Number.isNaN(grid.last)) {
@@ -422,7 +494,12 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
     grid.last = effect.scheduledAt;
   };
 
-  const checkProgram = (programId: string, command: Command, runningBefore: readonly string[] | undefined) => {
+  const checkProgram = (
+    programId: string,
+    command: Command,
+    runningBefore: readonly string[] | undefined,
+    unspawned: boolean,
+  ) => {
     if (!kernel.isInstalled(programId)) return;
     const descriptor = descriptors.get(programId);
     const count = kernel.countSpawns(programId);
@@ -440,15 +517,16 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
       runningBefore !== undefined &&
       runningBefore.length <= descriptor.min
     ) {
+      // Spawns the command's arrival stopped (a fault, continueFn) are not the unspawn's doing.
       verify(
         "bounds",
-        count === runningBefore.length,
+        count === runningBefore.length || !unspawned,
         () => `unspawn went below min ${descriptor.min}: ${runningBefore.length} → ${count}`,
       );
     }
     const running = new Set<string>();
     for (const [spawnId, props] of Object.entries(kernel.getProps(programId))) {
-      running.add(lifeKey(programId, spawnId));
+      running.add(spawnKey(programId, spawnId));
       verify(
         "counters",
         props.completed === props.succeeded + props.errored && props.submitted >= props.completed,
@@ -457,57 +535,172 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
       );
     }
     // Spawns that left the running set (stopped, unspawned, done) are no longer owed a job.
-    for (const key of [...liveness.keys()])
-      if (key.startsWith(`${programId}/`) && !running.has(key)) liveness.delete(key);
+    liveness.retain(programId, running);
   };
 
-  const checkLiveness = () => {
-    for (const [key, deadline] of liveness) {
-      verify("liveness", now <= deadline, () => `spawn ${key} has not run since it was owed a job at ${deadline}`);
-      if (now > deadline) liveness.delete(key);
-    }
+  /** The kernel's specs for the programs in a snapshot, and the spawn overrides it needs back. */
+  const restoreInputs = (snapshot: { programs: readonly { id: string }[] }) => ({
+    specs: [...specs.values()].filter((spec) => snapshot.programs.some((program) => program.id === spec.id)),
+    spawnOverrides: Object.fromEntries(
+      [...overrides].map(([programId, bySpawn]) => [programId, Object.fromEntries(bySpawn)]),
+    ),
+  });
+
+  /** The kernel as it was before a command (`before`), after a tick at `at`: what a failed policy may leave. */
+  const afterTick =
+    (
+      before: SnapshotText,
+      at: number,
+      wall: number | undefined,
+      counters: ReturnType<HookCounters["save"]> | undefined,
+    ) =>
+    (): SnapshotText => {
+      if (!before.ok || counters === undefined) return before;
+      const current = kernelCounters.save();
+      kernelCounters.restore(counters);
+      try {
+        const data = JSON.parse(before.text);
+        const inputs = restoreInputs(data);
+        const copy = restoreKernel(data, inputs.specs, {
+          policies: kernelPolicies,
+          spawnOverrides: inputs.spawnOverrides,
+        });
+        copy.dispatch(wall === undefined ? { type: "tick", at } : { type: "tick", at, wall });
+        return snapshotText(copy);
+      } catch (error) {
+        return { ok: false, error: errorText(error), refused: false };
+      } finally {
+        kernelCounters.restore(current);
+      }
+    };
+
+  /**
+   * `snapshot`: `kernel.snapshot()` never throws here. The kernel refuses only state that is not
+   * JSON data (a cycle, a BigInt), and timelines hold none: every value a hook throws (a
+   * null-prototype object, an Error whose message getter throws, a Symbol) must still snapshot.
+   */
+  const snapshotOk = (text: SnapshotText): text is Extract<SnapshotText, { ok: true }> => {
+    verify("snapshot", text.ok, () => `kernel.snapshot() threw: ${text.ok ? "" : text.error}`);
+    return text.ok;
   };
 
-  const send = (command: Command) => {
+  /** The time of the next command: now, or earlier when a regression is pending. */
+  const commandTime = () => {
     const at = regressBy > 0 ? Math.max(0, now - regressBy) : now;
     regressBy = 0;
-    const timed = { ...command, at } as Command;
+    return at;
+  };
+
+  /**
+   * Sends one command to the kernel (and `forModel`, built the same way with the model's
+   * own hooks, to the reference model), then checks what came back.
+   */
+  const send = (plain: Command, plainForModel: Command = plain, bad = false) => {
+    // With a wall clock in the timeline, every well-formed command says what it reads.
+    const command = wallOn && !bad ? ({ ...plain, wall: plain.at + wallOffset } as Command) : plain;
+    const forModel =
+      wallOn && !bad ? ({ ...plainForModel, wall: plainForModel.at + wallOffset } as Command) : plainForModel;
+    const isUnspawn = command.type === "unspawn";
     const runningBefore =
-      timed.type === "unspawn" && kernel.isInstalled(timed.programId)
-        ? kernel.listSpawns(timed.programId).map((spawn) => spawn.id)
+      isUnspawn && kernel.isInstalled(command.programId)
+        ? kernel.listSpawns(command.programId).map((spawn) => spawn.id)
         : undefined;
-    const effects = kernel.dispatch(timed);
-    step++;
-    if (oracle !== undefined) {
-      const expected = oracle.dispatch(timed);
-      const actual = comparable(effects);
-      const wanted = comparable(expected);
-      verify(
-        "model",
-        actual === wanted,
-        () => `kernel and reference model differ on ${canonical(timed)}:\n  kernel: ${actual}\n  model:  ${wanted}`,
+    const deepHere = deep && (bad || !isHot(command));
+    const before = deepHere ? snapshotText(kernel) : undefined;
+    const counters = deepHere && isUnspawn ? kernelCounters.save() : undefined;
+    let effects: readonly KernelEffect[];
+    try {
+      effects = kernel.dispatch(command);
+    } catch (error) {
+      step++;
+      fail(
+        "dispatch-never-throws",
+        `dispatch threw on ${canonical(command)}: ${errorText(error)}; the run stops here (the kernel's state is unknown)`,
       );
+      broken = true;
+      return;
     }
-    observe(timed, effects, runningBefore);
+    step++;
+    pass("dispatch-never-throws");
+    if (oracle !== undefined) {
+      let expected: readonly KernelEffect[] | undefined;
+      try {
+        expected = oracle.dispatch(forModel);
+      } catch (error) {
+        fail("model", `the reference model threw on ${canonical(command)}: ${errorText(error)}; model checks stop`);
+        oracle = undefined;
+      }
+      if (expected !== undefined) {
+        const actual = comparable(effects);
+        const wanted = comparable(expected);
+        verify(
+          "model",
+          actual === wanted,
+          () => `kernel and reference model differ on ${canonical(command)}:\n  kernel: ${actual}\n  model:  ${wanted}`,
+        );
+      }
+    }
+    const after = before !== undefined || (deep && step % RUN_RETURNED_EVERY === 0) ? snapshotText(kernel) : undefined;
+    if (before !== undefined && after !== undefined) {
+      checkRejected(verify, effects, before, after, afterTick(before, command.at, command.wall, counters));
+    }
+    observe(command, effects, runningBefore);
+    if (rearmAfterSend && regressBy === 0) {
+      rearmAfterSend = false;
+      liveness.rearm(now, maxDurationOf, true, wallBack);
+    }
+    // After the effects are seen: every job in flight in the kernel now must have had its run.
+    if (after !== undefined && snapshotOk(after)) runReturned.snapshot(after.text);
   };
 
   const crash = () => {
+    // A function given by set-interval cannot be restored from the specs (documented): no crash then.
+    if (setByFunction.size > 0) return;
     // The host dies: the kernel's state survives only as its JSON snapshot.
-    const snapshot = JSON.parse(JSON.stringify(kernel.snapshot()));
-    kernel = restoreKernel(
-      snapshot,
-      [...specs.values()].filter((spec) => snapshot.programs.some((p: { id: string }) => p.id === spec.id)),
-      {
-        policies,
-      },
-    );
-    pass("restore");
+    const saved = snapshotText(kernel);
+    if (!snapshotOk(saved)) return;
+    try {
+      const snapshot = JSON.parse(saved.text);
+      const inputs = restoreInputs(snapshot);
+      kernel = wrap(
+        restoreKernel(snapshot, inputs.specs, { policies: kernelPolicies, spawnOverrides: inputs.spawnOverrides }),
+      );
+      pass("restore");
+    } catch (error) {
+      fail("restore", `restoreKernel(snapshot()) failed: ${errorText(error)}`);
+      return;
+    }
     // Jobs that were running died with the host: the new host reports them lost.
     const lost = [...inFlight.keys()].sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)));
     for (const jobId of lost) {
       completions.remove(jobId);
       inFlight.delete(jobId);
-      send({ type: "complete", at: now, jobId, outcome: { ok: false, error: new Error("lost in a host crash") } });
+      send({
+        type: "complete",
+        at: commandTime(),
+        jobId,
+        outcome: { ok: false, error: new Error("lost in a host crash") },
+      });
+      if (broken) return;
+    }
+    liveness.rearm(now, maxDurationOf, false);
+  };
+
+  /** A spawn command, with options built for each side when the event has them. */
+  const sendSpawn = (programId: string, optsDescriptor: SpawnOptsDescriptor | undefined) => {
+    const at = commandTime();
+    if (optsDescriptor === undefined) {
+      send({ type: "spawn", at, programId });
+      return;
+    }
+    const label = `${programId}@${step}`;
+    const opts = optsOf(optsDescriptor, kernelCounters, label);
+    const modelOpts = optsOf(optsDescriptor, modelCounters, label);
+    sendingOpts = { descriptor: optsDescriptor, opts };
+    try {
+      send({ type: "spawn", at, programId, opts }, { type: "spawn", at, programId, opts: modelOpts });
+    } finally {
+      sendingOpts = undefined;
     }
   };
 
@@ -515,34 +708,92 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
     switch (event.kind) {
       case "install": {
         descriptors.set(event.program.id, event.program);
-        const spec = specOf(event.program) as ProgramSpec;
+        const spec = specOf(event.program, kernelCounters) as ProgramSpec;
+        const modelSpec = specOf(event.program, modelCounters) as ProgramSpec;
         specs.set(event.program.id, spec);
         programIntervals.set(event.program.id, event.program.interval);
-        send({ type: "install", at: now, program: spec });
+        dynamicIntervals.delete(event.program.id);
+        setByFunction.delete(event.program.id);
+        const at = commandTime();
+        send({ type: "install", at, program: spec }, { type: "install", at, program: modelSpec });
         return;
       }
-      case "set-interval":
-        programIntervals.set(event.programId, event.interval);
+      case "set-interval": {
+        // A function interval is owed its longest value (new spawns take the program's interval too).
+        programIntervals.set(
+          event.programId,
+          Math.max(event.interval, event.intervalFn === undefined ? 0 : (longestInterval(event.intervalFn) ?? 0)),
+        );
         // A new interval starts a new grid for every running spawn of the program.
         for (const key of grids.keys()) if (key.startsWith(`${event.programId}/`)) grids.set(key, null);
+        if (event.intervalFn !== undefined) dynamicIntervals.add(event.programId);
+        if (event.intervalFn !== undefined) setByFunction.add(event.programId);
         // A spawn may now wait the new interval after its current job: extend what it is owed.
-        for (const [key, deadline] of liveness) {
-          if (!key.startsWith(`${event.programId}/`)) continue;
-          const maxDuration = descriptors.get(event.programId)?.behaviour.maxDuration ?? 0;
-          liveness.set(key, Math.max(deadline, now + maxDuration + event.interval));
+        const longest =
+          event.intervalFn === undefined ? event.interval : (longestInterval(event.intervalFn) ?? event.interval);
+        liveness.intervalChanged(event.programId, longest, now, maxDurationOf(event.programId));
+        const at = commandTime();
+        if (event.intervalFn === undefined) {
+          send({ type: "set-interval", at, programId: event.programId, interval: event.interval });
+          return;
         }
-        send({ type: "set-interval", at: now, programId: event.programId, interval: event.interval });
+        const label = `set-interval:${event.programId}@${step}`;
+        send(
+          {
+            type: "set-interval",
+            at,
+            programId: event.programId,
+            interval: intervalFnOf(event.intervalFn, kernelCounters, kernelCounters.scope(label)),
+          },
+          {
+            type: "set-interval",
+            at,
+            programId: event.programId,
+            interval: intervalFnOf(event.intervalFn, modelCounters, modelCounters.scope(label)),
+          },
+        );
         return;
+      }
       case "stop-spawn":
       case "kill-spawn": {
         const running = kernel.isInstalled(event.programId) ? kernel.listSpawns(event.programId) : [];
         const target = running[event.pick % Math.max(1, running.length)];
         if (target === undefined) return;
-        send({ type: event.kind, at: now, programId: event.programId, spawnId: target.id });
+        send({ type: event.kind, at: commandTime(), programId: event.programId, spawnId: target.id });
+        return;
+      }
+      case "spawn":
+        sendSpawn(event.programId, event.opts);
+        return;
+      case "trigger": {
+        const at = commandTime();
+        send({
+          type: "trigger",
+          at,
+          programId: event.programId,
+          ...(event.scheduledIn === undefined ? {} : { scheduledAt: now + event.scheduledIn }),
+        });
+        return;
+      }
+      case "bad": {
+        const at = commandTime();
+        const running = kernel.isInstalled(event.programId) ? kernel.listSpawns(event.programId) : [];
+        const command = badCommand(event.bad, {
+          at,
+          programId: event.programId,
+          runningSpawnId: running[0]?.id,
+          inFlightJobId: inFlight.keys().next().value,
+          draw: draw(seed, `bad:${step}`),
+        }) as Command;
+        send(command, command, true);
         return;
       }
       case "jump":
-        now += event.by;
+        now = Math.min(MAX_TIME, now + event.by);
+        return;
+      case "wall":
+        wallOffset += event.by;
+        wallBack += Math.max(0, -event.by);
         return;
       case "regress":
         regressBy = event.by;
@@ -551,34 +802,49 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
         crash();
         return;
       default:
-        send({ type: event.kind, at: now, programId: event.programId });
+        send({ type: event.kind, at: commandTime(), programId: event.programId });
     }
   };
 
   const events = timeline.events;
-  while (step < timeline.steps) {
-    const completion = completions.peek();
-    const event = events[cursor];
-    const candidates = [
-      completion?.at ?? Number.POSITIVE_INFINITY,
-      event?.at ?? Number.POSITIVE_INFINITY,
-      deliveredAt ?? Number.POSITIVE_INFINITY,
-    ];
-    const next = Math.min(...candidates);
-    if (next === Number.POSITIVE_INFINITY) break;
-    // Ties: completions first, then the operator's commands, then the timer.
-    now = Math.max(now, next);
-    if (completion !== undefined && completion.at === next) {
-      completions.pop();
-      inFlight.delete(completion.jobId);
-      send({ type: "complete", at: now, jobId: completion.jobId, outcome: completion.outcome });
-    } else if (event !== undefined && event.at === next) {
-      cursor++;
-      apply(event);
-    } else {
-      deliveredAt = null;
-      if (wakeAt !== null) send({ type: "tick", at: now });
+  try {
+    while (step < timeline.steps && !broken) {
+      const completion = completions.peek();
+      const event = events[cursor];
+      const candidates = [
+        completion?.at ?? Number.POSITIVE_INFINITY,
+        event?.at ?? Number.POSITIVE_INFINITY,
+        deliveredAt ?? Number.POSITIVE_INFINITY,
+      ];
+      const next = Math.min(...candidates);
+      if (next === Number.POSITIVE_INFINITY) break;
+      // Ties: completions first, then the operator's commands, then the timer.
+      now = Math.max(now, next);
+      if (completion !== undefined && completion.at === next) {
+        completions.pop();
+        inFlight.delete(completion.jobId);
+        send({ type: "complete", at: commandTime(), jobId: completion.jobId, outcome: completion.outcome });
+      } else if (event !== undefined && event.at === next) {
+        cursor++;
+        apply(event);
+        // The last jump, regression or crash is behind: from here on every running spawn is owed its jobs.
+        // (A regression is behind once the command that carries it has been sent.)
+        if (cursor - 1 === lastFault) {
+          if (event.kind === "regress") rearmAfterSend = true;
+          else liveness.rearm(now, maxDurationOf, true, wallBack);
+        }
+      } else {
+        deliveredAt = null;
+        if (wakeAt !== null) send({ type: "tick", at: commandTime() });
+      }
     }
+    if (deep && !broken) {
+      const last = snapshotText(kernel);
+      if (snapshotOk(last)) runReturned.snapshot(last.text);
+    }
+  } catch (error) {
+    // A query of the kernel (or the simulator itself) failed: report it, never crash the caller.
+    fail("engine", `the simulation failed: ${errorText(error)}`);
   }
 
   return {

@@ -4,27 +4,18 @@ import {
   type FaultPlan,
   type FaultsOption,
   faultFamilies,
-  type JobBehaviour,
   type ProgramDescriptor,
   type ScenarioName,
   scenarioNames,
   type Timeline,
   type TimelineEvent,
 } from "../types.js";
+import { hostileScenario } from "./hostileScenario.js";
+import { atFrom, behaviourArb, calm, type Plan } from "./plan.js";
 
 /** One value of an arbitrary for a seed: the same seed always gives the same value. */
 const sampleOne = <T>(arbitrary: fc.Arbitrary<T>, seed: number): T =>
   fc.sample(arbitrary, { seed, numRuns: 1 })[0] as T;
-
-const calm: JobBehaviour = {
-  minDuration: 0,
-  maxDuration: 20,
-  failRate: 0,
-  slowRate: 0,
-  slowFactor: 1,
-  hangRate: 0,
-  mergeThrowRate: 0,
-};
 
 /** The fault plan of a run: given families, none, or (swarm) each family switched on or off by the seed. */
 export const planFaults = (option: FaultsOption, seed: number): FaultPlan => {
@@ -45,24 +36,6 @@ export const planFaults = (option: FaultsOption, seed: number): FaultPlan => {
   }
   return { families: { ...off, ...option }, ...weights };
 };
-
-const behaviourArb = (faults: FaultPlan, base: JobBehaviour): fc.Arbitrary<JobBehaviour> =>
-  fc
-    .record({
-      failRate: faults.families.failures ? fc.double({ min: 0.02, max: 0.3, noNaN: true }) : fc.constant(0),
-      mergeThrowRate: faults.families.failures ? fc.double({ min: 0.01, max: 0.1, noNaN: true }) : fc.constant(0),
-      slowRate: faults.families.slowJobs ? fc.double({ min: 0.02, max: 0.2, noNaN: true }) : fc.constant(0),
-      slowFactor: faults.families.slowJobs ? fc.integer({ min: 3, max: 50 }) : fc.constant(1),
-      hangRate: faults.families.slowJobs ? fc.double({ min: 0, max: 0.02, noNaN: true }) : fc.constant(0),
-    })
-    .map((drawn) => ({ ...base, ...drawn }));
-
-interface Plan {
-  readonly programs: readonly ProgramDescriptor[];
-  /** Operator commands after the installs. */
-  readonly events: readonly TimelineEvent[];
-  readonly horizon: number;
-}
 
 const at = (horizon: number) => fc.integer({ min: 1, max: Math.max(1, Math.floor(horizon)) });
 
@@ -153,6 +126,7 @@ const scenarios: Record<ScenarioName, (steps: number, faults: FaultPlan) => fc.A
         ],
       }));
   },
+  hostile: (steps, faults) => hostileScenario(steps, faults),
   stats: (steps, faults) => {
     const horizon = steps * 500;
     return behaviourArb(faults, { ...calm, minDuration: 0, maxDuration: 50 }).map((behaviour) => ({
@@ -281,6 +255,9 @@ const scenarios: Record<ScenarioName, (steps: number, faults: FaultPlan) => fc.A
 /** Fault events: jumps, regressions, bursts of commands, crashes; each family only when on. */
 const faultEventsArb = (plan: Plan, faults: FaultPlan): fc.Arbitrary<TimelineEvent[]> => {
   const { horizon, programs } = plan;
+  const start = plan.start ?? 0;
+  const at = (span: number) =>
+    start === 0 ? fc.integer({ min: 1, max: Math.max(1, Math.floor(span)) }) : atFrom(start, span);
   const ids = programs.map((program) => program.id);
   const none = fc.constant<TimelineEvent[]>([]);
   const jumps = faults.families.jumps
@@ -338,13 +315,18 @@ export const generateTimeline = (options: {
   readonly policies: readonly string[];
 }): Timeline => {
   const { seed, steps } = options;
+  // The default: one seed in seven draws the hostile scenario; the others keep the scenario
+  // they drew before it existed (the same draw among the first six).
+  const classic = scenarioNames.filter((name) => name !== "hostile");
   const scenario =
     options.scenario ??
-    (scenarioNames[sampleOne(fc.nat({ max: scenarioNames.length - 1 }), seed ^ 0x5c3e)] as ScenarioName);
+    (sampleOne(fc.nat({ max: 6 }), seed ^ 0x405e) === 6
+      ? "hostile"
+      : (classic[sampleOne(fc.nat({ max: classic.length - 1 }), seed ^ 0x5c3e)] as ScenarioName));
   const faults = planFaults(options.faults, seed);
   const plan = sampleOne(scenarios[scenario](steps, faults), seed);
   const faultEvents = sampleOne(faultEventsArb(plan, faults), seed ^ 0xe7e7);
-  const installs = plan.programs.map((program): TimelineEvent => ({ at: 0, kind: "install", program }));
+  const installs = plan.programs.map((program): TimelineEvent => ({ at: plan.start ?? 0, kind: "install", program }));
   // Stable sort by time: installs first, then commands in the order they were drawn.
   const events = [...installs, ...plan.events, ...faultEvents]
     .map((event, index) => ({ event, index }))

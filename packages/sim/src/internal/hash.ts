@@ -20,22 +20,104 @@ export const draw = (seed: number, key: string): number => hash32(seed, key) / 4
 
 const errorData = (error: Error) => ({ error: error.name, message: error.message });
 
-/** Any value as canonical JSON: errors by name and message, functions by name, undefined left out. */
-export const canonical = (value: unknown): string =>
-  JSON.stringify(value, (_key, inner: unknown) => {
-    if (inner instanceof Error) return errorData(inner);
-    if (typeof inner === "function") return `[fn ${inner.name}]`;
-    return inner;
-  });
+/** Reads a property without letting a throwing getter (or a Proxy trap) escape. */
+const read = (value: object, key: PropertyKey): unknown => {
+  try {
+    return (value as Record<PropertyKey, unknown>)[key];
+  } catch {
+    return "<unreadable>";
+  }
+};
+
+const isError = (value: unknown): value is Error => {
+  try {
+    return value instanceof Error;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Any value as JSON data that never throws: BigInts as `"<n>n"`, cycles as
+ * `"[circular]"`, accessors as `"[getter]"` (never called), Errors by name and
+ * message (each read safely), functions by name. Plain data comes out as
+ * `JSON.stringify` would write it.
+ */
+export const safeData = (value: unknown, seen: Set<object> = new Set()): unknown => {
+  switch (typeof value) {
+    case "bigint":
+      return `${value}n`;
+    case "symbol":
+      return "[symbol]";
+    case "function":
+      return `[fn ${String(read(value, "name"))}]`;
+    case "number":
+      return Number.isFinite(value) ? value : null;
+    case "object":
+      break;
+    default:
+      return value;
+  }
+  if (value === null) return null;
+  if (seen.has(value)) return "[circular]";
+  if (isError(value)) {
+    const name = read(value, "name");
+    const message = read(value, "message");
+    return { error: safeData(name, seen), message: safeData(message, seen) };
+  }
+  seen.add(value);
+  try {
+    if (Array.isArray(value)) return value.map((item) => safeData(item, seen) ?? null);
+    const out: Record<string, unknown> = {};
+    let keys: (string | symbol)[];
+    try {
+      keys = Reflect.ownKeys(value);
+    } catch {
+      return "<unreadable>";
+    }
+    for (const key of keys) {
+      if (typeof key !== "string") continue;
+      const descriptor = Object.getOwnPropertyDescriptor(value, key);
+      if (descriptor === undefined || !descriptor.enumerable) continue;
+      if (descriptor.get !== undefined || descriptor.set !== undefined) {
+        out[key] = "[getter]";
+        continue;
+      }
+      const inner = safeData(descriptor.value, seen);
+      if (inner !== undefined && typeof descriptor.value !== "function") out[key] = inner;
+    }
+    return out;
+  } finally {
+    seen.delete(value);
+  }
+};
+
+/** Any value as canonical JSON: errors by name and message, functions by name, undefined left out. Never throws. */
+export const canonical = (value: unknown): string => {
+  try {
+    return JSON.stringify(value, (_key, inner: unknown) => {
+      if (inner instanceof Error) return errorData(inner);
+      if (typeof inner === "function") return `[fn ${inner.name}]`;
+      return inner;
+    });
+  } catch {
+    return JSON.stringify(safeData(value));
+  }
+};
 
 /**
  * One effect as JSON, fast: effects are flat, so only their `error` field can
  * hold an Error, and plain `JSON.stringify` drops functions (a rejected
  * command's hooks) on its own. Values and states are JSON data in the sim.
+ * Hostile data (BigInts, cycles, throwing getters) takes a slower path that never throws.
  */
 export const effectJson = (effect: object): string => {
-  const error = (effect as { error?: unknown }).error;
-  return JSON.stringify(error instanceof Error ? { ...effect, error: errorData(error) } : effect);
+  try {
+    const error = (effect as { error?: unknown }).error;
+    return JSON.stringify(error instanceof Error ? { ...effect, error: errorData(error) } : effect);
+  } catch {
+    return JSON.stringify(safeData(effect));
+  }
 };
 
 /** A running SHA-256 over every effect, in order. */

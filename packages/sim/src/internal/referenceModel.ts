@@ -8,15 +8,24 @@
  * with the kernel; only the public types of `@schedkit/kernel` are used.
  *
  * The order of effects inside one dispatch is part of what is compared:
- *   1. the command's shape is checked; a malformed command gives `rejected`
- *      and nothing else (not even time moves);
- *   2. time moves to `at` (an `at` in the past counts as a regression);
- *   3. every job due by then starts, in (due time, creation order);
- *   4. the command is checked against the state it now meets (every hook the
- *      command needs runs here); a failed check gives `rejected`;
- *   5. the command applies;
- *   6. every job the command made due starts;
- *   7. `wake` comes last.
+ *   1. the command's shape is checked (times within ±8.64e15 ms); a malformed
+ *      command gives `rejected` and nothing else;
+ *   2. the command is checked against the model as it is, at its time (every
+ *      hook the check needs runs here); a failed check gives `rejected` and
+ *      changes nothing, not even the time;
+ *   3. time moves to `at` (an `at` in the past counts as a regression), the
+ *      wall-clock offset follows `wall`, and every job due by then starts, in
+ *      (due time, creation order), except due times older than the spawn's
+ *      catch-up window or past the catch-up limit, which are `missed`;
+ *   4. the command applies (bounds and the policy judge the state time left:
+ *      a refusal, or a `policy-failed` rejection);
+ *   5. every job the command made due starts;
+ *   6. `wake` comes last.
+ *
+ * Lifecycle is derived, not traced: a spawn that was told to stop and has
+ * nothing waiting or in flight has stopped, and gets its one `stopped` then;
+ * a sweep at the end of every dispatch makes sure no such spawn is left
+ * without one (a missing `stopped` cannot hide behind a shared code path).
  */
 
 import type {
@@ -35,6 +44,17 @@ import type {
   UnspawnPolicy,
 } from "@schedkit/kernel";
 import { Cron, Result } from "effect";
+import {
+  checkCommand,
+  copyChecked,
+  isInterval,
+  isTime,
+  MAX_TIME,
+  MIN_INTERVAL,
+  programRules,
+  spawnOptionRules,
+} from "./model/inputs.js";
+import { CRON_STEPS, type Missed, missedOnCron, missedOnGrid } from "./model/missed.js";
 
 /** The model's one operation: the same as `Kernel.dispatch`. */
 export interface ReferenceModel {
@@ -59,6 +79,7 @@ interface Hooks {
   readonly continueFn: ((props: never) => unknown) | undefined;
   readonly misfire: "catch-up" | "skip";
   readonly output: "latest" | "all";
+  readonly catchUpWindow: number;
 }
 
 interface Program {
@@ -76,8 +97,8 @@ interface Program {
   history: Spawn[];
   /** The number of the last spawn id made up for this program. */
   lastSpawnNumber: number;
-  /** For a cron program: the next match strictly after a time. */
-  readonly cronNext: ((t: number) => number) | undefined;
+  /** For a cron program: the next match strictly after a wall-clock time (throws past the date range). */
+  readonly cronMatch: ((wall: number) => number) | undefined;
 }
 
 interface Spawn {
@@ -87,6 +108,12 @@ interface Spawn {
   readonly hooks: Hooks;
   status: SpawnStatus;
   stopReason: CancelReason | undefined;
+  /** Told to stop (stop, kill, unspawn, continueFn, fault, uninstall, clear). */
+  stopRequested: boolean;
+  /** Its one `stopped` was emitted. */
+  stopEmitted: boolean;
+  /** Due times not run (catch-up window, catch-up limit). */
+  missed: number;
   updatedAt: number;
   interval: Interval;
   /** The interval used at the latest scheduling. */
@@ -112,10 +139,12 @@ interface Job {
   readonly program: Program;
   /** `null` for a trigger. */
   readonly spawn: Spawn | null;
-  readonly dueAt: number;
+  dueAt: number;
   startedAt: number;
   /** False while waiting for its due time, true once started. */
   running: boolean;
+  /** Its missed due times are still being counted: it waits for the next dispatch. */
+  deferred: boolean;
 }
 
 /** What checking a command decided: apply it, or reject it. */
@@ -132,7 +161,33 @@ const refuseWith = (code: SchedkitErrorCode, field: string, message: string): Ve
 
 const isRunning = (spawn: Spawn): boolean => spawn.status === "created" || spawn.status === "running";
 
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+/** A thrown value (or any value) as text for a message; never throws. */
+const describe = (error: unknown): string => {
+  try {
+    if (error instanceof Error) {
+      const message: unknown = error.message;
+      return typeof message === "string" ? message : show(message);
+    }
+    return String(error);
+  } catch {
+    return "<unprintable>";
+  }
+};
+
+/** A value as code would write it, for messages; never throws. */
+const show = (value: unknown): string => {
+  try {
+    if (typeof value === "bigint") return `${value}n`;
+    if (typeof value === "symbol" || typeof value === "function") return String(value);
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    try {
+      return String(value);
+    } catch {
+      return "<unprintable>";
+    }
+  }
+};
 
 /** The error a bad interval value makes (shaped like the kernel's `SchedkitError`). */
 class IntervalError extends Error {
@@ -141,12 +196,19 @@ class IntervalError extends Error {
   readonly field: string | undefined = "interval";
 }
 
-/** Calls a dynamic interval; throws unless the value is a positive finite number. */
+/** Calls a dynamic interval; throws unless the value is a number of ms in [MIN_INTERVAL, MAX_TIME]. */
 const intervalValue = (interval: Interval): number => {
   const value: unknown = typeof interval === "function" ? interval() : interval;
-  if (typeof value === "number" && Number.isFinite(value) && value > 0) return value;
-  throw new IntervalError(`interval: expected a positive number of ms, got ${String(value)}`);
+  if (typeof value === "number" && value >= MIN_INTERVAL && value <= MAX_TIME) return value;
+  throw new IntervalError(`interval: expected a number of ms from 0.001 to ${MAX_TIME}, got ${show(value)}`);
 };
+
+/** Due times older than this before now are missed, not run (ms). */
+const DEFAULT_WINDOW = 86_400_000;
+/** Jobs one spawn starts in one dispatch at most. */
+const DEFAULT_LIMIT = 1000;
+/** A wall-clock offset change up to this is noise, not a step (ms). */
+const WALL_NOISE = 100;
 
 /** The default `mergeFn`. */
 const mergeByDefault = (state: unknown, output: unknown): unknown => {
@@ -174,126 +236,6 @@ const makeRandom = (seed: number) => {
 };
 
 // -----------------------------------------------------------------------------
-// Input checks: the same codes and fields as the kernel (messages differ).
-
-type Check = { readonly field: string } | undefined;
-
-const isRecord = (value: unknown): value is Record<PropertyKey, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-
-const isFiniteNumber = (value: unknown): boolean => typeof value === "number" && Number.isFinite(value);
-const isNonEmptyString = (value: unknown): boolean => typeof value === "string" && value !== "";
-const isFunction = (value: unknown): boolean => typeof value === "function";
-const isPositiveInt = (value: unknown): boolean => Number.isSafeInteger(value) && (value as number) > 0;
-const isInterval = (value: unknown): boolean => isFunction(value) || (isFiniteNumber(value) && (value as number) > 0);
-const isDelay = (value: unknown): boolean => value === "random" || (isFiniteNumber(value) && (value as number) >= 0);
-const oneOf =
-  (...options: readonly unknown[]) =>
-  (value: unknown): boolean =>
-    options.includes(value);
-const anything = (): boolean => true;
-
-type FieldRule = readonly [name: string, required: boolean, valid: (value: unknown) => boolean];
-
-/** Checks an object: first any unknown key, then each field in order. Optional fields may be `undefined`. */
-const checkFields = (input: unknown, root: string, rules: readonly FieldRule[]): Check => {
-  if (!isRecord(input)) return { field: root };
-  for (const key of Reflect.ownKeys(input)) {
-    if (!rules.some(([name]) => name === key)) return { field: `${root}.${String(key)}` };
-  }
-  for (const [name, required, valid] of rules) {
-    if (!(name in input)) {
-      if (required) return { field: `${root}.${name}` };
-      continue;
-    }
-    const value = input[name];
-    if (!required && value === undefined) continue;
-    if (!valid(value)) return { field: `${root}.${name}` };
-  }
-  return undefined;
-};
-
-const overridableRules: readonly FieldRule[] = [
-  ["interval", false, isInterval],
-  ["delay", false, isDelay],
-  ["timeFn", false, isFunction],
-  ["argsFn", false, isFunction],
-  ["createFn", false, isFunction],
-  ["mergeFn", false, isFunction],
-  ["successFn", false, isFunction],
-  ["errorFn", false, isFunction],
-  ["continueFn", false, isFunction],
-  ["output", false, oneOf("latest", "all")],
-  ["misfire", false, oneOf("catch-up", "skip")],
-  ["meta", false, anything],
-];
-
-const programRules: readonly FieldRule[] = [
-  ["id", true, isNonEmptyString],
-  ["mainFn", true, isFunction],
-  ["type", false, oneOf("basic", "constant", "cron")],
-  ["min", false, isPositiveInt],
-  ["max", false, isPositiveInt],
-  ["policy", false, isNonEmptyString],
-  ["scope", false, oneOf("program", "spawn")],
-  ["cron", false, (value) => typeof value === "string"],
-  ["timezone", false, (value) => typeof value === "string"],
-  ...overridableRules,
-];
-
-const spawnOptionRules: readonly FieldRule[] = [["spawnId", false, isNonEmptyString], ...overridableRules];
-
-const checkOutcome = (outcome: unknown, root: string): Check => {
-  if (isRecord(outcome) && outcome.ok === true) {
-    return checkFields(outcome, root, [
-      ["ok", true, anything],
-      ["value", false, anything],
-    ]);
-  }
-  if (isRecord(outcome) && outcome.ok === false) {
-    return checkFields(outcome, root, [
-      ["ok", true, anything],
-      ["error", true, anything],
-    ]);
-  }
-  return { field: root };
-};
-
-const required = (name: string, valid: (value: unknown) => boolean): FieldRule => [name, true, valid];
-const optional = (name: string, valid: (value: unknown) => boolean): FieldRule => [name, false, valid];
-
-const commandRules: Readonly<Record<Command["type"], readonly FieldRule[]>> = {
-  install: [required("program", anything)],
-  uninstall: [required("programId", isNonEmptyString)],
-  spawn: [required("programId", isNonEmptyString), optional("opts", anything)],
-  unspawn: [required("programId", isNonEmptyString)],
-  tick: [],
-  trigger: [required("programId", isNonEmptyString), optional("scheduledAt", isFiniteNumber)],
-  complete: [required("jobId", isNonEmptyString), required("outcome", anything)],
-  "set-interval": [
-    required("programId", isNonEmptyString),
-    optional("spawnId", isNonEmptyString),
-    required("interval", anything),
-  ],
-  "stop-spawn": [required("programId", isNonEmptyString), required("spawnId", isNonEmptyString)],
-  "kill-spawn": [required("programId", isNonEmptyString), required("spawnId", isNonEmptyString)],
-  "stop-all": [optional("programId", isNonEmptyString)],
-  "kill-all": [optional("programId", isNonEmptyString)],
-  clear: [required("programId", isNonEmptyString)],
-};
-
-const checkCommand = (input: unknown): Check => {
-  if (typeof input !== "object" || input === null) return { field: "command" };
-  const type = (input as { type?: unknown }).type;
-  if (typeof type !== "string" || !Object.hasOwn(commandRules, type)) return { field: "command.type" };
-  const rules = commandRules[type as Command["type"]];
-  const found = checkFields(input, "command", [required("type", anything), required("at", isFiniteNumber), ...rules]);
-  if (found !== undefined) return found;
-  if (type === "complete") return checkOutcome((input as { outcome: unknown }).outcome, "command.outcome");
-  return undefined;
-};
-
-// -----------------------------------------------------------------------------
 // The model.
 
 /** A reference implementation of `createKernel(options)`, for comparison. */
@@ -301,9 +243,14 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
   const policies: UnspawnPolicy[] = [...(options.policies ?? [])];
   const defaultPolicy = options.defaultPolicy ?? policies[0]?.name;
   const historyLimit = options.historyLimit ?? 100;
+  const catchUpLimit = (options as { catchUpLimit?: number }).catchUpLimit ?? DEFAULT_LIMIT;
   const random = makeRandom(options.seed ?? 0);
 
   let now = 0;
+  /** Wall clock minus kernel time, from the latest accepted command that carried `wall`. */
+  let wallOffset = 0;
+  /** Jobs each spawn started in the dispatch in progress (for the catch-up limit). */
+  let starts = new Map<Spawn, number>();
   let jobsIssued = 0;
   let programs: Program[] = [];
   /** Jobs waiting for their time or in flight, in creation order. */
@@ -333,7 +280,9 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
   const runningSpawns = (program: Program): Spawn[] => program.spawns.filter(isRunning);
 
   const waitingJobs = (): Job[] =>
-    jobs.filter((job) => !job.running).sort((a, b) => (a.dueAt === b.dueAt ? a.seq - b.seq : a.dueAt - b.dueAt));
+    jobs
+      .filter((job) => !job.running && !job.deferred)
+      .sort((a, b) => (a.dueAt === b.dueAt ? a.seq - b.seq : a.dueAt - b.dueAt));
 
   const waitingJobOf = (spawn: Spawn): Job | undefined => jobs.find((job) => job.spawn === spawn && !job.running);
 
@@ -353,13 +302,23 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     terminating: spawn.status === "terminating",
     interval: spawn.lastInterval,
     lastError: spawn.lastError,
+    missed: spawn.missed,
   });
 
   // --- Jobs ----------------------------------------------------------------
 
   const newJob = (program: Program, spawn: Spawn | null, dueAt: number): Job => {
     jobsIssued += 1;
-    const job: Job = { id: `job-${jobsIssued}`, seq: jobsIssued, program, spawn, dueAt, startedAt: 0, running: false };
+    const job: Job = {
+      id: `job-${jobsIssued}`,
+      seq: jobsIssued,
+      program,
+      spawn,
+      dueAt,
+      startedAt: 0,
+      running: false,
+      deferred: false,
+    };
     jobs.push(job);
     return job;
   };
@@ -376,9 +335,31 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
       return spawn.lastInterval;
     } catch (error) {
       const code = error instanceof IntervalError ? error.code : "hook-failed";
-      fault(spawn, code, `interval: ${messageOf(error).replace(/^interval: /, "")}`, error);
+      fault(spawn, code, `interval: ${describe(error).replace(/^interval: /, "")}`, error);
       return undefined;
     }
+  };
+
+  /** The first cron match strictly after kernel time `t`, on the wall clock; NaN when there is none. */
+  const cronAfter = (program: Program, t: number): number => {
+    const match = program.cronMatch;
+    if (match === undefined) return Number.NaN;
+    try {
+      const next = match(t + wallOffset) - wallOffset;
+      return next > t ? next : Number.NaN;
+    } catch {
+      return Number.NaN;
+    }
+  };
+
+  const pastDateRange = (t: number): Error => new Error(`no due time after ${t} (past the date range)`);
+
+  /** A spawn whose schedule cannot move on: it faults (and stops). */
+  const noProgress = (spawn: Spawn, interval: number, at: number): void => {
+    const error = new IntervalError(
+      `interval: ${interval} ms is below the time's precision at ${at} (it would never move the schedule)`,
+    );
+    fault(spawn, "invalid-interval", error.message, error);
   };
 
   const startJob = (job: Job): void => {
@@ -389,22 +370,26 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
       spawn.active.push(job);
       if (spawn.status === "created") spawn.status = "running";
       // Cron: the next match after this due time (skip: after now), scheduled as the job starts.
-      const cronNext = spawn.program.cronNext;
-      if (cronNext !== undefined && isRunning(spawn)) {
-        let dueAt = cronNext(job.dueAt);
-        if (spawn.hooks.misfire === "skip" && dueAt <= now) dueAt = cronNext(now);
-        spawn.lastInterval = dueAt - job.dueAt;
-        schedule(spawn, dueAt);
-      }
-      // Fixed rate: the next grid point is scheduled as soon as this job starts.
-      if (spawn.hooks.type === "constant" && isRunning(spawn)) {
+      if (spawn.program.cronMatch !== undefined && isRunning(spawn)) {
+        let dueAt = cronAfter(spawn.program, job.dueAt);
+        if (spawn.hooks.misfire === "skip" && dueAt <= now) dueAt = cronAfter(spawn.program, now);
+        if (Number.isNaN(dueAt)) {
+          const error = pastDateRange(job.dueAt);
+          fault(spawn, "invalid-program", `program.cron: ${error.message}`, error);
+        } else {
+          spawn.lastInterval = dueAt - job.dueAt;
+          schedule(spawn, dueAt);
+        }
+      } else if (spawn.hooks.type === "constant" && isRunning(spawn)) {
+        // Fixed rate: the next grid point is scheduled as soon as this job starts.
         const interval = nextInterval(spawn);
         if (interval !== undefined) {
           let dueAt = job.dueAt + interval;
           if (spawn.hooks.misfire === "skip" && dueAt <= now) {
             dueAt = job.dueAt + interval * (Math.floor((now - job.dueAt) / interval) + 1);
           }
-          schedule(spawn, dueAt);
+          if (dueAt > job.dueAt) schedule(spawn, dueAt);
+          else noProgress(spawn, interval, job.dueAt);
         }
       }
     }
@@ -427,11 +412,105 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     });
   };
 
+  /**
+   * A spawn's due job whose due time is older than its catch-up window, or
+   * past the catch-up limit: the missed due times are counted in a `missed`
+   * effect and the same job moves to the first due time that is not missed.
+   * Catch-up (constant, cron) misses every due time before the bound; skip,
+   * and basic spawns, miss only the stale one and go on from now.
+   */
+  const skipMissed = (
+    spawn: Spawn,
+    job: Job,
+    bound: number,
+    inclusive: boolean,
+    reason: "catch-up-window" | "catch-up-limit",
+  ): void => {
+    const from = job.dueAt;
+    const program = spawn.program;
+    const catchUp = spawn.hooks.misfire === "catch-up" && spawn.hooks.type !== "basic";
+    let run: Missed | undefined;
+    if (program.cronMatch !== undefined) {
+      const next = (t: number): number => {
+        const due = cronAfter(program, t);
+        if (Number.isNaN(due)) throw pastDateRange(t);
+        return due;
+      };
+      try {
+        run = catchUp
+          ? missedOnCron(next, from, bound, inclusive, CRON_STEPS)
+          : { count: 1, last: from, next: next(now), done: true };
+      } catch (error) {
+        fault(spawn, "invalid-program", `program.cron: ${describe(error)}`, error);
+        return;
+      }
+      spawn.lastInterval = run.next - run.last;
+    } else {
+      const interval = nextInterval(spawn);
+      if (interval === undefined) return;
+      if (spawn.hooks.type === "basic") {
+        run = now + interval > now ? { count: 1, last: from, next: now + interval, done: true } : undefined;
+      } else if (catchUp) {
+        run = missedOnGrid(from, interval, bound, inclusive);
+      } else {
+        const after = missedOnGrid(from, interval, now, true);
+        run = after === undefined ? undefined : { count: 1, last: from, next: after.next, done: true };
+      }
+      if (run === undefined) {
+        noProgress(spawn, interval, from);
+        return;
+      }
+    }
+    spawn.missed += run.count;
+    job.dueAt = run.next;
+    emit({ type: "missed", programId: program.id, spawnId: spawn.id, count: run.count, from, to: run.last, reason });
+    if (!run.done) job.deferred = true;
+  };
+
+  /** Whether a due spawn job is missed rather than started (and then it has been moved on). */
+  const missesDue = (spawn: Spawn, job: Job): boolean => {
+    const oldest = now - spawn.hooks.catchUpWindow;
+    if (job.dueAt < oldest) {
+      skipMissed(spawn, job, oldest, false, "catch-up-window");
+      return true;
+    }
+    const started = starts.get(spawn) ?? 0;
+    if (started >= catchUpLimit) {
+      skipMissed(spawn, job, now, true, "catch-up-limit");
+      return true;
+    }
+    starts.set(spawn, started + 1);
+    return false;
+  };
+
   const startDueJobs = (): void => {
     for (;;) {
       const next = waitingJobs()[0];
       if (next === undefined || next.dueAt > now) return;
+      if (next.spawn !== null && missesDue(next.spawn, next)) continue;
       startJob(next);
+    }
+  };
+
+  /** Time arrives with an accepted command: the clock (or a regression), the wall offset, then due jobs. */
+  const arrive = (at: number, wall: number | undefined): void => {
+    // An earlier `at` happens now (the kernel counts it as a regression; nothing here depends on the count).
+    if (at >= now) now = at;
+    if (wall !== undefined) followWall(wall - at);
+    startDueJobs();
+  };
+
+  /** The wall clock stepped against kernel time: pending cron jobs keep their wall-clock time. */
+  const followWall = (offset: number): void => {
+    const previous = wallOffset;
+    if (Math.abs(offset - previous) <= WALL_NOISE) return;
+    wallOffset = offset;
+    for (const program of programs) {
+      if (program.cronMatch === undefined) continue;
+      for (const spawn of runningSpawns(program)) {
+        const job = waitingJobOf(spawn);
+        if (job !== undefined) job.dueAt = job.dueAt + previous - offset;
+      }
     }
   };
 
@@ -515,8 +594,8 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
       ...(failed ? { error } : { value: result.value }),
     });
 
-    if (spawn.status === "terminating") {
-      if (spawn.active.length === 0) markStopped(spawn);
+    if (spawn.stopRequested) {
+      settleStop(spawn);
       return;
     }
     if (!isRunning(spawn)) return;
@@ -531,7 +610,7 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
           state: stateOf(spawn),
         });
       } catch (hookError) {
-        fault(spawn, "hook-failed", `continueFn: threw: ${messageOf(hookError)}`, hookError);
+        fault(spawn, "hook-failed", `continueFn: threw: ${describe(hookError)}`, hookError);
         return;
       }
       if (goOn === false) {
@@ -542,11 +621,18 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     // Fixed delay: the next job is due one interval after this one completed.
     if (hooks.type === "basic") {
       const interval = nextInterval(spawn);
-      if (interval !== undefined) schedule(spawn, now + interval);
+      if (interval === undefined) return;
+      if (now + interval > now) schedule(spawn, now + interval);
+      else noProgress(spawn, interval, now);
     }
   };
 
   // --- Stopping ------------------------------------------------------------
+  //
+  // A stop is a request: the spawn leaves the running set at once, its waiting
+  // job is cancelled, and (with a kill) so are its jobs in flight. Whether it
+  // has stopped is derived: told to stop, nothing waiting, nothing in flight.
+  // `settleStop` emits the one `stopped` when that first holds.
 
   const fault = (spawn: Spawn, code: SchedkitErrorCode, message: string, error: unknown): void => {
     spawn.lastError = error;
@@ -569,7 +655,17 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     spawn.active = [];
   };
 
-  const markStopped = (spawn: Spawn): void => {
+  /** Has the spawn stopped: told to, with nothing of it waiting or in flight? */
+  const hasStopped = (spawn: Spawn): boolean =>
+    spawn.stopRequested && spawn.active.length === 0 && waitingJobOf(spawn) === undefined;
+
+  /** Emits the spawn's one `stopped` when it has stopped and has not had it yet. */
+  const settleStop = (spawn: Spawn): void => {
+    if (spawn.stopEmitted || !hasStopped(spawn)) {
+      if (spawn.stopRequested && !spawn.stopEmitted) spawn.status = "terminating";
+      return;
+    }
+    spawn.stopEmitted = true;
     spawn.status = "stopped";
     forgetUnknown(spawn.program);
     emit({ type: "stopped", programId: spawn.program.id, spawnId: spawn.id, reason: spawn.stopReason ?? "stop" });
@@ -584,13 +680,14 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
 
   /** Stops a spawn: gracefully (jobs in flight finish), or with `kill` (they are cancelled too). */
   const stopSpawn = (spawn: Spawn, reason: CancelReason, kill: boolean): void => {
-    if (spawn.status === "stopped") return;
+    if (spawn.stopEmitted) return;
     if (isRunning(spawn)) addToHistory(spawn);
-    spawn.stopReason = reason;
+    spawn.stopRequested = true;
+    // The first reason stands: a spawn unspawned and then killed was unspawned.
+    spawn.stopReason ??= reason;
     cancelWaiting(spawn, reason);
     if (kill) cancelActive(spawn, reason);
-    if (spawn.active.length > 0) spawn.status = "terminating";
-    else markStopped(spawn);
+    settleStop(spawn);
   };
 
   const stopProgram = (program: Program, kill: boolean): void => {
@@ -602,11 +699,13 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     }
   };
 
+  /** Uninstall stops every spawn gracefully, clear kills them; then whatever is still in flight is cancelled. */
   const removeProgram = (program: Program, how: "clear" | "uninstall"): void => {
-    if (how === "uninstall") for (const spawn of runningSpawns(program)) stopSpawn(spawn, "uninstall", false);
-    for (const spawn of program.spawns.filter(isKnown)) {
-      cancelWaiting(spawn, how);
+    for (const spawn of runningSpawns(program)) stopSpawn(spawn, how, how === "clear");
+    for (const spawn of [...program.spawns]) {
+      if (spawn.stopEmitted || !spawn.stopRequested) continue;
       cancelActive(spawn, how);
+      settleStop(spawn);
     }
     for (const job of jobs.filter((each) => each.program === program && each.spawn === null)) {
       dropJob(job);
@@ -614,6 +713,11 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     }
     programs = programs.filter((other) => other !== program);
     emit({ type: how === "clear" ? "cleared" : "uninstalled", programId: program.id });
+  };
+
+  /** The safety net: after a dispatch no spawn that has stopped is left without its `stopped`. */
+  const sweepStops = (): void => {
+    for (const program of programs) for (const spawn of [...program.spawns]) settleStop(spawn);
   };
 
   // --- Commands: each checks everything first, then returns what to apply. --
@@ -626,8 +730,9 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
 
   const accept = (apply: () => void): Verdict => ({ ok: true, apply });
 
-  const refusal = (command: Command, code: "max-reached" | "min-reached" | "none-running" | "policy-refused") =>
-    accept(() => emit({ type: "refused", command, code, message: code }));
+  const refuse = (command: Command, code: "max-reached" | "min-reached" | "none-running" | "policy-refused"): void => {
+    emit({ type: "refused", command, code, message: code });
+  };
 
   const hooksOf = (spec: ProgramSpec): Hooks => ({
     type: spec.type ?? "basic",
@@ -641,6 +746,7 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     continueFn: spec.continueFn,
     misfire: spec.misfire ?? "catch-up",
     output: spec.output ?? "latest",
+    catchUpWindow: (spec as { catchUpWindow?: number }).catchUpWindow ?? DEFAULT_WINDOW,
   });
 
   const overridden = (base: Hooks, opts: SpawnOptions | undefined): Hooks => ({
@@ -655,28 +761,40 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     continueFn: opts?.continueFn ?? base.continueFn,
     misfire: opts?.misfire ?? base.misfire,
     output: opts?.output ?? base.output,
+    catchUpWindow: (opts as { catchUpWindow?: number } | undefined)?.catchUpWindow ?? base.catchUpWindow,
   });
 
+  /** The wall-clock matcher of a cron expression in a zone, or why it is refused. */
+  const cronOf = (spec: ProgramSpec): { ok: true; match: (wall: number) => number } | { ok: false; field: string } => {
+    for (const field of ["interval", "delay", "timeFn"] as const) {
+      if (spec[field] !== undefined) return { ok: false, field: `program.${field}` };
+    }
+    if (typeof spec.cron !== "string" || spec.cron.trim() === "") return { ok: false, field: "program.cron" };
+    const zone = spec.timezone ?? "UTC";
+    if (Result.isFailure(Cron.parse("* * * * *", zone))) return { ok: false, field: "program.timezone" };
+    const parsed = Cron.parse(spec.cron, zone, { onDstOverlap: "earlier" });
+    if (Result.isFailure(parsed)) return { ok: false, field: "program.cron" };
+    const cron = parsed.success;
+    return { ok: true, match: (wall) => Cron.next(cron, wall).getTime() };
+  };
+
   const install = (input: unknown): Verdict => {
-    const bad = checkFields(input, "program", programRules);
-    if (bad !== undefined) return refuseWith("invalid-program", bad.field, "invalid program");
-    const spec = input as ProgramSpec;
-    let cronNext: ((t: number) => number) | undefined;
+    const copied = copyChecked(input, "program", programRules);
+    if (!copied.ok) return refuseWith("invalid-program", copied.field, "invalid program");
+    const spec = copied.value as unknown as ProgramSpec;
+    let cronMatch: ((wall: number) => number) | undefined;
     if (spec.type === "cron") {
-      // A cron program's times come from its expression: no interval, delay or timeFn.
-      for (const field of ["interval", "delay", "timeFn"] as const) {
-        if (spec[field] !== undefined) return refuseWith("invalid-program", `program.${field}`, "not with cron");
+      const cron = cronOf(spec);
+      if (!cron.ok) return refuseWith("invalid-program", cron.field, "bad cron program");
+      cronMatch = cron.match;
+      // An expression that can never match (the 30th of February) is refused now, not at the first spawn.
+      let first = Number.NaN;
+      try {
+        first = cron.match(0 + wallOffset) - wallOffset;
+      } catch {
+        first = Number.NaN;
       }
-      if (typeof spec.cron !== "string" || spec.cron.trim() === "") {
-        return refuseWith("invalid-program", "program.cron", "required with cron");
-      }
-      const zone = spec.timezone ?? "UTC";
-      if (Result.isFailure(Cron.parse("* * * * *", zone)))
-        return refuseWith("invalid-program", "program.timezone", "unknown zone");
-      const parsed = Cron.parse(spec.cron, zone, { onDstOverlap: "earlier" });
-      if (Result.isFailure(parsed)) return refuseWith("invalid-program", "program.cron", "bad expression");
-      const cron = parsed.success;
-      cronNext = (t) => Cron.next(cron, t).getTime();
+      if (!(first > 0)) return refuseWith("invalid-program", "program.cron", "never matches");
     } else {
       if (spec.cron !== undefined) return refuseWith("invalid-program", "program.cron", "only with cron");
       if (spec.timezone !== undefined) return refuseWith("invalid-program", "program.timezone", "only with cron");
@@ -692,7 +810,7 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     try {
       state = spec.createFn === undefined ? undefined : spec.createFn();
     } catch (error) {
-      return refuseWith("hook-failed", "program.createFn", `createFn threw: ${messageOf(error)}`);
+      return refuseWith("hook-failed", "program.createFn", `createFn threw: ${describe(error)}`);
     }
     const interval = spec.interval ?? 0;
     return accept(() => {
@@ -710,7 +828,7 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
         spawns: [],
         history: [],
         lastSpawnNumber: 0,
-        cronNext,
+        cronMatch,
       });
       emit({ type: "installed", programId: spec.id });
     });
@@ -719,34 +837,33 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
   const spawn = (command: Extract<Command, { type: "spawn" }>, at: number): Verdict => {
     const program = findProgram(command.programId);
     if (program === undefined) return unknownProgram(command.programId);
-    const opts = command.opts;
-    if (opts !== undefined) {
-      const bad = checkFields(opts, "opts", spawnOptionRules);
-      if (bad !== undefined) return refuseWith("invalid-options", bad.field, "invalid options");
+    let opts: SpawnOptions | undefined;
+    if (command.opts !== undefined) {
+      const copied = copyChecked(command.opts, "opts", spawnOptionRules);
+      if (!copied.ok) return refuseWith("invalid-options", copied.field, "invalid options");
+      opts = copied.value as SpawnOptions;
     }
     const wantedId = opts?.spawnId;
     if (wantedId !== undefined && findSpawn(program, wantedId) !== undefined) {
       return refuseWith("duplicate-spawn", "opts.spawnId", `spawn "${wantedId}" exists`);
     }
-    if (program.max !== undefined && runningSpawns(program).length >= program.max) {
-      return refusal(command, "max-reached");
-    }
     const hooks = overridden(program.hooks, opts);
     const interval = opts?.interval ?? program.interval;
+    const intervalField = opts?.interval !== undefined ? "opts.interval" : "program.interval";
     let firstInterval: number;
     let firstDue: number | undefined;
-    if (program.cronNext !== undefined) {
+    if (program.cronMatch !== undefined) {
       for (const key of ["interval", "delay", "timeFn"] as const) {
         if (opts?.[key] !== undefined) return refuseWith("invalid-options", `opts.${key}`, "not for cron");
       }
-      firstDue = program.cronNext(at);
+      firstDue = cronAfter(program, at);
+      if (Number.isNaN(firstDue)) return refuseWith("invalid-program", "program.cron", "no due time after now");
       firstInterval = firstDue - at;
     } else {
       try {
         firstInterval = intervalValue(interval);
       } catch (error) {
-        const field = opts?.interval !== undefined ? "opts.interval" : "program.interval";
-        return refuseWith("invalid-interval", field, messageOf(error));
+        return refuseWith("invalid-interval", intervalField, describe(error));
       }
     }
     let base = at;
@@ -755,22 +872,29 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
       try {
         aligned = hooks.timeFn(at);
       } catch (error) {
-        return refuseWith("hook-failed", "program.timeFn", `timeFn threw: ${messageOf(error)}`);
+        return refuseWith("hook-failed", "program.timeFn", `timeFn threw: ${describe(error)}`);
       }
-      if (typeof aligned !== "number" || !Number.isFinite(aligned)) {
-        return refuseWith("hook-failed", "program.timeFn", "timeFn gave no finite time");
-      }
+      if (!isTime(aligned)) return refuseWith("hook-failed", "program.timeFn", "timeFn gave no time in range");
       base = aligned;
+    }
+    // A first due time that makes no progress: the schedule could never move on at this magnitude.
+    if (firstDue === undefined && !(base + firstInterval > base)) {
+      return refuseWith("invalid-interval", intervalField, "below the time's precision");
     }
     let state: unknown;
     if (program.scope === "spawn") {
       try {
         state = hooks.createFn === undefined ? undefined : hooks.createFn();
       } catch (error) {
-        return refuseWith("hook-failed", "program.createFn", `createFn threw: ${messageOf(error)}`);
+        return refuseWith("hook-failed", "program.createFn", `createFn threw: ${describe(error)}`);
       }
     }
     return accept(() => {
+      // The bound meets the pool as time left it: due jobs may have stopped spawns.
+      if (program.max !== undefined && runningSpawns(program).length >= program.max) {
+        refuse(command, "max-reached");
+        return;
+      }
       let id = wantedId;
       while (id === undefined || (wantedId === undefined && findSpawn(program, id) !== undefined)) {
         program.lastSpawnNumber += 1;
@@ -784,6 +908,9 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
         hooks,
         status: "created",
         stopReason: undefined,
+        stopRequested: false,
+        stopEmitted: false,
+        missed: 0,
         updatedAt: now,
         interval,
         lastInterval: firstInterval,
@@ -813,33 +940,38 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
       completed: spawn.succeeded + spawn.errored,
     });
 
+  /** An unspawn: the policy is known now; bounds and the policy's choice meet the pool once time arrived. */
   const unspawn = (command: Extract<Command, { type: "unspawn" }>): Verdict => {
     const program = findProgram(command.programId);
     if (program === undefined) return unknownProgram(command.programId);
-    const running = runningSpawns(program);
-    if (running.length === 0) return refusal(command, "none-running");
-    if (program.min !== undefined && running.length <= program.min) return refusal(command, "min-reached");
     const policyName = program.policy ?? defaultPolicy;
     const policy = policies.find((each) => each.name === policyName);
     if (policy === undefined) return refuseWith("no-policy", "program.policy", "no policy to choose with");
-    const views = running.map(viewOf);
-    const set: SpawnSet = Object.freeze({
-      size: views.length,
-      earliest: () => views[0],
-      latest: () => views[views.length - 1],
-      [Symbol.iterator]: () => views[Symbol.iterator](),
-    });
-    const failed = `policy "${policy.name}"`;
-    let chosen: unknown;
-    try {
-      chosen = policy.select(set);
-    } catch (error) {
-      return refuseWith("policy-failed", failed, `threw: ${messageOf(error)}`);
-    }
-    if (chosen === undefined) return refusal(command, "policy-refused");
-    const victim = running.find((each) => each.id === chosen);
-    if (victim === undefined) return refuseWith("policy-failed", failed, `chose ${String(chosen)}`);
     return accept(() => {
+      const running = runningSpawns(program);
+      if (running.length === 0) return refuse(command, "none-running");
+      if (program.min !== undefined && running.length <= program.min) return refuse(command, "min-reached");
+      const views = running.map(viewOf);
+      const set: SpawnSet = Object.freeze({
+        size: views.length,
+        earliest: () => views[0],
+        latest: () => views[views.length - 1],
+        [Symbol.iterator]: () => views[Symbol.iterator](),
+      });
+      const failed = `policy "${policy.name}"`;
+      let chosen: unknown;
+      try {
+        chosen = policy.select(set);
+      } catch (error) {
+        emit({ type: "rejected", command, code: "policy-failed", field: failed, message: `threw: ${describe(error)}` });
+        return;
+      }
+      if (chosen === undefined) return refuse(command, "policy-refused");
+      const victim = running.find((each) => each.id === chosen);
+      if (victim === undefined) {
+        emit({ type: "rejected", command, code: "policy-failed", field: failed, message: `chose ${show(chosen)}` });
+        return;
+      }
       emit({ type: "unspawned", programId: program.id, spawnId: victim.id });
       stopSpawn(victim, "unspawn", false);
     });
@@ -850,7 +982,9 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     if (program === undefined) return unknownProgram(command.programId);
     const interval = command.interval;
     if (!isInterval(interval)) return refuseWith("invalid-interval", "command.interval", "not an interval");
-    if (program.cronNext !== undefined) return refuseWith("invalid-interval", "command.interval", "a cron program");
+    if (program.cronMatch !== undefined) {
+      return refuseWith("invalid-interval", "command.interval", "a cron program");
+    }
     const spawnId = command.spawnId;
     if (spawnId === undefined) {
       return accept(() => {
@@ -867,18 +1001,20 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     });
   };
 
+  /** A result: for a job in flight it settles; for one issued earlier it is discarded; any other id is unknown. */
   const complete = (jobId: string, outcome: Outcome): Verdict => {
     const job = jobs.find((each) => each.id === jobId && each.running);
     if (job !== undefined) return accept(() => finishJob(job, outcome));
-    const issued = /^job-(\d+)$/.exec(jobId);
+    // One id per job: "job-" and a number without leading zeros, up to the last one issued.
+    const issued = /^job-([1-9]\d*)$/.exec(jobId);
     if (issued !== null && Number(issued[1]) <= jobsIssued) {
       return accept(() => emit({ type: "discarded", jobId }));
     }
     return refuseWith("unknown-job", "command.jobId", `no job "${jobId}" was issued`);
   };
 
-  const judge = (command: Command): Verdict => {
-    const at = now;
+  /** Checks a well-formed command against the model as it is, at `at` (its time, or now when late). */
+  const judge = (command: Command, at: number): Verdict => {
     switch (command.type) {
       case "tick":
         return accept(() => {});
@@ -933,21 +1069,32 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
   };
 
   return {
-    dispatch(command: Command): KernelEffect[] {
+    dispatch(input: Command): KernelEffect[] {
       out = [];
-      const bad = checkCommand(command);
-      if (bad === undefined) {
-        // Time never goes backwards: an earlier `at` happens now.
-        if (command.at >= now) now = command.at;
-        startDueJobs();
-      }
-      const verdict = bad === undefined ? judge(command) : refuseWith("invalid-command", bad.field, "invalid command");
-      if (verdict.ok) {
-        verdict.apply();
-        startDueJobs();
+      starts = new Map();
+      const checked = checkCommand(input);
+      if (!checked.ok) {
+        emit({ type: "rejected", command: input, code: "invalid-command", field: checked.field, message: "invalid" });
       } else {
-        emit({ type: "rejected", command, code: verdict.code, field: verdict.field, message: verdict.message });
+        const command = checked.value;
+        // Judged against the model as it is: a rejected command changes nothing, not even the time.
+        const verdict = judge(command, Math.max(now, command.at));
+        if (verdict.ok) {
+          arrive(command.at, (command as { wall?: number }).wall);
+          verdict.apply();
+          startDueJobs();
+        } else {
+          emit({
+            type: "rejected",
+            command: input,
+            code: verdict.code,
+            field: verdict.field,
+            message: verdict.message,
+          });
+        }
       }
+      for (const job of jobs) job.deferred = false;
+      sweepStops();
       emit({ type: "wake", at: waitingJobs()[0]?.dueAt ?? null });
       const effects = out;
       out = [];

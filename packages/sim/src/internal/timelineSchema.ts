@@ -18,6 +18,75 @@ const Behaviour = Schema.Struct({
   mergeThrowRate: Rate,
 });
 
+const Hostile = Schema.Literals([
+  "error",
+  "null-proto",
+  "throwing-to-string",
+  "throwing-message",
+  "string",
+  "number",
+  "undefined",
+]);
+const BadNumber = Schema.Literals(["nan", "infinity", "zero", "negative", "min-value", "beyond-max", "string", "null"]);
+const IntervalFn = Schema.Struct({
+  values: Schema.Array(Schema.Union([Schema.Finite, BadNumber])),
+  throwEvery: Schema.optionalKey(PositiveInt),
+  thrown: Schema.optionalKey(Hostile),
+});
+const HookThrow = Schema.Struct({ every: PositiveInt, value: Hostile });
+const Throws = Schema.Struct({
+  createFn: Schema.optionalKey(HookThrow),
+  argsFn: Schema.optionalKey(HookThrow),
+  successFn: Schema.optionalKey(HookThrow),
+  errorFn: Schema.optionalKey(HookThrow),
+  mergeFn: Schema.optionalKey(HookThrow),
+  continueFn: Schema.optionalKey(HookThrow),
+  timeFn: Schema.optionalKey(HookThrow),
+});
+const SpawnOpts = Schema.Struct({
+  spawnId: Schema.optionalKey(Id),
+  interval: Schema.optionalKey(Schema.Union([Schema.Finite, BadNumber])),
+  intervalFn: Schema.optionalKey(IntervalFn),
+  delay: Schema.optionalKey(Schema.Union([NonNegative, Schema.Literal("random")])),
+  misfire: Schema.optionalKey(Schema.Literals(["catch-up", "skip"])),
+  output: Schema.optionalKey(Schema.Literals(["latest", "all"])),
+  catchUpWindow: Schema.optionalKey(Positive),
+  throws: Schema.optionalKey(Throws),
+  unknownKey: Schema.optionalKey(Schema.Boolean),
+});
+const Bad = Schema.Literals([
+  "unknown-type",
+  "bigint-type",
+  "circular-type",
+  "nan-at",
+  "infinity-at",
+  "huge-at",
+  "beyond-max-at",
+  "unknown-key",
+  "unknown-program",
+  "unknown-spawn",
+  "job-0",
+  "job-01",
+  "job-never",
+  "bad-outcome",
+  "duplicate-spawn",
+  "bad-opts",
+  "getter-opts",
+  "bad-interval",
+  "tiny-interval",
+  "trigger-beyond-max",
+  "spec-unknown-key",
+  "spec-min-max",
+  "spec-zero-interval",
+  "spec-huge-interval",
+  "spec-unknown-policy",
+  "spec-cron-never",
+  "spec-cron-garbage",
+  "spec-no-main",
+  "spec-throwing-create",
+  "spec-getter",
+]);
+
 const Program = Schema.Struct({
   id: Id,
   type: Schema.Literals(["basic", "constant", "cron"]),
@@ -33,6 +102,10 @@ const Program = Schema.Struct({
   policy: Schema.optionalKey(Id),
   align: Schema.optionalKey(Positive),
   stopAfter: Schema.optionalKey(PositiveInt),
+  intervalFn: Schema.optionalKey(IntervalFn),
+  throws: Schema.optionalKey(Throws),
+  nullState: Schema.optionalKey(Schema.Literals(["create", "merge"])),
+  catchUpWindow: Schema.optionalKey(Positive),
   behaviour: Behaviour,
 });
 
@@ -40,13 +113,28 @@ const Event = Schema.Union([
   Schema.Struct({ at: At, kind: Schema.Literal("install"), program: Program }),
   Schema.Struct({
     at: At,
-    kind: Schema.Literals(["uninstall", "clear", "spawn", "unspawn", "trigger", "stop-all", "kill-all"]),
+    kind: Schema.Literals(["uninstall", "clear", "unspawn", "stop-all", "kill-all"]),
     programId: Id,
   }),
-  Schema.Struct({ at: At, kind: Schema.Literal("set-interval"), programId: Id, interval: Positive }),
+  Schema.Struct({ at: At, kind: Schema.Literal("spawn"), programId: Id, opts: Schema.optionalKey(SpawnOpts) }),
+  Schema.Struct({
+    at: At,
+    kind: Schema.Literal("trigger"),
+    programId: Id,
+    scheduledIn: Schema.optionalKey(Schema.Finite),
+  }),
+  Schema.Struct({ at: At, kind: Schema.Literal("bad"), bad: Bad, programId: Id }),
+  Schema.Struct({
+    at: At,
+    kind: Schema.Literal("set-interval"),
+    programId: Id,
+    interval: Positive,
+    intervalFn: Schema.optionalKey(IntervalFn),
+  }),
   Schema.Struct({ at: At, kind: Schema.Literals(["stop-spawn", "kill-spawn"]), programId: Id, pick: Schema.Int }),
   Schema.Struct({ at: At, kind: Schema.Literals(["jump", "regress"]), by: Positive }),
   Schema.Struct({ at: At, kind: Schema.Literal("crash") }),
+  Schema.Struct({ at: At, kind: Schema.Literal("wall"), by: Schema.Finite }),
 ]);
 
 const Family = Schema.Boolean;
@@ -55,7 +143,15 @@ const Family = Schema.Boolean;
 export const TimelineSchema = Schema.Struct({
   version: Schema.Literal(1),
   seed: Schema.Int,
-  scenario: Schema.Literals(["cron-cleanup", "worker-pool", "dynamic-scaling", "manual-trigger", "stats", "mix"]),
+  scenario: Schema.Literals([
+    "cron-cleanup",
+    "worker-pool",
+    "dynamic-scaling",
+    "manual-trigger",
+    "stats",
+    "mix",
+    "hostile",
+  ]),
   steps: PositiveInt,
   faults: Schema.Struct({
     families: Schema.Struct({

@@ -1,0 +1,146 @@
+import { MAX_TIME } from "../hostile.js";
+import { describeKey, type Verify } from "./verify.js";
+
+/** What a running spawn is owed: its type and the longest wait between two of its jobs. */
+export interface Owed {
+  readonly programId: string;
+  readonly type: "basic" | "constant" | "cron";
+  /** ms: the longest interval (a cron program: its longest gap between two matches). */
+  readonly interval: number;
+}
+
+/**
+ * `liveness`: every running spawn runs within its interval. Without faults
+ * from the start; with faults, from the moment the last discrete fault (jump,
+ * regression, crash) has passed (`quiet`), when every deadline is set afresh
+ * from that moment. Continuous faults are allowed for: a late wake (lag) by up
+ * to `tolerance` ms, a slow job by its real duration (a basic spawn's next job
+ * is owed an interval after it completes), a hanging job of a basic spawn by
+ * owing nothing until it ends. Deadlines past the kernel's time limit are
+ * never owed. A wall-clock step (cron jobs keep their wall-clock times) counts
+ * as a discrete fault.
+ */
+export class Liveness {
+  private readonly deadlines = new Map<string, number>();
+  private readonly owed = new Map<string, Owed>();
+  /** Basic spawns whose job hangs: owed nothing until it ends. */
+  private readonly hung = new Set<string>();
+  private armed: boolean;
+
+  constructor(
+    private readonly verify: Verify,
+    options: { readonly quietFromStart: boolean; readonly tolerance: number },
+  ) {
+    this.armed = options.quietFromStart;
+    this.tolerance = options.tolerance;
+  }
+
+  private readonly tolerance: number;
+
+  /** A spawn started at `startedAt`; its first job is owed `first` ms later. */
+  spawned(key: string, owed: Owed, startedAt: number, first: number): void {
+    this.owed.set(key, owed);
+    this.hung.delete(key);
+    this.deadlines.set(key, startedAt + first + this.tolerance);
+  }
+
+  /** A job of the spawn started; `duration` is how long it takes, or "hang". */
+  ran(key: string, startedAt: number, duration: number | "hang"): void {
+    const owed = this.owed.get(key);
+    if (owed === undefined || !this.deadlines.has(key)) return;
+    if (owed.type === "basic") {
+      if (duration === "hang") {
+        this.hung.add(key);
+        this.deadlines.delete(key);
+        return;
+      }
+      this.deadlines.set(key, startedAt + duration + owed.interval + this.tolerance);
+      return;
+    }
+    this.deadlines.set(key, startedAt + owed.interval + this.tolerance);
+  }
+
+  /** A job of the spawn settled (also one whose argsFn threw before it ran). */
+  settled(key: string, endedAt: number): void {
+    const owed = this.owed.get(key);
+    if (owed === undefined) return;
+    const was = this.deadlines.get(key);
+    if (was === undefined && !this.hung.has(key)) return;
+    this.hung.delete(key);
+    this.deadlines.set(key, Math.max(was ?? 0, endedAt + owed.interval + this.tolerance));
+  }
+
+  /**
+   * Due times of the spawn were missed at `now` (catch-up window or limit): its job moved on,
+   * at most one interval after now (a basic spawn's, or a skip's; a catch-up's is due at once).
+   */
+  missed(key: string, now: number): void {
+    const owed = this.owed.get(key);
+    const deadline = this.deadlines.get(key);
+    if (owed === undefined || deadline === undefined) return;
+    this.deadlines.set(key, Math.max(deadline, now + owed.interval + this.tolerance));
+  }
+
+  /** The program's interval changed at `now`: a spawn may wait the new one after its current job. */
+  intervalChanged(programId: string, interval: number, now: number, maxDuration: number): void {
+    for (const [key, owed] of this.owed) {
+      if (owed.programId !== programId) continue;
+      const longer = { ...owed, interval: Math.max(owed.interval, interval) };
+      this.owed.set(key, longer);
+      const deadline = this.deadlines.get(key);
+      if (deadline !== undefined) {
+        this.deadlines.set(key, Math.max(deadline, now + maxDuration + longer.interval + this.tolerance));
+      }
+    }
+  }
+
+  /** Keeps only the spawns of `programId` that are still running (`running` holds their keys). */
+  retain(programId: string, running: ReadonlySet<string>): void {
+    for (const [key, owed] of this.owed) {
+      if (owed.programId === programId && !running.has(key)) this.forget(key);
+    }
+  }
+
+  forgetProgram(programId: string): void {
+    for (const [key, owed] of this.owed) if (owed.programId === programId) this.forget(key);
+  }
+
+  private forget(key: string): void {
+    this.owed.delete(key);
+    this.deadlines.delete(key);
+    this.hung.delete(key);
+  }
+
+  /**
+   * Faults may have moved time (or lost jobs): every spawn is owed afresh from `now`,
+   * as after a job that takes up to `maxDuration(programId)`. With `arm`, checking starts.
+   */
+  rearm(now: number, maxDuration: (programId: string) => number, arm: boolean, wallBack = 0): void {
+    for (const [key, owed] of this.owed) {
+      // A job that hangs still hangs (a crash reports it lost, and its settling ends the wait).
+      if (this.hung.has(key)) continue;
+      // A wall clock set back by `wallBack` ms moves cron jobs that much later (they keep their wall time).
+      const wait =
+        (owed.type === "basic" ? maxDuration(owed.programId) : 0) +
+        owed.interval +
+        this.tolerance +
+        (owed.type === "cron" ? wallBack : 0);
+      this.deadlines.set(key, Math.max(this.deadlines.get(key) ?? 0, now + wait));
+    }
+    if (arm) this.armed = true;
+  }
+
+  /** Checks every deadline at `now` (once armed). */
+  check(now: number): void {
+    if (!this.armed) return;
+    for (const [key, deadline] of this.deadlines) {
+      if (deadline > MAX_TIME) continue;
+      this.verify(
+        "liveness",
+        now <= deadline,
+        () => `spawn ${describeKey(key)} has not run since it was owed a job at ${deadline}`,
+      );
+      if (now > deadline) this.deadlines.delete(key);
+    }
+  }
+}

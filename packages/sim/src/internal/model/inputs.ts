@@ -1,0 +1,176 @@
+/**
+ * The reference model's input checks: the same codes and fields as the
+ * kernel (messages differ), written from SEMANTICS.md and the contract of
+ * issue #14. Every input is read once into a plain copy (a throwing getter is
+ * a rejection naming its field, never an exception), unknown keys are refused
+ * first, then each field is checked in order.
+ */
+import type { Command } from "@schedkit/kernel";
+
+/** Times and intervals stay within ±8.64e15 ms (the range of a Date). */
+export const MAX_TIME = 8_640_000_000_000_000;
+
+export type Checked<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly field: string };
+
+export const isTime = (value: unknown): value is number =>
+  typeof value === "number" && value >= -MAX_TIME && value <= MAX_TIME;
+const isNonEmptyString = (value: unknown): boolean => typeof value === "string" && value !== "";
+const isFunction = (value: unknown): boolean => typeof value === "function";
+const isPositiveInt = (value: unknown): boolean => Number.isSafeInteger(value) && (value as number) > 0;
+/** The smallest interval the kernel takes (a microsecond). */
+export const MIN_INTERVAL = 0.001;
+/** An interval: a function, or a number of ms in [MIN_INTERVAL, MAX_TIME]. */
+export const isInterval = (value: unknown): boolean =>
+  isFunction(value) || (typeof value === "number" && value >= MIN_INTERVAL && value <= MAX_TIME);
+const isDelay = (value: unknown): boolean =>
+  value === "random" || (typeof value === "number" && value >= 0 && value <= MAX_TIME);
+const isWindow = (value: unknown): boolean => typeof value === "number" && value > 0 && value <= MAX_TIME;
+const oneOf =
+  (...options: readonly unknown[]) =>
+  (value: unknown): boolean =>
+    options.includes(value);
+const anything = (): boolean => true;
+
+type FieldRule = readonly [name: string, required: boolean, valid: (value: unknown) => boolean];
+
+const path = (root: string, key: string): string =>
+  /^[A-Za-z_$][\w$]*$/.test(key) ? `${root}.${key}` : `${root}[${JSON.stringify(key)}]`;
+
+/**
+ * Copies an object's known fields (each read once), refusing unknown own keys
+ * first, a field that cannot be read next, then the first invalid field.
+ * Optional fields may be `undefined`.
+ */
+export const copyChecked = (
+  input: unknown,
+  root: string,
+  rules: readonly FieldRule[],
+): Checked<Record<string, unknown>> => {
+  if (typeof input !== "object" || input === null) return { ok: false, field: root };
+  let keys: string[];
+  try {
+    keys = Object.keys(input);
+  } catch {
+    return { ok: false, field: root };
+  }
+  for (const key of keys) if (!rules.some(([name]) => name === key)) return { ok: false, field: path(root, key) };
+  const copy: Record<string, unknown> = {};
+  const present = new Set<string>();
+  for (const [name] of rules) {
+    let value: unknown;
+    try {
+      value = (input as Record<string, unknown>)[name];
+    } catch {
+      return { ok: false, field: path(root, name) };
+    }
+    if (value !== undefined || keys.includes(name)) {
+      copy[name] = value;
+      present.add(name);
+    }
+  }
+  for (const [name, required, valid] of rules) {
+    if (!present.has(name) || copy[name] === undefined) {
+      if (required && !present.has(name)) return { ok: false, field: path(root, name) };
+      if (!required) continue;
+    }
+    if (!valid(copy[name])) return { ok: false, field: path(root, name) };
+  }
+  return { ok: true, value: copy };
+};
+
+const overridableRules: readonly FieldRule[] = [
+  ["interval", false, isInterval],
+  ["delay", false, isDelay],
+  ["timeFn", false, isFunction],
+  ["argsFn", false, isFunction],
+  ["createFn", false, isFunction],
+  ["mergeFn", false, isFunction],
+  ["successFn", false, isFunction],
+  ["errorFn", false, isFunction],
+  ["continueFn", false, isFunction],
+  ["output", false, oneOf("latest", "all")],
+  ["misfire", false, oneOf("catch-up", "skip")],
+  ["catchUpWindow", false, isWindow],
+  ["meta", false, anything],
+];
+
+export const programRules: readonly FieldRule[] = [
+  ["id", true, isNonEmptyString],
+  ["mainFn", true, isFunction],
+  ["type", false, oneOf("basic", "constant", "cron")],
+  ["min", false, isPositiveInt],
+  ["max", false, isPositiveInt],
+  ["policy", false, isNonEmptyString],
+  ["scope", false, oneOf("program", "spawn")],
+  ["cron", false, (value) => typeof value === "string"],
+  ["timezone", false, (value) => typeof value === "string"],
+  ...overridableRules,
+];
+
+export const spawnOptionRules: readonly FieldRule[] = [["spawnId", false, isNonEmptyString], ...overridableRules];
+
+const required = (name: string, valid: (value: unknown) => boolean): FieldRule => [name, true, valid];
+const optional = (name: string, valid: (value: unknown) => boolean): FieldRule => [name, false, valid];
+
+const commandRules: Readonly<Record<Command["type"], readonly FieldRule[]>> = {
+  install: [required("program", anything)],
+  uninstall: [required("programId", isNonEmptyString)],
+  spawn: [required("programId", isNonEmptyString), optional("opts", anything)],
+  unspawn: [required("programId", isNonEmptyString)],
+  tick: [],
+  trigger: [required("programId", isNonEmptyString), optional("scheduledAt", isTime)],
+  complete: [required("jobId", isNonEmptyString), required("outcome", anything)],
+  "set-interval": [
+    required("programId", isNonEmptyString),
+    optional("spawnId", isNonEmptyString),
+    required("interval", anything),
+  ],
+  "stop-spawn": [required("programId", isNonEmptyString), required("spawnId", isNonEmptyString)],
+  "kill-spawn": [required("programId", isNonEmptyString), required("spawnId", isNonEmptyString)],
+  "stop-all": [optional("programId", isNonEmptyString)],
+  "kill-all": [optional("programId", isNonEmptyString)],
+  clear: [required("programId", isNonEmptyString)],
+};
+
+const checkOutcome = (outcome: unknown): Checked<Record<string, unknown>> => {
+  const root = "command.outcome";
+  let ok: unknown;
+  try {
+    ok = typeof outcome === "object" && outcome !== null ? (outcome as { ok?: unknown }).ok : undefined;
+  } catch {
+    return { ok: false, field: root };
+  }
+  if (ok === true) return copyChecked(outcome, root, [required("ok", anything), optional("value", anything)]);
+  if (ok === false) return copyChecked(outcome, root, [required("ok", anything), required("error", anything)]);
+  return { ok: false, field: root };
+};
+
+/**
+ * A command's shape: a known `type`, `at` (and `wall`, `scheduledAt`) within
+ * the time limits, the fields its type needs, no unknown keys. Returns a copy.
+ */
+export const checkCommand = (input: unknown): Checked<Command> => {
+  if (typeof input !== "object" || input === null) return { ok: false, field: "command" };
+  let type: unknown;
+  try {
+    type = (input as { type?: unknown }).type;
+  } catch {
+    return { ok: false, field: "command.type" };
+  }
+  if (typeof type !== "string" || !Object.hasOwn(commandRules, type)) return { ok: false, field: "command.type" };
+  const rules = commandRules[type as Command["type"]];
+  const copied = copyChecked(input, "command", [
+    required("type", anything),
+    required("at", isTime),
+    optional("wall", isTime),
+    ...rules,
+  ]);
+  if (!copied.ok) return copied;
+  const command: Record<string, unknown> = { ...copied.value, type };
+  if (type === "complete") {
+    const outcome = checkOutcome(command.outcome);
+    if (!outcome.ok) return outcome;
+    command.outcome = outcome.value;
+  }
+  return { ok: true, value: command as unknown as Command };
+};
