@@ -863,3 +863,47 @@ describe("runner robustness: arguments are checked (#14.15)", () => {
     runner.kill();
   });
 });
+
+describe("runner robustness: stopping", () => {
+  const hanging: Pick<ProgramSpec, "mainFn"> = {
+    mainFn: (_args, _t, ctx) =>
+      new Promise<number>((_resolve, reject) => {
+        ctx.signal.addEventListener("abort", () => reject(new Error("aborted")));
+      }),
+  };
+
+  it("stop - a second stop with a shorter timeout kills at that timeout", async () => {
+    const { clock, runner } = setup();
+    runner.install({ id: "p", ...counter, ...hanging });
+    runner.spawn("p");
+    runner.start();
+    await clock.tickAsync(100);
+    let stopped = false;
+    const first = runner.stop({ timeout: 10_000 }).then(() => {
+      stopped = true;
+    });
+    const second = runner.stop({ timeout: 50 });
+    await clock.tickAsync(49);
+    expect(stopped).toBe(false);
+    await clock.tickAsync(1);
+    await Promise.all([first, second]);
+    expect(stopped).toBe(true);
+    expect(runner.isStopped()).toBe(true);
+  });
+
+  it("start - while stopping is refused, whether or not the runner had started", async () => {
+    for (const startedFirst of [true, false]) {
+      const { clock, runner } = setup();
+      runner.install({ id: "p", ...counter, ...hanging });
+      runner.spawn("p");
+      if (startedFirst) {
+        runner.start();
+        await clock.tickAsync(100);
+      }
+      const stopping = runner.stop({ timeout: 10 });
+      expect(() => runner.start()).toThrow(expect.objectContaining({ code: "stopped" }));
+      await clock.tickAsync(10);
+      await stopping;
+    }
+  });
+});

@@ -254,8 +254,9 @@ class RunnerImpl {
 
   start(): void {
     if (this.stopped) throw new SchedkitError("stopped", `runner "${this.id}": a stopped runner cannot start again`);
-    if (this.started) return;
+    // While stopping, start() is refused whether or not the runner had started.
     if (this.stopping !== undefined) throw new SchedkitError("stopped", this.closedMessage());
+    if (this.started) return;
     this.started = true;
     this.arm(this.wakeAt);
     if (this.jobs.hasHeld) {
@@ -273,7 +274,14 @@ class RunnerImpl {
       return Promise.reject(error);
     }
     if (this.stopped) return Promise.resolve();
-    if (this.stopping !== undefined) return this.stopping;
+    if (this.stopping !== undefined) {
+      // A second stop may be in more of a hurry: its timeout applies too (the earliest one wins).
+      if (timeout !== Number.POSITIVE_INFINITY) {
+        const killAt = wakeAtDeadline(this.clock, this.clock.now() + timeout, () => this.kill());
+        void this.stopping.then(() => killAt.cancel());
+      }
+      return this.stopping.then(() => undefined);
+    }
     this.steps.exec(this.steps.stamp({ type: "stop-all" }));
     // Jobs started by the dispatch in progress (or by the stop-all itself: time arrives first) run;
     // no later one does. Triggers still waiting for their time are cancelled.
