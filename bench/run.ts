@@ -15,6 +15,7 @@ import { runTimeline } from "../packages/sim/src/internal/engine.js";
 import { generateTimeline } from "../packages/sim/src/internal/generate.js";
 import { arrayChurn, kernelChurn } from "./churn.js";
 import { effectRate, fakeTimersRate, heapRate, kernelRate } from "./firing.js";
+import { completionRate } from "./inflight.js";
 import type { Timing } from "./realclock.js";
 
 /** Linux's CPU tick counters (all CPUs), to tell how much CPU the host took from this VM meanwhile. */
@@ -188,6 +189,21 @@ log(
   `5. simulator: ${sim.hoursSimulated.toFixed(1)} h of worker-pool (${fmt(sim.steps)} events, every step checked) in ${sim.wallSeconds.toFixed(1)} s: ${fmt(sim.eventsPerSecond)} simulated events/s`,
 );
 
+// 6. Completions with many jobs in flight (a burst, a catch-up).
+const bursts = smoke ? [10_000, 40_000] : [10_000, 320_000];
+completionRate(1_000);
+const completions = bursts.map((size) => Math.max(completionRate(size), completionRate(size)));
+log(
+  `6. completions: ${bursts.map((size, index) => `${fmt(completions[index] as number)}/s with ${fmt(size)} in flight`).join(", ")}`,
+);
+const completionRatio = (completions[1] as number) / (completions[0] as number);
+goal(
+  `completion rate at ${fmt(bursts[1] as number)} in flight / at ${fmt(bursts[0] as number)}`,
+  completionRatio,
+  ">= 0.5",
+  completionRatio >= 0.5,
+);
+
 log("");
 log("goals:");
 for (const entry of goals) {
@@ -204,4 +220,7 @@ const machine = {
 log(
   `machine: ${machine.cpus} × ${machine.cpu}, ${machine.memoryGiB} GiB, Node ${machine.node}${smoke ? " (smoke sizes)" : ""}`,
 );
-if (json) console.log(JSON.stringify({ smoke, machine, firing, memory, churn, timings, hostSteal, sim, goals }));
+if (json) {
+  const inflight = Object.fromEntries(bursts.map((size, index) => [size, completions[index]]));
+  console.log(JSON.stringify({ smoke, machine, firing, memory, churn, timings, hostSteal, sim, inflight, goals }));
+}
