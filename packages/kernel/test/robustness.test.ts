@@ -10,6 +10,7 @@ import {
   type UnspawnPolicy,
 } from "../src/index.js";
 import { JobTable } from "../src/internal/jobTable.js";
+import { Machine } from "../src/internal/machine.js";
 
 // Issue #14, kernel items 1-6: hostile input and hooks, inputs that cannot make progress,
 // rejected commands that changed the kernel, fields read twice, lifecycle effects.
@@ -250,6 +251,17 @@ describe("robustness: completions stay O(1) and bursts give their memory back", 
       expect(effects[0]?.type).toBe("settled");
       expect(kernel.getSpawn("p", "p-1").inFlight).toBe(4999 - n);
     }
+  });
+
+  it("dispatch - after a burst of effects the reused effects buffer is let go", () => {
+    const machine = new Machine({ catchUpLimit: 100_000 });
+    const buffer = () => (machine as unknown as { out: unknown[] }).out.length;
+    machine.dispatch({ type: "install", at: 0, program: { id: "p", type: "constant", interval: 1, mainFn } });
+    machine.dispatch({ type: "spawn", at: 0, programId: "p" });
+    expect(machine.dispatch({ type: "tick", at: 50_000 }).length).toBe(50_001);
+    expect(buffer()).toBe(0);
+    machine.dispatch({ type: "tick", at: 50_001 });
+    expect(buffer()).toBeLessThan(10);
   });
 
   it("JobTable - shrinks after a burst drains, and keeps every entry", () => {
