@@ -204,6 +204,23 @@ goal(
   completionRatio >= 0.5,
 );
 
+// 7-8. Import and type-check cost, in fresh processes (bench/import.ts).
+const importRun = spawnSync(
+  process.execPath,
+  ["--import", "tsx", fileURLToPath(new URL("./import.ts", import.meta.url)), ...(smoke ? ["--smoke"] : [])],
+  { encoding: "utf8" },
+);
+if (importRun.status !== 0) throw new Error(`import benchmark failed: ${importRun.stderr}`);
+const importLines = importRun.stdout.trim().split("\n");
+for (const line of importLines.slice(0, -1)) log(line);
+const importCost = JSON.parse(importLines.at(-1) as string) as { kernelOverNeeded: number };
+goal(
+  "kernel import / the Effect modules it uses",
+  importCost.kernelOverNeeded,
+  "<= 1.2",
+  importCost.kernelOverNeeded <= 1.2,
+);
+
 log("");
 log("goals:");
 for (const entry of goals) {
@@ -222,5 +239,7 @@ log(
 );
 if (json) {
   const inflight = Object.fromEntries(bursts.map((size, index) => [size, completions[index]]));
-  console.log(JSON.stringify({ smoke, machine, firing, memory, churn, timings, hostSteal, sim, inflight, goals }));
+  console.log(
+    JSON.stringify({ smoke, machine, firing, memory, churn, timings, hostSteal, sim, inflight, importCost, goals }),
+  );
 }

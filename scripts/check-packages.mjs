@@ -5,11 +5,13 @@
 // 2. lint each tarball with publint and @arethetypeswrong/cli;
 // 3. install the tarballs with npm into a fresh project outside the workspace and
 //    import every entry point under plain Node (no TypeScript loader), then run
-//    the simulator's command line from its installed bin.
+//    the simulator's command line from its installed bin;
+// 4. the kernel's public .d.ts files refer to no Schema type (check-declarations.mjs).
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { checkDeclarations } from "./check-declarations.mjs";
 
 const root = resolve(new URL("..", import.meta.url).pathname);
 const packages = ["kernel", "policy-lifo", "policy-fifo", "sim"];
@@ -22,6 +24,11 @@ const run = (command, args, cwd = root) => {
 const work = mkdtempSync(join(tmpdir(), "schedkit-packages-"));
 try {
   run("pnpm", ["build"]);
+  const declarations = checkDeclarations();
+  if (declarations.problems.length > 0) {
+    throw new Error(`kernel declarations:\n  ${declarations.problems.join("\n  ")}`);
+  }
+  console.log(`kernel declarations: ${declarations.files} public .d.ts files, no Schema type`);
   const packed = join(work, "packed");
   for (const name of packages) run("pnpm", ["pack", "--pack-destination", packed], join(root, "packages", name));
   const tarballs = readdirSync(packed)

@@ -2,7 +2,8 @@ import type { Command } from "./Command.js";
 import { MAX_TIME } from "./internal/limits.js";
 import { type KernelOptions, Machine } from "./internal/machine.js";
 import { createQueries, type KernelQueries } from "./internal/queries.js";
-import { type KernelSnapshot, type RestoreOptions, restoreMachine, snapshotOf } from "./internal/snapshot.js";
+import { restoreMachine, snapshotOf } from "./internal/snapshot.js";
+import type { KernelSnapshot, RestoreOptions } from "./internal/snapshotTypes.js";
 import type { KernelEffect } from "./KernelEffect.js";
 import type { ProgramSpec } from "./Program.js";
 
@@ -11,11 +12,11 @@ export type { KernelOptions } from "./internal/machine.js";
 /**
  * The largest time in ms the kernel accepts (`at`, `scheduledAt`, `wall`,
  * intervals), either side of 0: a JavaScript Date's range, 8.64e15.
- * @since 0.3.0
+ * @since 0.1.0
  */
 export const maxTime: number = MAX_TIME;
 export type { KernelInfo, KernelQueries, ProgramInfo, SpawnInfo } from "./internal/queries.js";
-export type { KernelSnapshot, RestoreOptions } from "./internal/snapshot.js";
+export type { KernelSnapshot, RestoreOptions } from "./internal/snapshotTypes.js";
 
 /**
  * A pure scheduler kernel: `dispatch` takes one command and returns the

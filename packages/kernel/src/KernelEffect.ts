@@ -47,7 +47,16 @@ export type KernelEffect =
     }
   /** A `trigger` was accepted: its job, which runs now or at `scheduledAt`. */
   | { readonly type: "triggered"; readonly jobId: string; readonly programId: string; readonly scheduledAt: number }
-  | { readonly type: "installed"; readonly programId: string }
+  /**
+   * The program is installed. `replaced` is there when it replaced a program of
+   * the same id: the old one's running spawns (stopped, with effects before this
+   * one) and its state, which is gone.
+   */
+  | {
+      readonly type: "installed";
+      readonly programId: string;
+      readonly replaced?: { readonly spawnIds: readonly string[]; readonly state: unknown };
+    }
   | { readonly type: "uninstalled"; readonly programId: string }
   | { readonly type: "cleared"; readonly programId: string }
   | { readonly type: "spawned"; readonly programId: string; readonly spawnId: string; readonly startedAt: number }
@@ -71,7 +80,7 @@ export type KernelEffect =
    * Due times of a spawn that were not run: older than its `catchUpWindow`
    * when time arrived (after a jump or downtime), or past the kernel's
    * `catchUpLimit` of jobs per spawn in one dispatch. `from` and `to` are the
-   * first and last of the `count` missed due times. @since 0.3.0
+   * first and last of the `count` missed due times. @since 0.1.0
    */
   | {
       readonly type: "missed";

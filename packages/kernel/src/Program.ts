@@ -1,6 +1,4 @@
-import { Schema } from "effect";
-import { MAX_TIME, MIN_INTERVAL } from "./internal/limits.js";
-import { AnyFunction, decodeWith, NonNegativeNumber, PositiveInt } from "./internal/validate.js";
+import type * as Effect from "effect/Effect";
 
 /** Milliseconds, or a function called at each scheduling (backoff etc.). @since 0.1.0 */
 export type Interval = number | (() => number);
@@ -50,27 +48,71 @@ export interface ContinueProps<State = unknown> extends SpawnProps {
 }
 
 /**
- * A program: recurring work with an interval, state and hooks. See
- * SEMANTICS.md for every field's rules. Hooks must be synchronous; a hook that
- * throws never corrupts state (see the kernel's docs for what happens).
+ * What `createFn` is told: the program, and the spawn whose state it makes
+ * (`null` for the program's own state). @since 0.4.0
+ */
+export interface CreateContext {
+  readonly programId: string;
+  readonly spawnId: string | null;
+}
+
+/** A Promise, or any object with a `then` the runner follows as `Promise.resolve` would. @since 0.4.0 */
+export interface Thenable<Value> {
+  then(onfulfilled: (value: Value) => unknown, onrejected: (reason: unknown) => unknown): unknown;
+}
+
+/**
+ * What a `mainFn` may return for a job whose value is `Value`: the value
+ * itself, a Promise (or any thenable) of it, or an Effect that succeeds with
+ * it (it may fail with anything; it must need no services). @since 0.4.0
+ */
+export type MainResult<Value> = Value | Thenable<Value> | Effect.Effect<Value, unknown, never>;
+
+/**
+ * The value a job of a `mainFn` returning `T` resolves to: a Promise's or an
+ * Effect's success, or `T` itself. @since 0.4.0
+ */
+export type ResolvedValue<T> = T extends Effect.Effect<infer A, infer _E, infer _R> ? A : Awaited<T>;
+
+/**
+ * A program: recurring work with an interval, state and hooks. Every field's
+ * rules are in the kernel's README ("ProgramSpec"). Hooks must be synchronous;
+ * a hook that throws never corrupts state (see the kernel's docs for what
+ * happens).
+ *
+ * The type parameters follow from each other when a spec is written inline
+ * (`runner.install({ ... })`, or `defineProgram({ ... })`): `State` is what
+ * `createFn` returns, `Value` what `mainFn` resolves to (a plain value, a
+ * Promise's or an Effect's success), `Output` what `successFn` and `errorFn`
+ * return (`Value` when there is no `successFn`), and `mergeFn` folds an
+ * `Output` (or a trigger's `Value`, which skips `successFn`) into a `State`.
+ * `errorFn` is given the failure as `unknown`.
+ *
+ * Hooks are declared as methods so that a spec of any types is still a
+ * `ProgramSpec` (of `unknown`s), as `restoreKernel` and the `install` command
+ * take it; their parameters are still typed from the spec's own types.
  *
  * @since 0.1.0
  */
-// biome-ignore lint/suspicious/noExplicitAny: user-chosen state, args and values
-export interface ProgramSpec<State = any, Args = any, Value = any, Output = any> {
+export interface ProgramSpec<State = unknown, Args = unknown, Value = unknown, Output = unknown> {
   readonly id: string;
-  readonly mainFn: (args: Args, t: number, ctx: JobContext) => unknown;
+  mainFn(args: Args, t: number, ctx: JobContext): MainResult<Value>;
   readonly type?: "basic" | "constant" | "cron";
   readonly interval?: Interval;
   readonly delay?: number | "random";
-  readonly timeFn?: (t: number) => number;
-  readonly argsFn?: () => Args;
-  readonly createFn?: () => State;
-  readonly mergeFn?: (state: State, output: Output) => State;
-  readonly successFn?: (value: Value) => Output;
-  // biome-ignore lint/suspicious/noExplicitAny: lets users type the error they expect, e.g. (error: Error) => ...
-  readonly errorFn?: (error: any) => Output;
-  readonly continueFn?: (props: ContinueProps<State>) => boolean;
+  timeFn?(t: number): number;
+  argsFn?(): Args;
+  createFn?(context: CreateContext): State;
+  /**
+   * Folds a job's output into the state: a spawn's job's `Output` (from
+   * `successFn` or `errorFn`), or a trigger's `Value` as it is (a trigger's
+   * value skips `successFn`). Map the value in `mainFn` rather than in
+   * `successFn` and the two are one type.
+   */
+  mergeFn?(state: State, output: Output | Value): State;
+  successFn?(value: Value): Output;
+  errorFn?(error: unknown): Output;
+  continueFn?(props: ContinueProps<State>): boolean;
   readonly min?: number;
   readonly max?: number;
   readonly policy?: string;
@@ -92,8 +134,7 @@ export interface ProgramSpec<State = any, Args = any, Value = any, Output = any>
  * Per-spawn overrides accepted by `spawn(programId, opts)`.
  * @since 0.1.0
  */
-// biome-ignore lint/suspicious/noExplicitAny: mirrors ProgramSpec's defaults
-export interface SpawnOptions<State = any, Args = any, Value = any, Output = any>
+export interface SpawnOptions<State = unknown, Args = unknown, Value = unknown, Output = unknown>
   extends Partial<
     Pick<
       ProgramSpec<State, Args, Value, Output>,
@@ -115,59 +156,11 @@ export interface SpawnOptions<State = any, Args = any, Value = any, Output = any
   readonly spawnId?: string;
 }
 
-// One declaration rather than a union, so that every wrong value gets the same plain message.
-const IntervalSchema = Schema.declare(
-  (input: unknown): input is Interval =>
-    typeof input === "function" || (typeof input === "number" && input >= MIN_INTERVAL && input <= MAX_TIME),
-  { expected: `a number of ms from ${MIN_INTERVAL} to ${MAX_TIME}, or a function returning one` },
-);
-const DelaySchema = Schema.Union([NonNegativeNumber, Schema.Literal("random")]).annotate({
-  expected: `a number of ms >= 0 (at most ${MAX_TIME}), or "random"`,
-});
-const WindowSchema = Schema.declare(
-  (input: unknown): input is number => typeof input === "number" && input > 0 && input <= MAX_TIME,
-  { expected: `a positive number of ms (at most ${MAX_TIME})` },
-);
-const optionalFn = Schema.optional(AnyFunction);
-
-const overridable = {
-  interval: Schema.optional(IntervalSchema),
-  delay: Schema.optional(DelaySchema),
-  timeFn: optionalFn,
-  argsFn: optionalFn,
-  createFn: optionalFn,
-  mergeFn: optionalFn,
-  successFn: optionalFn,
-  errorFn: optionalFn,
-  continueFn: optionalFn,
-  output: Schema.optional(Schema.Literals(["latest", "all"])),
-  misfire: Schema.optional(Schema.Literals(["catch-up", "skip"])),
-  catchUpWindow: Schema.optional(WindowSchema),
-  meta: Schema.optional(Schema.Unknown),
-};
-
-export const ProgramSpecSchema = Schema.Struct({
-  id: Schema.NonEmptyString,
-  mainFn: AnyFunction,
-  type: Schema.optional(Schema.Literals(["basic", "constant", "cron"])),
-  min: Schema.optional(PositiveInt),
-  max: Schema.optional(PositiveInt),
-  policy: Schema.optional(Schema.NonEmptyString),
-  scope: Schema.optional(Schema.Literals(["program", "spawn"])),
-  cron: Schema.optional(Schema.String),
-  timezone: Schema.optional(Schema.String),
-  ...overridable,
-});
-
-export const SpawnOptionsSchema = Schema.Struct({
-  spawnId: Schema.optional(Schema.NonEmptyString),
-  ...overridable,
-});
-
-/** The fields a spec and spawn options may have: what the kernel reads (once) and copies. */
-export const programSpecKeys: ReadonlySet<string> = new Set(Object.keys(ProgramSpecSchema.fields));
-export const spawnOptionKeys: ReadonlySet<string> = new Set(Object.keys(SpawnOptionsSchema.fields));
-
-export const decodeProgramSpec = decodeWith(ProgramSpecSchema, "program");
-export const decodeSpawnOptions = decodeWith(SpawnOptionsSchema, "opts");
-export const decodeInterval = decodeWith(IntervalSchema, "interval");
+/**
+ * Types a program spec without installing it: the same inference as
+ * `runner.install({ ... })` gives, for a spec kept in a variable or passed to
+ * `restoreKernel`. Returns the spec itself. @since 0.4.0
+ */
+export const defineProgram = <State = unknown, Args = unknown, Value = unknown, Output = Value>(
+  spec: ProgramSpec<State, Args, Value, Output>,
+): ProgramSpec<State, Args, Value, Output> => spec;

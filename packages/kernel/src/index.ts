@@ -16,14 +16,27 @@ export { effectsOf } from "./KernelEffect.js";
 export type { SpawnSet, SpawnView, UnspawnPolicy } from "./Policy.js";
 export type {
   ContinueProps,
+  CreateContext,
   Interval,
   JobContext,
+  MainResult,
   ProgramSpec,
+  ResolvedValue,
   ResultRecord,
   SpawnOptions,
   SpawnProps,
+  Thenable,
 } from "./Program.js";
-export type { Clock, EffectListener, FakeTimersClock, Runner, RunnerOptions, StopOptions } from "./Runner.js";
+export { defineProgram } from "./Program.js";
+export type {
+  Clock,
+  EffectListener,
+  FakeTimersClock,
+  ProgramHandle,
+  Runner,
+  RunnerOptions,
+  StopOptions,
+} from "./Runner.js";
 export { createRunner, systemClock } from "./Runner.js";
 export type { SchedkitErrorCode } from "./SchedkitError.js";
 export { isSchedkitError, SchedkitError } from "./SchedkitError.js";

@@ -98,40 +98,73 @@ describe("catch-up window", () => {
 });
 
 describe("catch-up limit", () => {
-  it("tick - a day at 1 ms builds a bounded dispatch: the limit's jobs run, the rest are missed", () => {
+  it("tick - a day at 1 ms builds a bounded dispatch: the limit's catch-up jobs run, the rest are missed", () => {
     const kernel = kernelWith({ type: "constant", interval: 1 });
     const effects = kernel.dispatch({ type: "tick", at: DAY });
     const runs = effectsOf(effects, "run");
-    expect(runs).toHaveLength(1000);
+    // The spawn's first job, then 10,000 catch-up jobs (the default limit).
+    expect(runs).toHaveLength(10_001);
     const missed = effectsOf(effects, "missed");
     // A jump of exactly the window: nothing is older than it, so only the limit misses.
     expect(missed.map((m) => m.reason)).toEqual(["catch-up-limit"]);
     // Every due time from 1 to DAY is either run or missed, once.
     expect(runs.length + missed.reduce((sum, m) => sum + m.count, 0)).toBe(DAY);
-    expect(missed[0]).toMatchObject({ from: 1001, to: DAY });
+    expect(missed[0]).toMatchObject({ from: 10_002, to: DAY });
     expect(effects.at(-1)).toEqual({ type: "wake", at: DAY + 1 });
-    expect(kernel.getProps("p", "p-1").missed).toBe(DAY - 1000);
+    expect(kernel.getProps("p", "p-1").missed).toBe(DAY - 10_001);
   });
 
-  it("createKernel - catchUpLimit sets the jobs per spawn per dispatch; other spawns are not held back", () => {
+  it("tick - the limit is per dispatch, over all spawns: 2,000 spawns a day behind stay bounded", () => {
+    const kernel = kernelWith({ type: "constant", interval: 1 });
+    for (let n = 1; n < 2000; n++) kernel.dispatch({ type: "spawn", at: 0, programId: "p" });
+    const effects = kernel.dispatch({ type: "tick", at: DAY });
+    const runs = effectsOf(effects, "run");
+    const missed = effectsOf(effects, "missed");
+    // Each spawn's first job, the 10,000 catch-up jobs, and one missed effect per spawn.
+    expect(runs).toHaveLength(2000 + 10_000);
+    expect(missed).toHaveLength(2000);
+    expect(effects.length).toBe(2000 + 10_000 + 2000 + 1);
+    expect(runs.length + missed.reduce((sum, m) => sum + m.count, 0)).toBe(2000 * DAY);
+  });
+
+  it("createKernel - catchUpLimit bounds a dispatch's catch-up jobs, shared by the spawns in due-time order", () => {
     const kernel = kernelWith({ type: "constant", interval: 10 }, { catchUpLimit: 3 });
     kernel.dispatch({ type: "spawn", at: 0, programId: "p" });
     const effects = kernel.dispatch({ type: "tick", at: 100 });
     const runs = effectsOf(effects, "run");
+    // Each spawn's first job is free; the next three (in due-time order) spend the limit.
     expect(runs.map((run) => [run.spawnId, run.scheduledAt])).toEqual([
       ["p-1", 10],
       ["p-2", 10],
       ["p-1", 20],
       ["p-2", 20],
       ["p-1", 30],
-      ["p-2", 30],
     ]);
     expect(effectsOf(effects, "missed").map((m) => [m.spawnId, m.count, m.from, m.to])).toEqual([
+      ["p-2", 8, 30, 100],
       ["p-1", 7, 40, 100],
-      ["p-2", 7, 40, 100],
     ]);
     // The next dispatch starts afresh.
     expect(effectsOf(kernel.dispatch({ type: "tick", at: 110 }), "run")).toHaveLength(2);
+  });
+
+  it("stop-spawn - a cron spawn whose missed matches are still being counted never runs once stopped", () => {
+    for (const how of ["stop-spawn", "kill-spawn", "uninstall", "clear"] as const) {
+      const kernel = createKernel();
+      kernel.dispatch({ type: "install", at: 0, program: { id: "c", type: "cron", cron: "* * * * * *", mainFn } });
+      kernel.dispatch({ type: "spawn", at: 0, programId: "c" });
+      // More missed matches than one dispatch counts (10,000), and the stop in the same dispatch.
+      const command =
+        how === "stop-spawn" || how === "kill-spawn"
+          ? ({ type: how, at: 4 * HOUR, programId: "c", spawnId: "c-1" } as const)
+          : ({ type: how, at: 4 * HOUR, programId: "c" } as const);
+      const first = kernel.dispatch(command);
+      // A graceful stop waits for the jobs it started; the others stop at once.
+      expect(effectsOf(first, "stopped")).toHaveLength(how === "stop-spawn" ? 0 : 1);
+      expect(first.at(-1)).toEqual({ type: "wake", at: null });
+      const later = [kernel.dispatch({ type: "tick", at: 4 * HOUR }), kernel.dispatch({ type: "tick", at: 5 * HOUR })];
+      for (const effects of later) expect(effects).toEqual([{ type: "wake", at: null }]);
+    }
   });
 
   it("createKernel - a bad catchUpLimit is refused naming options.catchUpLimit", () => {

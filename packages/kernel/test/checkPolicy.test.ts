@@ -107,3 +107,52 @@ describe("checkPolicy", () => {
     expect(() => assertPolicy(last, { seed: 1 })).not.toThrow();
   });
 });
+
+describe("checkPolicy counterexamples", () => {
+  it("checkPolicy - a counterexample shows the views' fields, naming those that tell the spawns apart", () => {
+    // Wrong when the newest spawn has a job in flight: it answers an id outside the set.
+    const busyGhost: UnspawnPolicy = {
+      name: "busy-ghost",
+      select: (spawns) => {
+        const latest = spawns.latest();
+        return latest !== undefined && latest.inFlight > 0 ? "nobody" : latest?.id;
+      },
+    };
+    const report = checkPolicy(busyGhost, { seed: 42, numRuns: 200 });
+    const membership = report.failures.find((failure) => failure.property === "membership");
+    expect(membership?.counterexample).toEqual(["spawn-1"]);
+    expect(membership?.views).toEqual([
+      {
+        id: "spawn-1",
+        programId: "program",
+        startedAt: 0,
+        inFlight: 1,
+        submitted: 1,
+        succeeded: 0,
+        errored: 0,
+        completed: 0,
+      },
+    ]);
+    expect(String(report)).toContain(
+      "  the view:\n    spawn-1 { startedAt: 0, inFlight: 1, submitted: 1, succeeded: 0, errored: 0, completed: 0 }",
+    );
+  });
+
+  it("checkPolicy - for several views, the report names the fields that differ between them", () => {
+    // Wrong when two spawns differ in errors: it answers the one with more, plus a typo.
+    const picky: UnspawnPolicy = {
+      name: "picky",
+      select: (spawns) => {
+        const views = [...spawns];
+        const worst = views.reduce<SpawnView | undefined>(
+          (best, view) => (best === undefined || view.errored > best.errored ? view : best),
+          undefined,
+        );
+        return worst !== undefined && views.some((view) => view.errored !== worst.errored) ? `${worst.id}!` : worst?.id;
+      },
+    };
+    const text = String(checkPolicy(picky, { seed: 42, numRuns: 200 }));
+    expect(text).toMatch(/ {2}views \(fields that differ between them: [\w, ]*errored[\w, ]*\):\n {4}spawn-1 \{/);
+    expect(text).toMatch(/ {4}spawn-2 \{[^}]*errored: [1-9]/);
+  });
+});

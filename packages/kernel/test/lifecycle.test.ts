@@ -563,7 +563,7 @@ describe("lifecycle: clear, uninstall, reinstall", () => {
     ]);
   });
 
-  it("install - reinstalling an id replaces the old program", () => {
+  it("install - reinstalling an id replaces the old program, and its installed effect says what it replaced", () => {
     const kernel = kernelWith({ createFn: () => ({ version: 1 }) });
     spawn(kernel, 0);
     const effects = kernel.dispatch({
@@ -575,7 +575,7 @@ describe("lifecycle: clear, uninstall, reinstall", () => {
       { type: "cancel", jobId: "job-1", programId: "p", spawnId: "p-1", reason: "uninstall", inFlight: false },
       { type: "stopped", programId: "p", spawnId: "p-1", reason: "uninstall" },
       { type: "uninstalled", programId: "p" },
-      { type: "installed", programId: "p" },
+      { type: "installed", programId: "p", replaced: { spawnIds: ["p-1"], state: { version: 1 } } },
       { type: "wake", at: null },
     ]);
     expect(kernel.getState("p")).toEqual({ version: 2 });

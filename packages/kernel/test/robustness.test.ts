@@ -410,6 +410,46 @@ describe("robustness: each field is read once, into the kernel's own copy", () =
     expect(types(safely(kernel, { type: "install", at: 0, program: new Cleanup() }))).toEqual(["installed", "wake"]);
   });
 
+  it("getSpawn, listSpawns - state, result and results are copies too", () => {
+    const kernel = kernelWith({ createFn: () => ({ n: 1 }), output: "all" });
+    kernel.dispatch({ type: "spawn", at: 0, programId: "p" });
+    kernel.dispatch({ type: "tick", at: 100 });
+    kernel.dispatch({ type: "complete", at: 101, jobId: "job-1", outcome: { ok: true, value: { rows: [1] } } });
+    const info = kernel.getSpawn("p", "p-1");
+    (info.state as { n: number }).n = 999;
+    ((info.result?.value as { rows: number[] }) ?? { rows: [] }).rows.push(2);
+    (info.results as unknown[]).length = 0;
+    (kernel.listSpawns("p")[0]?.state as { n: number }).n = 998;
+    expect(kernel.getState("p")).toEqual({ n: 1, rows: [1] });
+    expect(kernel.getSpawn("p", "p-1").result?.value).toEqual({ rows: [1] });
+    expect(kernel.getSpawn("p", "p-1").results).toHaveLength(1);
+  });
+
+  it("complete - an outcome whose getters answer differently is read once, or rejected naming the field", () => {
+    const kernel = kernelWith();
+    kernel.dispatch({ type: "spawn", at: 0, programId: "p" });
+    kernel.dispatch({ type: "tick", at: 100 });
+    let reads = 0;
+    const outcome = {
+      get ok() {
+        reads++;
+        if (reads <= 2) throw new Error("not yet");
+        return reads <= 4;
+      },
+      value: "v",
+    };
+    const effects = kernel.dispatch({ type: "complete", at: 101, jobId: "job-1", outcome } as never);
+    expect(rejection(effects)).toMatchObject({ code: "invalid-command", field: "command.outcome.ok" });
+    expect(kernel.getSpawn("p", "p-1").inFlight).toBe(1);
+    const extra = kernel.dispatch({
+      type: "complete",
+      at: 101,
+      jobId: "job-1",
+      outcome: { ok: true, value: 1, extra: 2 },
+    } as never);
+    expect(rejection(extra)).toMatchObject({ field: "command.outcome.extra" });
+  });
+
   it("getState - hands out a copy: changing it does not change the kernel's state", () => {
     const kernel = kernelWith({ createFn: () => ({ items: [1, 2] }) });
     const state = kernel.getState("p") as { items: number[] };

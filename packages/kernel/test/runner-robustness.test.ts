@@ -183,7 +183,10 @@ describe("runner robustness: cancelled jobs never run (#14.8)", () => {
     expect(runner.getState("p")).toBe(0);
     // Cancelled like a kill: nothing counted, nothing merged.
     expect(runner.getSpawn("p", "p-1")).toMatchObject({ status: "stopped", inFlight: 0, completed: 0, errored: 0 });
-    expect(thrown(() => runner.start())).toMatchObject({ code: "stopped" });
+    // Started again (issue #15: like the original's fresh runtime), the refused job still never runs.
+    runner.start();
+    await clock.tickAsync(1_000);
+    expect(calls).toBe(0);
   });
 });
 

@@ -417,15 +417,23 @@ describe("runner: stop and kill", () => {
     expect(runner.isStopped()).toBe(true);
   });
 
-  it("start - a stopped runner cannot start again, and refuses commands with code stopped", async () => {
-    const { runner } = setup();
+  it("start - a stopped runner refuses commands with code stopped until it is started again", async () => {
+    const { clock, runner } = setup();
     runner.install({ id: "p", ...counter, mainFn: () => 1 });
     runner.start();
     await runner.stop();
-    expect(thrown(() => runner.start())).toMatchObject({ code: "stopped" });
     expect(thrown(() => runner.spawn("p"))).toMatchObject({ code: "stopped" });
     await expect(runner.trigger("p")).rejects.toMatchObject({ code: "stopped" });
     expect(runner.getState("p")).toBe(0);
+    // Like the original (a fresh runtime): it starts again, its programs and their state still installed.
+    runner.start();
+    expect([runner.isStarted(), runner.isStopped(), runner.health().status]).toEqual([true, false, "ok"]);
+    expect(runner.spawn("p")).toBe("p-1");
+    await clock.tickAsync(100);
+    expect(runner.getState("p")).toBe(1);
+    runner.kill();
+    runner.start();
+    expect(runner.isStarted()).toBe(true);
   });
 
   it("lifecycle - isStarted, isStopped and health follow start, stop", async () => {

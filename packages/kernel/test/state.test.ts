@@ -571,7 +571,12 @@ describe("state: info", () => {
     kernel.dispatch({ type: "stop-spawn", at: 120, programId: "p", spawnId: "p-1" });
     const info = kernel.info();
     expect(info.programs.p?.current).toEqual({
-      "p-2": { status: "running", duration: 110, jobs: { submitted: 2, succeeded: 0, errored: 1, waiting: 1 } },
+      "p-2": {
+        status: "running",
+        duration: 110,
+        jobs: { submitted: 2, succeeded: 0, errored: 1, waiting: 1 },
+        lastError: "x",
+      },
     });
     expect(info.programs.p?.counts).toEqual({ submitted: 4, succeeded: 1, errored: 1 });
     expect(info.programs.p?.type).toBe("constant");

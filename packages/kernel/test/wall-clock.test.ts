@@ -85,6 +85,14 @@ describe("wall clock", () => {
     expect(effects.at(-1)).toEqual({ type: "wake", at: 15 * MINUTE });
   });
 
+  it("spawn - a cron spawn whose own command brings a wall step aims at the new wall clock", () => {
+    const kernel = createKernel();
+    kernel.dispatch({ type: "install", at: 0, program: { id: "c", type: "cron", cron: "0 0 * * * *", mainFn } });
+    // The wall clock is 30 minutes ahead, and the spawn is the first command to say so.
+    const effects = kernel.dispatch({ type: "spawn", at: 0, wall: 30 * MINUTE, programId: "c" });
+    expect(effects.at(-1)).toEqual({ type: "wake", at: 30 * MINUTE });
+  });
+
   it("dispatch - a wall reading out of range is rejected naming command.wall, and changes nothing", () => {
     const kernel = fleet();
     const before = kernel.snapshot();

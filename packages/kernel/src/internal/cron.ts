@@ -1,4 +1,5 @@
-import { Cron, Result } from "effect";
+import * as Cron from "effect/Cron";
+import * as Result from "effect/Result";
 
 /** A parsed cron schedule and the pure function that gives its next due time. */
 export interface CronSchedule {

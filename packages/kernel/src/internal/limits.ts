@@ -19,8 +19,8 @@ export const MIN_INTERVAL = 0.001;
 /** Default `catchUpWindow`: due times older than a day before now are reported missed, not run. */
 export const DEFAULT_CATCH_UP_WINDOW = 86_400_000;
 
-/** Default `catchUpLimit`: the most jobs one spawn starts in one dispatch. */
-export const DEFAULT_CATCH_UP_LIMIT = 1000;
+/** Default `catchUpLimit`: the most catch-up jobs (a spawn's second and later in a dispatch) one dispatch starts. */
+export const DEFAULT_CATCH_UP_LIMIT = 10_000;
 
 /**
  * The most cron matches counted as missed in one go (a cron step costs about

@@ -1,19 +1,10 @@
-import { type Command, decodeCommand, type Outcome } from "../Command.js";
+import type { Command, Outcome } from "../Command.js";
 import type { CancelReason, KernelEffect } from "../KernelEffect.js";
 import type { UnspawnPolicy } from "../Policy.js";
-import {
-  decodeInterval,
-  decodeProgramSpec,
-  decodeSpawnOptions,
-  type Interval,
-  type ProgramSpec,
-  programSpecKeys,
-  type ResultRecord,
-  type SpawnOptions,
-  spawnOptionKeys,
-} from "../Program.js";
+import type { Interval, ProgramSpec, ResultRecord, SpawnOptions } from "../Program.js";
 import { SchedkitError, type SchedkitErrorCode } from "../SchedkitError.js";
 import { type MissedRun, missOnCron, missOnGrid } from "./catchUp.js";
+import { decodeCommand } from "./commandSchema.js";
 import { type CronSchedule, parseCron } from "./cron.js";
 import { describe, show } from "./describe.js";
 import { TimerHeap } from "./heap.js";
@@ -39,6 +30,13 @@ import {
   type StopReason,
   stateOf,
 } from "./model.js";
+import {
+  decodeInterval,
+  decodeProgramSpec,
+  decodeSpawnOptions,
+  programSpecKeys,
+  spawnOptionKeys,
+} from "./programSchema.js";
 import { nextInt, type RandomState, seedRandom } from "./random.js";
 import { copyFields } from "./readOnce.js";
 import { SpawnList, spawnSetOf } from "./spawnList.js";
@@ -54,10 +52,13 @@ export interface KernelOptions {
   /** Stopped spawns kept per program, and results kept per spawn with `output: "all"`. Default 100. */
   readonly historyLimit?: number;
   /**
-   * The most jobs one spawn starts in one dispatch; its further due times up
-   * to now are reported `missed` (reason `"catch-up-limit"`). Bounds the work
-   * and the effects of a catch-up after a long stall. Default 1,000.
-   * @since 0.3.0
+   * The most catch-up jobs one dispatch starts, over all spawns: a spawn's
+   * first job in a dispatch is not counted, each further one (a due time it
+   * missed while the host was away or stalled) is. Past it, each spawn's
+   * further due times up to now are reported `missed` (reason
+   * `"catch-up-limit"`), so a dispatch's work and effects stay bounded however
+   * many spawns catch up. Default 10,000.
+   * @since 0.1.0
    */
   readonly catchUpLimit?: number;
 }
@@ -165,24 +166,67 @@ const MAX_KEPT_EFFECTS = 4096;
 
 type ReusableJob = { -readonly [K in keyof JobRecord]: JobRecord[K] };
 
-const checkOptions = (options: unknown): KernelOptions => {
-  if (options === undefined) return {};
-  if (typeof options !== "object" || options === null) {
-    throw new SchedkitError("invalid-options", `options: expected an object, got ${show(options)}`, {
-      field: "options",
-    });
+const invalidOption = (field: string, message: string): SchedkitError =>
+  new SchedkitError("invalid-options", `${field}: ${message}`, { field });
+
+/** Reads `name` once into `{ name, select }` bound to the policy, so a getter cannot answer twice. */
+const readPolicy = (policy: unknown, index: number): { name: string; policy: UnspawnPolicy } => {
+  const field = `options.policies[${index}]`;
+  let name: unknown;
+  let select: unknown;
+  try {
+    name = (policy as { name?: unknown }).name;
+    select = (policy as { select?: unknown }).select;
+  } catch (error) {
+    throw invalidOption(field, `could not be read (${describe(error)})`);
   }
-  const policies = (options as KernelOptions).policies;
-  if (policies !== undefined && !Array.isArray(policies)) {
-    throw new SchedkitError(
-      "invalid-options",
-      `options.policies: expected an array of policies, got ${show(policies)}`,
-      {
-        field: "options.policies",
-      },
-    );
+  if (
+    typeof policy !== "object" ||
+    policy === null ||
+    typeof name !== "string" ||
+    name === "" ||
+    typeof select !== "function"
+  ) {
+    throw invalidOption(field, "expected { name: string, select(spawns) }");
   }
-  return options as KernelOptions;
+  const choose = select as UnspawnPolicy["select"];
+  return { name, policy: { name, select: (spawns) => choose.call(policy, spawns) } };
+};
+
+/**
+ * Kernel options read once each (a runner's options carry more keys; those are its own).
+ * Policies are copied out of their array, and each policy's name read once.
+ */
+const checkOptions = (
+  options: unknown,
+): KernelOptions & { readonly policyList: readonly { name: string; policy: UnspawnPolicy }[] } => {
+  if (options === undefined) return { policyList: [] };
+  if (typeof options !== "object" || options === null)
+    throw invalidOption("options", `expected an object, got ${show(options)}`);
+  const read = (key: keyof KernelOptions): unknown => {
+    try {
+      return (options as Record<string, unknown>)[key];
+    } catch (error) {
+      throw invalidOption(`options.${key}`, `could not be read (${describe(error)})`);
+    }
+  };
+  const policies = read("policies");
+  let list: unknown[] = [];
+  if (policies !== undefined) {
+    if (!Array.isArray(policies))
+      throw invalidOption("options.policies", `expected an array of policies, got ${show(policies)}`);
+    try {
+      list = Array.from(policies as unknown[]);
+    } catch (error) {
+      throw invalidOption("options.policies", `could not be read (${describe(error)})`);
+    }
+  }
+  const copy: Record<string, unknown> = {};
+  for (const key of ["defaultPolicy", "seed", "historyLimit", "catchUpLimit"] as const) {
+    const value = read(key);
+    if (value !== undefined) copy[key] = value;
+  }
+  return { ...(copy as KernelOptions), policyList: list.map(readPolicy) };
 };
 
 /**
@@ -219,6 +263,8 @@ export class Machine {
   }
   /** Counts dispatches, so that each spawn's starts are counted per dispatch (the catch-up limit). */
   private dispatchSeq = 0;
+  /** Catch-up jobs this dispatch may still start (see `catchUpLimit`). */
+  private catchUpLeft = 0;
   /** Jobs whose missed due times are still being counted: back in the heap when the dispatch ends. */
   private readonly deferred: JobRecord[] = [];
   /**
@@ -242,30 +288,15 @@ export class Machine {
   constructor(input: KernelOptions = {}) {
     const options = checkOptions(input);
     const policies = new Map<string, UnspawnPolicy>();
-    for (const [index, policy] of (options.policies ?? []).entries()) {
-      if (
-        typeof policy !== "object" ||
-        policy === null ||
-        typeof policy.name !== "string" ||
-        policy.name === "" ||
-        typeof policy.select !== "function"
-      ) {
-        throw new SchedkitError(
-          "invalid-options",
-          `options.policies[${index}]: expected { name: string, select(spawns) }`,
-          { field: `options.policies[${index}]` },
-        );
-      }
-      if (policies.has(policy.name)) {
+    for (const [index, { name, policy }] of options.policyList.entries()) {
+      if (policies.has(name)) {
         throw new SchedkitError(
           "duplicate-policy",
-          `options.policies[${index}]: a policy named "${policy.name}" is already registered`,
-          {
-            field: `options.policies[${index}].name`,
-          },
+          `options.policies[${index}]: a policy named ${show(name)} is already registered`,
+          { field: `options.policies[${index}].name` },
         );
       }
-      policies.set(policy.name, policy);
+      policies.set(name, policy);
     }
     const defaultPolicy = options.defaultPolicy ?? policies.keys().next().value;
     if (defaultPolicy !== undefined && (typeof defaultPolicy !== "string" || !policies.has(defaultPolicy))) {
@@ -325,6 +356,7 @@ export class Machine {
     this.dispatching = true;
     this.outLength = 0;
     this.dispatchSeq++;
+    this.catchUpLeft = this.catchUpLimit;
     try {
       this.applyInput(input);
     } catch (error) {
@@ -341,7 +373,9 @@ export class Machine {
       this.hotPayload = undefined;
       this.dispatching = false;
     }
-    for (const job of this.deferred) this.heap.push(job);
+    // A parked job goes back only if it is still its spawn's waiting job: one cancelled meanwhile
+    // (a stop, a kill, an uninstall in the same dispatch) must never run.
+    for (const job of this.deferred) if (job.spawn !== null && job.spawn.pending === job) this.heap.push(job);
     this.deferred.length = 0;
     const wakeAt = this.heap.peek()?.dueAt ?? null;
     if (this.lastWake.at !== wakeAt) this.lastWake = { type: "wake", at: wakeAt };
@@ -500,14 +534,21 @@ export class Machine {
   }
 
   /** The first cron match strictly after kernel time `t`, on the wall clock; NaN when the schedule has none. */
-  private cronNext(cron: CronSchedule, t: number): number {
-    const offset = this.wallOffset;
+  private cronNext(cron: CronSchedule, t: number, offset = this.wallOffset): number {
     try {
       const next = cron.next(t + offset) - offset;
       return next > t ? next : Number.NaN;
     } catch {
       return Number.NaN;
     }
+  }
+
+  /** The wall offset once `command` is accepted: it may bring a new wall reading (see `followWall`). */
+  private offsetAfter(command: Command): number {
+    const wall = command.wall;
+    if (wall === undefined) return this.wallOffset;
+    const offset = wall - command.at;
+    return Math.abs(offset - this.wallOffset) <= WALL_STEP_TOLERANCE ? this.wallOffset : offset;
   }
 
   // ---------------------------------------------------------------------------
@@ -625,12 +666,17 @@ export class Machine {
     }
     let state: unknown;
     try {
-      state = spec.createFn?.();
+      state = (spec.createFn as SpawnConfig["createFn"])?.({ programId: spec.id, spawnId: null });
     } catch (error) {
       return reject("hook-failed", "program.createFn", `program.createFn: threw: ${describe(error)}`);
     }
     return apply(() => {
       const existing = this.programs.get(spec.id);
+      // What a reinstall replaces is said in its `installed` effect: the old spawns stop, the old state goes.
+      const replaced =
+        existing === undefined
+          ? undefined
+          : { spawnIds: [...existing.running].map((spawn) => spawn.id), state: existing.state };
       if (existing !== undefined) this.removeProgram(existing, "uninstall");
       this.programs.set(spec.id, {
         id: spec.id,
@@ -651,7 +697,11 @@ export class Machine {
         triggers: new Set(),
         spawnCounter: 0,
       });
-      this.emit({ type: "installed", programId: spec.id });
+      this.emit(
+        replaced === undefined
+          ? { type: "installed", programId: spec.id }
+          : { type: "installed", programId: spec.id, replaced },
+      );
     });
   }
 
@@ -688,7 +738,8 @@ export class Machine {
           );
         }
       }
-      firstDue = this.cronNext(program.cron, at);
+      // Aimed with the wall offset this very command brings, if it brings one.
+      firstDue = this.cronNext(program.cron, at, this.offsetAfter(command));
       if (Number.isNaN(firstDue)) {
         return reject("invalid-program", "program.cron", `program.cron: no due time after ${at} (past the date range)`);
       }
@@ -723,10 +774,14 @@ export class Machine {
         `${intervalField}: ${firstInterval} ms is below the time's precision at ${base} (it would never move the schedule)`,
       );
     }
+    // The id is known before the spawn exists, so that a per-spawn createFn can be told it.
+    const named = opts?.spawnId;
+    const unnamed = named === undefined ? this.peekSpawnId(program) : undefined;
+    const spawnId = named ?? (unnamed as { id: string }).id;
     let state: unknown;
     if (program.scope === "spawn") {
       try {
-        state = config.createFn?.();
+        state = config.createFn?.({ programId, spawnId });
       } catch (error) {
         return reject("hook-failed", "program.createFn", `program.createFn: threw: ${describe(error)}`);
       }
@@ -742,7 +797,7 @@ export class Machine {
         });
         return;
       }
-      const spawnId = opts?.spawnId ?? this.nextSpawnId(program);
+      if (unnamed !== undefined) program.spawnCounter = unnamed.counter;
       const delay = config.delay === "random" ? nextInt(this.random, firstInterval) : config.delay;
       const spawn: SpawnRecord = {
         id: spawnId,
@@ -780,11 +835,13 @@ export class Machine {
     });
   }
 
-  private nextSpawnId(program: ProgramRecord): string {
+  /** The id the next unnamed spawn gets (`<programId>-<n>`) and the counter it uses; nothing is taken yet. */
+  private peekSpawnId(program: ProgramRecord): { id: string; counter: number } {
+    let counter = program.spawnCounter;
     let id: string;
-    do id = `${program.id}-${++program.spawnCounter}`;
+    do id = `${program.id}-${++counter}`;
     while (program.spawns.has(id));
-    return id;
+    return { id, counter };
   }
 
   private prepareUnspawn(programId: string, command: Command): Plan {
@@ -859,17 +916,22 @@ export class Machine {
         `command.interval: program ${show(programId)} is a cron program; its times come from program.cron, not an interval`,
       );
     }
+    // A number shows in getProps().interval at once; a function's value is known at the next scheduling.
+    const setOn = (spawn: SpawnRecord) => {
+      spawn.interval = interval;
+      if (typeof interval === "number") spawn.lastInterval = interval;
+    };
     if (spawnId === undefined) {
       return apply(() => {
         program.interval = interval;
-        for (const spawn of program.running) spawn.interval = interval;
+        for (const spawn of program.running) setOn(spawn);
         this.emit({ type: "interval-set", programId, spawnId: null });
       });
     }
     const spawn = program.spawns.get(spawnId);
     if (spawn === undefined) return this.unknownSpawn(program, spawnId, "command.spawnId");
     return apply(() => {
-      spawn.interval = interval;
+      setOn(spawn);
       this.emit({ type: "interval-set", programId, spawnId });
     });
   }
@@ -924,7 +986,9 @@ export class Machine {
       this.skipMissed(spawn, job, oldest, false, "catch-up-window");
       return true;
     }
-    if (spawn.dispatchStarts >= this.catchUpLimit) {
+    // A spawn's first job in a dispatch is never held back; each further one (a catch-up) spends
+    // one of the dispatch's `catchUpLimit`, shared by all spawns in due-time order.
+    if (spawn.dispatchStarts > 0 && this.catchUpLeft-- <= 0) {
       this.skipMissed(spawn, job, this.now, true, "catch-up-limit");
       return true;
     }

@@ -5,6 +5,12 @@ import type { LatestResult } from "./latestResult.js";
 import type { SpawnList } from "./spawnList.js";
 
 export type ProgramType = "basic" | "constant" | "cron";
+
+/** What `createFn` is told: the program, and the spawn (`null` for a program's own state). */
+export interface CreateContext {
+  readonly programId: string;
+  readonly spawnId: string | null;
+}
 export type SpawnStatus = "created" | "running" | "terminating" | "stopped";
 
 /** The hooks and options a spawn runs with: the program's, or the program's with overrides. */
@@ -13,7 +19,7 @@ export interface SpawnConfig {
   readonly delay: number | "random" | undefined;
   readonly timeFn: ((t: number) => number) | undefined;
   readonly argsFn: (() => unknown) | undefined;
-  readonly createFn: (() => unknown) | undefined;
+  readonly createFn: ((context: CreateContext) => unknown) | undefined;
   readonly mergeFn: ((state: unknown, output: unknown) => unknown) | undefined;
   readonly successFn: ((value: unknown) => unknown) | undefined;
   readonly errorFn: ((error: unknown) => unknown) | undefined;

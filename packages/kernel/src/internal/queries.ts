@@ -19,6 +19,19 @@ export interface SpawnInfo extends SpawnProps {
   readonly result: ResultRecord | undefined;
   /** Every kept result (output "all"), oldest first; else undefined. */
   readonly results: readonly ResultRecord[] | undefined;
+  /** `updatedAt - startedAt`, in ms, as in `info().current`. */
+  readonly duration: number;
+  /** The spawn's jobs, as in `info().current`. */
+  readonly jobs: SpawnJobs;
+}
+
+/** A spawn's job counts, as `info()` and `getSpawn` show them. @since 0.1.0 */
+export interface SpawnJobs {
+  readonly submitted: number;
+  readonly succeeded: number;
+  readonly errored: number;
+  /** Scheduled or in flight. */
+  readonly waiting: number;
 }
 
 /** @since 0.1.0 */
@@ -37,12 +50,9 @@ export interface ProgramInfo {
       {
         readonly status: SpawnStatus;
         readonly duration: number;
-        readonly jobs: {
-          readonly submitted: number;
-          readonly succeeded: number;
-          readonly errored: number;
-          readonly waiting: number;
-        };
+        readonly jobs: SpawnJobs;
+        /** The spawn's latest error (`undefined` if none). */
+        readonly lastError: unknown;
       }
     >
   >;
@@ -58,8 +68,10 @@ export interface KernelQueries {
   getProps(programId: string): Record<string, SpawnProps>;
   getProps(programId: string, spawnId: string): SpawnProps;
   getSpawn(programId: string, spawnId: string): SpawnInfo;
-  listSpawns(programId: string, order?: "asc" | "desc"): SpawnInfo[];
-  countSpawns(programId: string): number;
+  /** One program's running spawns by start time; with no program id, every program's. */
+  listSpawns(programId?: string, order?: "asc" | "desc"): SpawnInfo[];
+  /** One program's running spawns; with no program id, every program's. */
+  countSpawns(programId?: string): number;
   latestSpawn(programId: string): SpawnInfo | undefined;
   earliestSpawn(programId: string): SpawnInfo | undefined;
   listStopped(programId: string): SpawnInfo[];
@@ -91,6 +103,13 @@ const copyOf = (state: unknown): unknown => {
 
 const waitingOf = (spawn: SpawnRecord): number => spawn.inFlight.length + (spawn.pending === null ? 0 : 1);
 
+const jobsOf = (spawn: SpawnRecord): SpawnJobs => ({
+  submitted: spawn.submitted,
+  succeeded: spawn.succeeded,
+  errored: spawn.errored,
+  waiting: waitingOf(spawn),
+});
+
 export const spawnInfoOf = (spawn: SpawnRecord): SpawnInfo => ({
   id: spawn.id,
   programId: spawn.programId,
@@ -98,9 +117,12 @@ export const spawnInfoOf = (spawn: SpawnRecord): SpawnInfo => ({
   ...propsOf(spawn),
   inFlight: spawn.inFlight.length,
   waiting: waitingOf(spawn),
-  state: spawn.program.scope === "spawn" ? spawn.state : spawn.program.state,
-  result: spawn.latestResult.get(),
-  results: spawn.results === undefined ? undefined : [...spawn.results],
+  // Copies, as getState gives: a caller changing them cannot change the kernel.
+  state: copyOf(spawn.program.scope === "spawn" ? spawn.state : spawn.program.state),
+  result: copyOf(spawn.latestResult.get()) as ResultRecord | undefined,
+  results: spawn.results === undefined ? undefined : (copyOf(spawn.results) as ResultRecord[]),
+  duration: spawn.updatedAt - spawn.startedAt,
+  jobs: jobsOf(spawn),
 });
 
 export const createQueries = (machine: Machine): KernelQueries => {
@@ -149,10 +171,23 @@ export const createQueries = (machine: Machine): KernelQueries => {
           field: "order",
         });
       }
+      if (programId === undefined) {
+        // Every program's, by start time (ties in creation order), as the original's list-spawns of a runner.
+        const all: SpawnRecord[] = [];
+        for (const record of machine.programs.values()) all.push(...record.running);
+        all.sort((a, b) => a.startedAt - b.startedAt || a.seq - b.seq);
+        if (order === "desc") all.reverse();
+        return all.map(spawnInfoOf);
+      }
       const running = program(programId).running;
       return [...(order === "desc" ? running.reversed() : running)].map(spawnInfoOf);
     },
-    countSpawns: (programId) => program(programId).running.size,
+    countSpawns: (programId) => {
+      if (programId !== undefined) return program(programId).running.size;
+      let count = 0;
+      for (const record of machine.programs.values()) count += record.running.size;
+      return count;
+    },
     latestSpawn: (programId) => {
       const tail = program(programId).running.tail;
       return tail === null ? undefined : spawnInfoOf(tail);
@@ -179,12 +214,8 @@ export const createQueries = (machine: Machine): KernelQueries => {
           setKey(current, running.id, {
             status: running.status,
             duration: running.updatedAt - running.startedAt,
-            jobs: {
-              submitted: running.submitted,
-              succeeded: running.succeeded,
-              errored: running.errored,
-              waiting: waitingOf(running),
-            },
+            jobs: jobsOf(running),
+            lastError: running.lastError,
           });
         }
         setKey(programs, record.id, {

@@ -1,36 +1,52 @@
-import { Schema } from "effect";
-import type { UnspawnPolicy } from "../Policy.js";
+import * as Schema from "effect/Schema";
 import type { Interval, ProgramSpec, ResultRecord, SpawnOptions } from "../Program.js";
-import { decodeProgramSpec, programSpecKeys } from "../Program.js";
 import { SchedkitError } from "../SchedkitError.js";
 import { describe } from "./describe.js";
 import { LatestResult } from "./latestResult.js";
 import { configOf, cronOf, Machine } from "./machine.js";
 import { type JobRecord, jobIdOf, type ProgramRecord, type SpawnRecord } from "./model.js";
+import { decodeProgramSpec, programSpecKeys } from "./programSchema.js";
 import { copyFields } from "./readOnce.js";
 import { checkSnapshot } from "./snapshotCheck.js";
+import type {
+  IntervalRef,
+  JobSnapshot,
+  KernelSnapshot,
+  ProgramSnapshot,
+  RestoreOptions,
+  ResultSnapshot,
+  SpawnSnapshot,
+} from "./snapshotTypes.js";
 import { SpawnList } from "./spawnList.js";
 import { decodeWith } from "./validate.js";
+
+export type {
+  IntervalRef,
+  JobSnapshot,
+  KernelSnapshot,
+  ProgramSnapshot,
+  RestoreOptions,
+  ResultSnapshot,
+  SpawnSnapshot,
+} from "./snapshotTypes.js";
 
 /**
  * Where an interval function came from: the program spec, the spawn's
  * overrides, or a `set-interval` command (which a snapshot cannot carry).
  */
-const IntervalRef = Schema.Union([
+const IntervalRefSchema = Schema.Union([
   Schema.Finite,
   Schema.Struct({ fn: Schema.Literals(["spec", "override", "set-interval"]) }),
 ]);
-export type IntervalRef = typeof IntervalRef.Type;
 
-const JobSnapshot = Schema.Struct({
+const JobSnapshotSchema = Schema.Struct({
   id: Schema.String,
   seq: Schema.Int,
   dueAt: Schema.Finite,
   startedAt: Schema.NullOr(Schema.Finite),
 });
-export type JobSnapshot = typeof JobSnapshot.Type;
 
-const ResultSnapshot = Schema.Struct({
+const ResultSnapshotSchema = Schema.Struct({
   jobId: Schema.String,
   status: Schema.Literals(["succeeded", "errored"]),
   value: Schema.optional(Schema.Unknown),
@@ -39,7 +55,6 @@ const ResultSnapshot = Schema.Struct({
   startedAt: Schema.Finite,
   endedAt: Schema.Finite,
 });
-export type ResultSnapshot = typeof ResultSnapshot.Type;
 
 /**
  * A user value (state, lastError) as JSON data. An absent key is `undefined`;
@@ -47,7 +62,7 @@ export type ResultSnapshot = typeof ResultSnapshot.Type;
  */
 const UserData = Schema.optional(Schema.Unknown);
 
-const SpawnSnapshot = Schema.Struct({
+const SpawnSnapshotSchema = Schema.Struct({
   id: Schema.String,
   seq: Schema.Int,
   startedAt: Schema.Finite,
@@ -55,7 +70,7 @@ const SpawnSnapshot = Schema.Struct({
   stopReason: Schema.NullOr(Schema.Literals(["stop", "kill", "unspawn", "continue", "fault", "uninstall", "clear"])),
   inHistory: Schema.Boolean,
   updatedAt: Schema.Finite,
-  interval: IntervalRef,
+  interval: IntervalRefSchema,
   lastInterval: Schema.Finite,
   state: UserData,
   submitted: Schema.Int,
@@ -64,45 +79,32 @@ const SpawnSnapshot = Schema.Struct({
   lastError: UserData,
   /** Due times reported in `missed` effects. */
   missed: Schema.Int,
-  pending: Schema.NullOr(JobSnapshot),
-  inFlight: Schema.Array(JobSnapshot),
-  latestResult: Schema.NullOr(ResultSnapshot),
-  results: Schema.NullOr(Schema.Array(ResultSnapshot)),
+  pending: Schema.NullOr(JobSnapshotSchema),
+  inFlight: Schema.Array(JobSnapshotSchema),
+  latestResult: Schema.NullOr(ResultSnapshotSchema),
+  results: Schema.NullOr(Schema.Array(ResultSnapshotSchema)),
   /** Data overrides as given; function overrides by name only. */
   overrides: Schema.NullOr(
     Schema.Struct({ data: Schema.Record(Schema.String, Schema.Unknown), functions: Schema.Array(Schema.String) }),
   ),
 });
-export type SpawnSnapshot = typeof SpawnSnapshot.Type;
 
-const ProgramSnapshot = Schema.Struct({
+const ProgramSnapshotSchema = Schema.Struct({
   id: Schema.String,
   /** Checked against the spec passed to `restoreKernel`. */
   type: Schema.Literals(["basic", "constant", "cron"]),
   scope: Schema.Literals(["program", "spawn"]),
-  interval: IntervalRef,
+  interval: IntervalRefSchema,
   state: UserData,
   counts: Schema.Struct({ submitted: Schema.Int, succeeded: Schema.Int, errored: Schema.Int }),
   spawnCounter: Schema.Int,
-  spawns: Schema.Array(SpawnSnapshot),
+  spawns: Schema.Array(SpawnSnapshotSchema),
   running: Schema.Array(Schema.String),
   history: Schema.Array(Schema.String),
-  triggers: Schema.Array(JobSnapshot),
+  triggers: Schema.Array(JobSnapshotSchema),
 });
-export type ProgramSnapshot = typeof ProgramSnapshot.Type;
 
-/**
- * The whole state of a kernel as plain JSON data, without the programs'
- * functions. Program state, results and errors are stored as JSON (an Error
- * becomes `{ name, message }`); an `undefined` state or lastError is an
- * absent key, so `null` and `undefined` both survive.
- *
- * Version 2: adds program `type` and `scope`, spawn `missed`, the kernel's
- * `wallOffset` and `catchUpLimit`, and keeps `null` apart from `undefined`
- * (version 1 stored both as `null`).
- *
- * @since 0.1.0
- */
+/** The shape of `KernelSnapshot` (see `snapshotTypes.ts`), checked by `restoreKernel`. */
 export const KernelSnapshotSchema = Schema.Struct({
   version: Schema.Literal(2),
   now: Schema.Finite,
@@ -116,11 +118,13 @@ export const KernelSnapshotSchema = Schema.Struct({
   catchUpLimit: Schema.Int,
   policies: Schema.Array(Schema.String),
   defaultPolicy: Schema.NullOr(Schema.String),
-  programs: Schema.Array(ProgramSnapshot),
+  programs: Schema.Array(ProgramSnapshotSchema),
 });
 
-/** @since 0.1.0 */
-export type KernelSnapshot = typeof KernelSnapshotSchema.Type;
+// The schema decodes to exactly the hand-written types (a compile error here if they drift apart).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const decodesToKernelSnapshot: Same<typeof KernelSnapshotSchema.Type, KernelSnapshot> = true;
+void decodesToKernelSnapshot;
 
 const decodeSnapshot = decodeWith(KernelSnapshotSchema, "snapshot");
 
@@ -278,17 +282,6 @@ const snapshotData = (machine: Machine): KernelSnapshot => ({
     }),
   ),
 });
-
-/** Options for `restoreKernel`. @since 0.1.0 */
-export interface RestoreOptions {
-  /**
-   * The policies the snapshot's kernel had registered (all of them, by name).
-   * The restored kernel registers exactly those, in the original order; others are ignored.
-   */
-  readonly policies?: readonly UnspawnPolicy[];
-  /** Function-valued spawn overrides, by program id, then spawn id. */
-  readonly spawnOverrides?: Readonly<Record<string, Readonly<Record<string, SpawnOptions>>>>;
-}
 
 /** `record[key]` when it is the record's own (an id such as `"__proto__"` finds nothing inherited). */
 const own = <T>(record: Readonly<Record<string, T>> | undefined, key: string): T | undefined =>

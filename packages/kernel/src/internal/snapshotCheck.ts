@@ -1,7 +1,8 @@
-import { decodeSpawnOptions, type ProgramSpec } from "../Program.js";
+import type { ProgramSpec } from "../Program.js";
 import { SchedkitError } from "../SchedkitError.js";
 import { seqOfJobId } from "./jobTable.js";
 import { MAX_TIME } from "./limits.js";
+import { decodeSpawnOptions } from "./programSchema.js";
 import type {
   IntervalRef,
   JobSnapshot,

@@ -1,4 +1,7 @@
-import { Cause, Exit, Schema, SchemaIssue } from "effect";
+import * as Cause from "effect/Cause";
+import * as Exit from "effect/Exit";
+import * as Schema from "effect/Schema";
+import * as SchemaIssue from "effect/SchemaIssue";
 import { MAX_TIME } from "./limits.js";
 
 export type Decoded<T> =

@@ -57,12 +57,16 @@ export const checkedQueries = (queries: KernelQueries): Omit<KernelQueries, "inf
     getSpawnState: bySpawn(queries.getSpawnState),
     getProps,
     getSpawn: bySpawn(queries.getSpawn),
+    // With no program id, these two answer for every program.
     listSpawns: (programId, order) => {
-      checkId(programId, "programId");
+      if (programId !== undefined) checkId(programId, "programId");
       checkOrder(order);
-      return order === undefined ? queries.listSpawns(programId) : queries.listSpawns(programId, order);
+      return queries.listSpawns(programId, order);
     },
-    countSpawns: byProgram(queries.countSpawns),
+    countSpawns: (programId) => {
+      if (programId !== undefined) checkId(programId, "programId");
+      return queries.countSpawns(programId);
+    },
     latestSpawn: byProgram(queries.latestSpawn),
     earliestSpawn: byProgram(queries.earliestSpawn),
     listStopped: byProgram(queries.listStopped),

@@ -17,7 +17,7 @@ export interface Clock {
   /**
    * The wall clock, epoch ms, read at the same instant as `now()`. Optional:
    * without it the runner sends no wall time and cron follows `now()`.
-   * @since 0.3.0
+   * @since 0.1.0
    */
   wallNow?(): number;
 }

@@ -1,4 +1,6 @@
-import { Cause, Effect, Exit } from "effect";
+import * as Cause from "effect/Cause";
+import * as Effect from "effect/Effect";
+import * as Exit from "effect/Exit";
 import type { Outcome } from "../Command.js";
 import type { JobContext } from "../Program.js";
 import { SchedkitError } from "../SchedkitError.js";

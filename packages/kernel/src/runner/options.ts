@@ -24,7 +24,7 @@ export interface RunnerOptions extends KernelOptions {
    * event-loop turn, so jobs start within microseconds of their time; the cost
    * is CPU while waiting, a whole core when wakes are less than a ms apart.
    * Only with the system clock: an injected clock has its own timers.
-   * @since 0.2.0
+   * @since 0.1.0
    */
   readonly precision?: "ms" | "sub-ms";
   /**
@@ -40,7 +40,7 @@ export interface RunnerOptions extends KernelOptions {
    * `Infinity` turns the checks off (the wall clock is still read with every
    * command). A test that ticks a fake clock over weeks of cron may raise it:
    * each check is one fake timer.
-   * @since 0.3.0
+   * @since 0.1.0
    */
   readonly wallCheckInterval?: number;
 }

@@ -22,7 +22,7 @@ export type EffectListener = (effect: KernelEffect) => void;
 /**
  * The kernel in a real process: it owns a clock, keeps one host timer armed
  * at the kernel's next `wake`, runs each job's `mainFn` and reports the
- * result back. See SEMANTICS.md for every method's rules.
+ * result back. The package README (runner section) gives every method's rules.
  *
  * @since 0.1.0
  */
@@ -40,7 +40,15 @@ export interface Runner extends KernelQueries {
   isStarted(): boolean;
   isStopped(): boolean;
   health(): { readonly status: "ok" | "not-healthy" };
-  install(spec: ProgramSpec): void;
+  /**
+   * Installs a program (replacing one of the same id) and returns a handle on
+   * it whose methods are typed from the spec: `getState()` gives the state
+   * `createFn` makes and `mergeFn` folds, `trigger()` resolves with what
+   * `mainFn` resolves to. Throws the kernel's rejection for a bad spec.
+   */
+  install<State = unknown, Args = unknown, Value = unknown, Output = Value>(
+    spec: ProgramSpec<State, Args, Value, Output>,
+  ): ProgramHandle<State, Args, Value, Output>;
   uninstall(programId: string): void;
   /** One job outside any spawn, at `at` (default now); resolves with its value, rejects with its error. */
   trigger(programId: string, at?: number): Promise<unknown>;
@@ -57,6 +65,27 @@ export interface Runner extends KernelQueries {
   clear(programId: string): void;
   /** Every effect, in order (run, settled with its times, cancel, ...). Returns the unsubscribe function. */
   subscribe(listener: EffectListener): () => void;
+}
+
+/**
+ * A typed handle on one installed program, from `runner.install(spec)`. Its
+ * methods are the runner's for this program id, typed from the spec; a later
+ * install of the same id is what the handle then reads.
+ *
+ * @since 0.4.0
+ */
+export interface ProgramHandle<State = unknown, Args = unknown, Value = unknown, Output = unknown> {
+  readonly id: string;
+  /** A copy of the program's state (see `getState`). */
+  getState(): State;
+  /** A copy of one spawn's state (the program's state for `scope: "program"`). */
+  getSpawnState(spawnId: string): State;
+  /** One job outside any spawn, at `at` (default now); resolves with its value, rejects with its error. */
+  trigger(at?: number): Promise<Value>;
+  /** The new spawn's id, or `undefined` when `max` refuses (or when called from inside a job: queued). */
+  spawn(opts?: SpawnOptions<State, Args, Value, Output>): string | undefined;
+  /** The stopped spawn's id, or `undefined` when `min` refuses (or when called from inside a job: queued). */
+  unspawn(): string | undefined;
 }
 
 /**
@@ -253,7 +282,12 @@ class RunnerImpl {
   // --- Lifecycle.
 
   start(): void {
-    if (this.stopped) throw new SchedkitError("stopped", `runner "${this.id}": a stopped runner cannot start again`);
+    if (this.stopped) {
+      // Like the original, which built a fresh runtime: a stopped runner starts again. Its programs
+      // (and their state) are still installed; their spawns were stopped, so it runs what is spawned anew.
+      this.stopped = false;
+      this.stopping = undefined;
+    }
     // While stopping, start() is refused whether or not the runner had started.
     if (this.stopping !== undefined) throw new SchedkitError("stopped", this.closedMessage());
     if (this.started) return;
@@ -412,9 +446,32 @@ export const createRunner = (options?: RunnerOptions): Runner => {
     }
   }
   const queries = createQueries(impl.machine);
+  const checked = checkedQueries(queries);
+  const spawn = (programId: string, opts?: SpawnOptions): string | undefined =>
+    impl.command(opts === undefined ? { type: "spawn", programId } : { type: "spawn", programId, opts }, (effects) =>
+      spawnIdOf(effects, "spawned"),
+    );
+  const unspawn = (programId: string): string | undefined =>
+    impl.command({ type: "unspawn", programId }, (effects) => spawnIdOf(effects, "unspawned"));
+  const install = <State, Args, Value, Output>(
+    program: ProgramSpec<State, Args, Value, Output>,
+  ): ProgramHandle<State, Args, Value, Output> => {
+    // The id the kernel installed (it read the spec once); only an install queued from
+    // inside a job, not yet read, takes it from the spec.
+    const installed = impl.command({ type: "install", program }, (effects) => firstEffect(effects, "installed"));
+    const id = installed?.programId ?? String(program.id);
+    return {
+      id,
+      getState: () => checked.getState(id) as State,
+      getSpawnState: (spawnId) => checked.getSpawnState(id, spawnId) as State,
+      trigger: (at) => impl.trigger(id, at) as Promise<Value>,
+      spawn: (opts) => spawn(id, opts as SpawnOptions | undefined),
+      unspawn: () => unspawn(id),
+    };
+  };
   return {
     id: impl.id,
-    ...checkedQueries(queries),
+    ...checked,
     // The kernel's time is that of its last command; a runner reports its clock's time now.
     info: () => {
       const info = queries.info();
@@ -426,15 +483,12 @@ export const createRunner = (options?: RunnerOptions): Runner => {
     isStarted: impl.isStarted,
     isStopped: impl.isStopped,
     health: impl.health,
-    install: (program) => run({ type: "install", program }),
+    install,
     uninstall: (programId) => run({ type: "uninstall", programId }),
     trigger: (programId, time) => impl.trigger(programId, time),
     setInterval,
-    spawn: (programId, opts) =>
-      impl.command(opts === undefined ? { type: "spawn", programId } : { type: "spawn", programId, opts }, (effects) =>
-        spawnIdOf(effects, "spawned"),
-      ),
-    unspawn: (programId) => impl.command({ type: "unspawn", programId }, (effects) => spawnIdOf(effects, "unspawned")),
+    spawn,
+    unspawn,
     stopSpawn: (programId, spawnId) => run({ type: "stop-spawn", programId, spawnId }),
     killSpawn: (programId, spawnId) => run({ type: "kill-spawn", programId, spawnId }),
     stopAll: (programId) => run(programId === undefined ? { type: "stop-all" } : { type: "stop-all", programId }),

@@ -27,6 +27,13 @@ export interface PolicyFailure {
   readonly message: string;
   /** The spawn ids of the smallest set that breaks the rule, oldest first. */
   readonly counterexample?: readonly string[];
+  /**
+   * The views of that set, every field, oldest first: what the policy saw. The report
+   * shows them, and names the fields whose values differ between them (what a policy
+   * can tell the spawns apart by).
+   * @since 0.1.0
+   */
+  readonly views?: readonly SpawnView[];
   /** Pass `seed` (and `path`) back in to replay exactly. */
   readonly seed?: number;
   readonly path?: string;
@@ -143,7 +150,12 @@ export const checkPolicy = (policy: UnspawnPolicy, options: CheckPolicyOptions =
     failures.push({
       property,
       message: details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance),
-      ...(counterexample === undefined ? {} : { counterexample: counterexample.map((view) => view.id) }),
+      ...(counterexample === undefined
+        ? {}
+        : {
+            counterexample: counterexample.map((view) => view.id),
+            views: counterexample.map((view) => ({ ...view })),
+          }),
       seed: details.seed,
       ...(details.counterexamplePath === null ? {} : { path: details.counterexamplePath }),
     });
@@ -263,6 +275,26 @@ const checkTimeBound = (policy: UnspawnPolicy, options: CheckPolicyOptions, fail
   }
 };
 
+const VIEW_FIELDS = ["programId", "startedAt", "inFlight", "submitted", "succeeded", "errored", "completed"] as const;
+
+/** The views a counterexample holds, each with its fields, and which fields tell them apart. */
+const viewsText = (views: readonly SpawnView[]): string => {
+  if (views.length === 0) return "\n  views: none (the empty set)";
+  const differing = VIEW_FIELDS.filter((field) => new Set(views.map((view) => view[field])).size > 1);
+  const header =
+    views.length === 1
+      ? "\n  the view:"
+      : differing.length === 0
+        ? "\n  views (no field differs between them, only the id and the order):"
+        : `\n  views (fields that differ between them: ${differing.join(", ")}):`;
+  const shown = views.length === 1 ? VIEW_FIELDS.filter((field) => field !== "programId") : [...differing];
+  const lines = views.map(
+    (view) =>
+      `\n    ${view.id}${shown.length === 0 ? "" : ` { ${shown.map((field) => `${field}: ${JSON.stringify(view[field])}`).join(", ")} }`}`,
+  );
+  return `${header}${lines.join("")}`;
+};
+
 const report = (policy: string, failures: readonly PolicyFailure[]): PolicyReport => ({
   policy,
   ok: failures.length === 0,
@@ -276,6 +308,7 @@ const report = (policy: string, failures: readonly PolicyFailure[]): PolicyRepor
             [
               `- ${failure.property}: ${failure.message}`,
               failure.counterexample === undefined ? "" : `\n  smallest set: [${failure.counterexample.join(", ")}]`,
+              failure.views === undefined ? "" : viewsText(failure.views),
               failure.seed === undefined
                 ? ""
                 : `\n  replay: checkPolicy(policy, { seed: ${failure.seed}${failure.path === undefined ? "" : `, path: "${failure.path}"`} })`,

@@ -196,11 +196,11 @@ export class Driver {
   }
 }
 
-/** Effects as plain data for deep comparison (errors by message). */
+/** Effects as plain data for deep comparison (errors as the `{ name, message }` a snapshot keeps of them). */
 export const plain = (effects: readonly KernelEffect[]): unknown =>
   JSON.parse(
     JSON.stringify(effects, (_key, value: unknown) => {
-      if (value instanceof Error) return { error: value.message };
+      if (value instanceof Error) return { name: value.name, message: value.message };
       if (typeof value === "function") return "[fn]";
       if (value === undefined) return "[undefined]";
       return value;
