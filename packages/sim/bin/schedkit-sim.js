@@ -2,4 +2,4 @@
 // The published command line: the built CLI (dist/cli.js), run as a process.
 import { runCli } from "../dist/cli.js";
 
-runCli(process.argv.slice(2));
+await runCli(process.argv.slice(2));

@@ -1,9 +1,11 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { accessSync, constants, existsSync, readFileSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { SchedkitError } from "@schedkit/kernel";
+import { parseArgs as parseArgv } from "node:util";
+import { isSchedkitError, type UnspawnPolicy } from "@schedkit/kernel";
+import { writeFailure as writeFailureFile, writeReport } from "./files.js";
 import { canonical, TraceHash } from "./internal/hash.js";
-import { renderHtmlReport } from "./internal/htmlReport.js";
 import { jitterOf } from "./internal/stats.js";
 import { replay, type SimulateResult, simulate } from "./simulate.js";
 import {
@@ -24,16 +26,39 @@ Usage:
 
 Options:
   --seed N          first seed (default 1)
-  --seeds N         seeds in the swarm (default 16; 0 for none)
+  --seeds N         seeds in the swarm (default 16; 0 for none); with --scenario, runs of it (>= 1)
   --scenario NAME   only this scenario: ${scenarioNames.join(", ")}
   --steps N         kernel dispatches per run (default 2000)
   --faults F        none | swarm | a comma list of ${faultFamilies.join(",")} (default: none for the
                     five scenarios, swarm for the swarm)
+  --policies MODULE your unspawn policies (a file, relative to the current folder, or a package):
+                    they replace the built-in ones, the first is the default, and the swarm runs
+                    the policy-churn scenario. Also for replay.
   --json            print one JSON object (traceHash, violations, jitter, runs) instead of text
   --report FILE     also write an HTML report (jitter histograms, spawn timelines)
   --out DIR         where failing timelines are written (default sim-failures)
   -h, --help        this text
+
+replay FILE takes --policies, --json and --report; the rest comes from the file.
+Exit codes: 0 clean, 1 a check broke, 2 bad arguments or input.
 `;
+
+/**
+ * A refused invocation: `code` names the kind of mistake, `line` says what it was in one line;
+ * the message adds the usage text when the options were wrong.
+ */
+export class CliError extends Error {
+  override readonly name = "CliError";
+  constructor(
+    readonly code: string,
+    readonly line: string,
+    withUsage = false,
+  ) {
+    super(withUsage ? `${line}\n\n${USAGE}` : line);
+  }
+}
+
+const usageError = (code: string, line: string) => new CliError(code, line, true);
 
 interface CliOptions {
   seed: number;
@@ -45,105 +70,305 @@ interface CliOptions {
   report: string | undefined;
   out: string;
   replay: string | undefined;
+  policies: string | undefined;
 }
 
-const usageError = (message: string) => new SchedkitError("invalid-options", `${message}\n\n${USAGE}`);
-
-const wholeNumber = (flag: string, value: string | undefined, min: number): number => {
+const wholeNumber = (flag: string, value: string, min: number, what = ""): number => {
   const parsed = Number(value);
-  if (value === undefined || !Number.isInteger(parsed) || parsed < min) {
-    throw usageError(
-      `${flag}: expected a whole number >= ${min}, got ${value === undefined ? "nothing" : JSON.stringify(value)}`,
-    );
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(parsed) || parsed < min) {
+    throw usageError("bad-value", `${flag}: expected a whole number >= ${min}${what}, got ${JSON.stringify(value)}`);
   }
   return parsed;
 };
 
-const parseFaults = (value: string | undefined): FaultsOption => {
+const parseFaults = (value: string): FaultsOption => {
   if (value === "none" || value === "swarm") return value;
-  const names = (value ?? "").split(",").filter((name) => name !== "");
+  const names = value.split(",").filter((name) => name !== "");
   const unknown = names.filter((name) => !faultFamilies.includes(name as FaultFamily));
   if (names.length === 0 || unknown.length > 0) {
     throw usageError(
+      "bad-value",
       `--faults: expected none, swarm or families from ${faultFamilies.join(",")}; got ${JSON.stringify(value)}`,
     );
   }
   return Object.fromEntries(names.map((name) => [name, true]));
 };
 
+const flags = {
+  seed: { type: "string" },
+  seeds: { type: "string" },
+  scenario: { type: "string" },
+  steps: { type: "string" },
+  faults: { type: "string" },
+  policies: { type: "string" },
+  json: { type: "boolean" },
+  report: { type: "string" },
+  out: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+/** What each flag that takes a value expects, for the error when the value is missing. */
+const expects: Record<string, string> = {
+  seed: "a whole number",
+  seeds: "a whole number",
+  scenario: "a scenario name",
+  steps: "a whole number",
+  faults: "none, swarm or a comma list of families",
+  policies: "a module path or package name",
+  report: "a file name",
+  out: "a folder",
+};
+
+/** node:util's parseArgs errors, as one coded line each. */
+const argvError = (error: unknown, argv: readonly string[]): CliError => {
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  const flag = /'(-[^' ]+)/.exec(message)?.[1] ?? "";
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") return usageError("unknown-option", `unknown argument "${flag}"`);
+  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+    const name = flag.replace(/^-+/, "");
+    if (/does not take an argument/.test(message)) {
+      return usageError("bad-value", `${flag} is a switch and takes no value`);
+    }
+    const next = argv[argv.indexOf(flag) + 1];
+    const got = next === undefined ? "nothing" : `the flag ${JSON.stringify(next)}`;
+    return usageError(
+      "missing-value",
+      `${flag}: expected ${expects[name] ?? "a value"}, got ${got} (a value that starts with a dash: ${flag}=VALUE)`,
+    );
+  }
+  return usageError("bad-arguments", message.split("\n")[0] ?? message);
+};
+
+/** Flags that a run uses but `replay FILE` takes from the file. */
+const runOnly = ["seed", "seeds", "scenario", "steps", "faults", "out"] as const;
+
+/** Parses the command line with node:util's `parseArgs` (so `--seed=3` works); throws a `CliError`. */
 export const parseArgs = (argv: readonly string[]): CliOptions | "help" => {
-  const options: CliOptions = {
-    seed: 1,
-    seeds: 16,
-    scenario: undefined,
-    steps: 2000,
-    faults: undefined,
-    json: false,
-    report: undefined,
-    out: "sim-failures",
-    replay: undefined,
-  };
-  for (let index = 0; index < argv.length; index++) {
-    const arg = argv[index] as string;
-    const value = () => argv[++index];
-    switch (arg) {
-      case "-h":
-      case "--help":
-        return "help";
-      case "--seed":
-        options.seed = wholeNumber(arg, value(), 0);
-        break;
-      case "--seeds":
-        options.seeds = wholeNumber(arg, value(), 0);
-        break;
-      case "--steps":
-        options.steps = wholeNumber(arg, value(), 1);
-        break;
-      case "--scenario": {
-        const name = value();
-        if (!scenarioNames.includes(name as ScenarioName)) {
-          throw usageError(`--scenario: expected one of ${scenarioNames.join(", ")}, got ${JSON.stringify(name)}`);
-        }
-        options.scenario = name as ScenarioName;
-        break;
-      }
-      case "--faults":
-        options.faults = parseFaults(value());
-        break;
-      case "--json":
-        options.json = true;
-        break;
-      case "--report":
-        options.report = value();
-        if (options.report === undefined) throw usageError("--report: expected a file name");
-        break;
-      case "--out":
-        options.out = value() ?? options.out;
-        break;
-      case "replay":
-        options.replay = value();
-        if (options.replay === undefined) throw usageError("replay: expected a timeline file");
-        break;
-      default:
-        throw usageError(`unknown argument ${JSON.stringify(arg)}`);
+  let parsed: ReturnType<typeof parseArgv<{ args: string[]; options: typeof flags; allowPositionals: true }>>;
+  try {
+    parsed = parseArgv({ args: [...argv], options: flags, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw argvError(error, argv);
+  }
+  const { values, positionals } = parsed;
+  if (values.help === true) return "help";
+  let replayFile: string | undefined;
+  if (positionals.length > 0) {
+    if (positionals[0] !== "replay") {
+      throw usageError("unknown-command", `unknown argument ${JSON.stringify(positionals[0])}`);
+    }
+    replayFile = positionals[1];
+    if (replayFile === undefined) throw usageError("missing-file", "replay: expected a timeline file");
+    if (positionals.length > 2) {
+      throw usageError("unexpected-argument", `replay takes one file; also got ${JSON.stringify(positionals[2])}`);
+    }
+    const ignored = runOnly.filter((name) => values[name] !== undefined).map((name) => `--${name}`);
+    if (ignored.length > 0) {
+      throw usageError(
+        "replay-flag",
+        `replay FILE takes no ${ignored.join(", ")}: the seed, scenario, steps and faults come from the file (it takes --policies, --json, --report)`,
+      );
     }
   }
-  return options;
+  const scenario = values.scenario;
+  if (scenario !== undefined && !scenarioNames.includes(scenario as ScenarioName)) {
+    throw usageError(
+      "bad-value",
+      `--scenario: expected one of ${scenarioNames.join(", ")}, got ${JSON.stringify(scenario)}`,
+    );
+  }
+  const seeds =
+    values.seeds === undefined
+      ? 16
+      : scenario === undefined
+        ? wholeNumber("--seeds", values.seeds, 0)
+        : wholeNumber("--seeds", values.seeds, 1, ` (runs of --scenario ${scenario})`);
+  if (values.report === "") throw usageError("missing-value", "--report: expected a file name, got nothing");
+  if (values.out === "") throw usageError("missing-value", "--out: expected a folder, got nothing");
+  if (values.policies === "") throw usageError("missing-value", "--policies: expected a module, got nothing");
+  return {
+    seed: values.seed === undefined ? 1 : wholeNumber("--seed", values.seed, 0),
+    seeds,
+    scenario: scenario as ScenarioName | undefined,
+    steps: values.steps === undefined ? 2000 : wholeNumber("--steps", values.steps, 1),
+    faults: values.faults === undefined ? undefined : parseFaults(values.faults),
+    json: values.json === true,
+    report: values.report,
+    out: values.out ?? "sim-failures",
+    replay: replayFile,
+    policies: values.policies,
+  };
+};
+
+/** Refuses (before a run) a report file that could not be written. */
+const assertWritableFile = (file: string, what: string): void => {
+  const path = resolve(file);
+  const dir = dirname(path);
+  const fail = (why: string): never => {
+    throw new CliError("not-writable", `${what} ${path}: ${why}; nothing was run`);
+  };
+  let stats: ReturnType<typeof statSync> | undefined;
+  try {
+    stats = statSync(dir);
+  } catch {
+    fail(`the folder ${dir} does not exist`);
+  }
+  if (stats?.isDirectory() !== true) fail(`${dir} is not a folder`);
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch {
+    fail(`the folder ${dir} is not writable`);
+  }
+  if (existsSync(path) && statSync(path).isDirectory()) fail("that is a folder");
+};
+
+/** Refuses (before a run) an out folder that could not be made or written. */
+const assertWritableDir = (dir: string, what: string): void => {
+  const path = resolve(dir);
+  for (let probe = path; ; probe = dirname(probe)) {
+    if (existsSync(probe)) {
+      if (!statSync(probe).isDirectory()) {
+        throw new CliError("not-writable", `${what} ${path}: ${probe} is not a folder; nothing was run`);
+      }
+      try {
+        accessSync(probe, constants.W_OK);
+      } catch {
+        throw new CliError("not-writable", `${what} ${path}: the folder ${probe} is not writable; nothing was run`);
+      }
+      return;
+    }
+    if (dirname(probe) === probe) return;
+  }
+};
+
+/** Reads and parses a timeline file; each way it can be wrong is its own coded error. */
+const readTimelineFile = (name: string): unknown => {
+  const file = resolve(name);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === "ENOENT") throw new CliError("missing-file", `replay: no file at ${file}`);
+    if (code === "EISDIR") throw new CliError("missing-file", `replay: ${file} is a folder, not a timeline file`);
+    throw new CliError("unreadable-file", `replay: cannot read ${file} (${String(code ?? error)})`);
+  }
+  if (text.trim() === "") {
+    throw new CliError("empty-file", `replay: ${file} is empty (a timeline file holds the JSON schedkit-sim wrote)`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    if (/end of (JSON )?input|Unterminated/i.test(why)) {
+      throw new CliError("truncated-file", `replay: ${file} ends early (cut off while written or copied?): ${why}`);
+    }
+    throw new CliError("not-json", `replay: ${file} is not JSON, so not a timeline file: ${why}`);
+  }
+};
+
+const isPolicy = (value: unknown): value is UnspawnPolicy =>
+  typeof value === "object" &&
+  value !== null &&
+  typeof (value as { name?: unknown }).name === "string" &&
+  (value as { name: string }).name !== "" &&
+  typeof (value as { select?: unknown }).select === "function";
+
+/** Where `--policies MODULE` points: a file relative to the current folder, else a package resolved from there. */
+const moduleUrl = (spec: string, cwd: string): string => {
+  const looksLikePath = spec.startsWith(".") || isAbsolute(spec) || /\.[cm]?[jt]sx?$/.test(spec);
+  const file = resolve(cwd, spec);
+  if (existsSync(file)) return pathToFileURL(file).href;
+  if (looksLikePath) throw new CliError("policies-not-found", `--policies: no module at ${file}`);
+  try {
+    return pathToFileURL(createRequire(join(cwd, "noop.js")).resolve(spec)).href;
+  } catch {
+    throw new CliError(
+      "policies-not-found",
+      `--policies: no file ${file} and no package ${JSON.stringify(spec)} installed in ${cwd}`,
+    );
+  }
+};
+
+/**
+ * Loads `--policies MODULE`: its default export (a policy, or an array of policies, in that
+ * order), else every named export that is a policy object `{ name, select }`. Factories are
+ * not called: export `lifo()`, not `lifo`. Throws a `CliError` when it exports none.
+ */
+export const loadPolicies = async (spec: string, cwd = process.cwd()): Promise<UnspawnPolicy[]> => {
+  const url = moduleUrl(spec, cwd);
+  let module: Record<string, unknown>;
+  try {
+    module = (await import(url)) as Record<string, unknown>;
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    const why = (error instanceof Error ? error.message : String(error)).split("\n")[0];
+    const hint =
+      code === "ERR_UNKNOWN_FILE_EXTENSION"
+        ? " (plain node imports JavaScript only: build the module, or run under tsx, as pnpm sim does)"
+        : "";
+    throw new CliError("policies-load", `--policies ${spec}: importing it failed: ${why}${hint}`);
+  }
+  const fromDefault = module.default;
+  let policies: unknown[];
+  let source: string;
+  if (Array.isArray(fromDefault)) {
+    policies = fromDefault;
+    source = "default export";
+  } else if (fromDefault !== undefined && isPolicy(fromDefault)) {
+    policies = [fromDefault];
+    source = "default export";
+  } else if (typeof fromDefault === "function") {
+    throw new CliError(
+      "policies-invalid",
+      `--policies ${spec}: the default export is a function; export the policies it makes (export default [myPolicy()])`,
+    );
+  } else {
+    policies = Object.values(module).filter(isPolicy);
+    source = "named exports";
+  }
+  policies.forEach((policy, index) => {
+    if (!isPolicy(policy)) {
+      throw new CliError(
+        "policies-invalid",
+        `--policies ${spec}: ${source}[${index}] is not a policy (an object with a non-empty name and a select function)`,
+      );
+    }
+  });
+  if (policies.length === 0) {
+    throw new CliError(
+      "policies-invalid",
+      `--policies ${spec}: exports no policies; export default [policy, ...] or named policy objects { name, select }`,
+    );
+  }
+  const checked = policies as UnspawnPolicy[];
+  const names = checked.map((policy) => policy.name);
+  const twice = names.find((name, index) => names.indexOf(name) !== index);
+  if (twice !== undefined) {
+    throw new CliError("policies-invalid", `--policies ${spec}: two policies are named ${JSON.stringify(twice)}`);
+  }
+  return checked;
 };
 
 interface Run {
   readonly label: string;
   readonly result: SimulateResult | SimResult;
   readonly failureFile?: string;
+  /** Replays: the trace hash the file recorded, if any. */
+  readonly recorded?: string | null;
 }
 
-/** The runs `schedkit-sim` makes: the five scenarios (or one), then the swarm. */
+/**
+ * The runs `schedkit-sim` makes: the five scenarios (or one), then the swarm; with custom
+ * policies the swarm is `policy-churn`, the scenario that exercises a policy.
+ */
 const plan = (
   options: CliOptions,
+  custom: boolean,
 ): { label: string; scenario: ScenarioName | undefined; seed: number; faults: FaultsOption }[] => {
   if (options.scenario !== undefined) {
-    const count = Math.max(1, options.seeds);
-    return Array.from({ length: count }, (_, index) => ({
+    return Array.from({ length: options.seeds }, (_, index) => ({
       label: options.scenario as string,
       scenario: options.scenario,
       seed: options.seed + index,
@@ -151,7 +376,7 @@ const plan = (
     }));
   }
   const guide = scenarioNames
-    .filter((name) => name !== "mix" && name !== "hostile")
+    .filter((name) => name !== "mix" && name !== "hostile" && name !== "policy-churn")
     .map((scenario) => ({
       label: scenario,
       scenario,
@@ -159,10 +384,10 @@ const plan = (
       faults: options.faults ?? ("none" as const),
     }));
   const swarm = Array.from({ length: options.seeds }, (_, index) => ({
-    label: "swarm",
-    scenario: undefined,
+    label: custom ? "policy-churn" : "swarm",
+    scenario: custom ? ("policy-churn" as const) : undefined,
     seed: options.seed + 1 + index,
-    faults: options.faults ?? ("swarm" as const),
+    faults: options.faults ?? (custom && index === 0 ? ("none" as const) : ("swarm" as const)),
   }));
   return [...guide, ...swarm];
 };
@@ -190,12 +415,16 @@ const familiesOn = (result: SimResult) =>
   faultFamilies.filter((family) => result.timeline.faults.families[family]).join(",") || "none";
 const checksPassed = (result: SimResult) => Object.values(result.checks).reduce((sum, count) => sum + count, 0);
 
-/** Writes a failing run's shrunk timeline to `<out>/<scenario>-seed-<seed>.json`; returns the path. */
+/**
+ * Writes a failing run's shrunk timeline (its trace hash recorded) to
+ * `<out>/<scenario>-seed-<seed>.json`; returns the path. Throws when the run offers
+ * no timeline (it held every check, or its failure did not reproduce).
+ */
 export const writeFailure = (options: { readonly out: string }, result: SimulateResult): string => {
-  const timeline = result.shrunk ?? result.timeline;
-  const file = resolve(options.out, `${result.scenario}-seed-${result.seed}.json`);
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(timeline, null, 2)}\n`);
+  const file = writeFailureFile(result, options.out);
+  if (file === undefined) {
+    throw new CliError("no-failure", `seed ${result.seed}: no reproducible failing timeline to write`);
+  }
   return file;
 };
 
@@ -221,7 +450,11 @@ const summarise = (runs: readonly Run[], wallMs: number) => {
   };
 };
 
-const text = (runs: readonly Run[], summary: ReturnType<typeof summarise>): string => {
+const text = (
+  runs: readonly Run[],
+  summary: ReturnType<typeof summarise>,
+  policiesFlag: string | undefined,
+): string => {
   const lines: string[] = [];
   lines.push("schedkit-sim: seeded runs of the kernel in virtual time, every step checked against the invariants");
   lines.push("and a reference model, each run twice for determinism.");
@@ -229,7 +462,8 @@ const text = (runs: readonly Run[], summary: ReturnType<typeof summarise>): stri
   lines.push(
     `${"run".padEnd(16)} ${"scenario".padEnd(16)} ${"seed".padStart(5)} ${"steps".padStart(6)} ${"jobs".padStart(6)} ${"simulated".padStart(10)} ${"checks".padStart(8)}  result`,
   );
-  for (const { label, result, failureFile } of runs) {
+  const withPolicies = policiesFlag === undefined ? "" : ` --policies ${policiesFlag}`;
+  for (const { label, result, failureFile, recorded } of runs) {
     const verdict = result.violations.length === 0 ? "ok" : `${result.violations.length} VIOLATION(S)`;
     lines.push(
       `${label.padEnd(16)} ${result.scenario.padEnd(16)} ${String(result.seed).padStart(5)} ${String(result.stats.steps).padStart(6)} ${String(result.stats.jobs).padStart(6)} ${duration(result.stats.simulatedMs).padStart(10)} ${String(checksPassed(result)).padStart(8)}  ${verdict}`,
@@ -237,13 +471,27 @@ const text = (runs: readonly Run[], summary: ReturnType<typeof summarise>): stri
     lines.push(
       `${"".padEnd(17)}faults: ${familiesOn(result)}; lateness ${jitterText(result.jitter)}; grid drift ${ms(result.drift)} ms`,
     );
+    if (recorded === null) {
+      lines.push(
+        `${"".padEnd(17)}note: this file records no trace hash (written by an older schedkit-sim), so this replay cannot tell whether it runs the policies and kernel it was recorded with`,
+      );
+    } else if (recorded !== undefined && recorded === result.traceHash) {
+      lines.push(`${"".padEnd(17)}trace ${recorded.slice(0, 16)}: the same as when it was recorded`);
+    }
     for (const violation of result.violations.slice(0, 3)) {
       lines.push(
         `  ✗ ${violation.check} at step ${violation.step} (t=${violation.at} ms): ${violation.message.split("\n")[0]}`,
       );
     }
-    if (failureFile !== undefined)
-      lines.push(`  → shrunk timeline: ${failureFile}\n    reproduce: pnpm sim replay ${failureFile}`);
+    if (failureFile !== undefined) {
+      lines.push(`  → shrunk timeline: ${failureFile}\n    reproduce: pnpm sim replay ${failureFile}${withPolicies}`);
+    }
+    const unreproducible = "unreproducible" in result ? result.unreproducible : undefined;
+    if (unreproducible !== undefined) {
+      lines.push(
+        `  ✗ not reproducible: the shrunk timeline broke the check on ${unreproducible.failed} of ${unreproducible.runs} replays, so no timeline is offered: ${unreproducible.reason}`,
+      );
+    }
   }
   lines.push("");
   lines.push(`lateness over all jobs: ${jitterText(summary.jitter)}`);
@@ -259,21 +507,36 @@ const text = (runs: readonly Run[], summary: ReturnType<typeof summarise>): stri
   return lines.join("\n");
 };
 
-/** Runs the command line; returns the exit code (1 when a check broke). */
-export const main = (argv: readonly string[], write: (line: string) => void = console.log): number => {
-  const options = parseArgs(argv);
-  if (options === "help") {
-    write(USAGE);
-    return 0;
-  }
+const run = (
+  options: CliOptions,
+  policies: readonly UnspawnPolicy[] | undefined,
+  write: (line: string) => void,
+): number => {
+  // Refuse an output that cannot be written before the (long) run, so nothing is lost.
+  if (options.report !== undefined) assertWritableFile(options.report, "--report");
   const started = performance.now();
   const runs: Run[] = [];
   if (options.replay !== undefined) {
-    const file = resolve(options.replay);
-    const result = replay(JSON.parse(readFileSync(file, "utf8")));
-    runs.push({ label: "replay", result });
+    const timeline = readTimelineFile(options.replay);
+    let result: SimResult;
+    try {
+      result = replay(timeline, policies === undefined ? {} : { policies });
+    } catch (error) {
+      if (isSchedkitError(error) && error.code === "invalid-options") {
+        throw new CliError("bad-timeline", `replay: ${resolve(options.replay)}: ${error.message.split("\n")[0]}`);
+      }
+      if (isSchedkitError(error) && error.code === "unknown-policy") {
+        throw new CliError(
+          "unknown-policy",
+          `replay: ${error.message.split("\n")[0]}, or on the command line with --policies MODULE`,
+        );
+      }
+      throw error;
+    }
+    runs.push({ label: "replay", result, recorded: result.timeline.traceHash ?? null });
   } else {
-    const planned = plan(options);
+    assertWritableDir(options.out, "--out");
+    const planned = plan(options, policies !== undefined);
     planned.forEach((entry, index) => {
       progress(index, planned.length, entry.label);
       const result = simulate({
@@ -281,23 +544,18 @@ export const main = (argv: readonly string[], write: (line: string) => void = co
         steps: options.steps,
         faults: entry.faults,
         ...(entry.scenario === undefined ? {} : { scenario: entry.scenario }),
+        ...(policies === undefined ? {} : { policies }),
       });
-      runs.push({
-        label: entry.label,
-        result,
-        ...(result.violations.length > 0 ? { failureFile: writeFailure(options, result) } : {}),
-      });
+      const failureFile = writeFailureFile(result, options.out);
+      runs.push({ label: entry.label, result, ...(failureFile === undefined ? {} : { failureFile }) });
       progress(index + 1, planned.length, entry.label);
     });
   }
   const summary = summarise(runs, performance.now() - started);
   if (options.report !== undefined) {
-    writeFileSync(
+    writeReport(
+      runs.map((entry) => entry.result),
       options.report,
-      renderHtmlReport(
-        runs.map((run) => run.result),
-        { title: "schedkit-sim report" },
-      ),
     );
   }
   if (options.json) {
@@ -307,7 +565,7 @@ export const main = (argv: readonly string[], write: (line: string) => void = co
         violations: summary.violations,
         jitter: summary.jitter,
         jitterByFault: summary.jitterByFault,
-        runs: runs.map(({ result, failureFile }) => ({
+        runs: runs.map(({ result, failureFile, recorded }) => ({
           scenario: result.scenario,
           seed: result.seed,
           traceHash: result.traceHash,
@@ -318,25 +576,79 @@ export const main = (argv: readonly string[], write: (line: string) => void = co
           faults: result.timeline.faults.families,
           stats: result.stats,
           ...(failureFile === undefined ? {} : { failureFile }),
+          ...(recorded === undefined ? {} : { recordedTraceHash: recorded }),
+          ...("unreproducible" in result && result.unreproducible !== undefined
+            ? { unreproducible: result.unreproducible }
+            : {}),
         })),
       }),
     );
   } else {
-    write(text(runs, summary));
+    write(text(runs, summary, options.policies));
     if (options.report !== undefined) write(`report: ${resolve(options.report)}`);
   }
   return summary.violations.length === 0 ? 0 : 1;
 };
 
-/** Runs the command line as a process: exit code 0 (clean), 1 (a check broke) or 2 (bad arguments). */
-export const runCli = (argv: readonly string[]): void => {
+/**
+ * Runs the command line without `--policies` (which needs `mainAsync`, to import the module);
+ * returns the exit code (1 when a check broke). Throws a `CliError` for a bad invocation.
+ */
+export const main = (argv: readonly string[], write: (line: string) => void = console.log): number => {
+  const options = parseArgs(argv);
+  if (options === "help") {
+    write(USAGE);
+    return 0;
+  }
+  if (options.policies !== undefined) {
+    throw new CliError("needs-async", "--policies imports a module: call mainAsync (or runCli), not main");
+  }
+  return run(options, undefined, write);
+};
+
+/** Runs the command line, `--policies` too; resolves to the exit code. Throws a `CliError` for a bad invocation. */
+export const mainAsync = async (
+  argv: readonly string[],
+  write: (line: string) => void = console.log,
+): Promise<number> => {
+  const options = parseArgs(argv);
+  if (options === "help") {
+    write(USAGE);
+    return 0;
+  }
+  // Check the outputs before importing the module (which may be slow) and before the run.
+  if (options.report !== undefined) assertWritableFile(options.report, "--report");
+  const policies = options.policies === undefined ? undefined : await loadPolicies(options.policies);
+  return run(options, policies, write);
+};
+
+const firstLine = (text: string) => text.split("\n")[0] ?? text;
+
+/** One line for stderr: `schedkit-sim: error [code]: what was wrong`. */
+export const errorLine = (error: unknown): string => {
+  if (error instanceof CliError) {
+    return `schedkit-sim: error [${error.code}]: ${error.line}${error.message === error.line ? "" : " (schedkit-sim --help lists the options)"}`;
+  }
+  if (isSchedkitError(error)) return `schedkit-sim: error [${error.code}]: ${firstLine(error.message)}`;
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return `schedkit-sim: error [internal]: ${firstLine(message)} (set SCHEDKIT_SIM_DEBUG=1 for the stack)`;
+};
+
+/**
+ * Runs the command line as a process: exit code 0 (clean), 1 (a check broke) or 2 (bad
+ * arguments or input: one coded line on stderr, no stack trace).
+ */
+export const runCli = async (argv: readonly string[]): Promise<void> => {
   try {
-    process.exitCode = main(argv);
+    process.exitCode = await mainAsync(argv);
   } catch (error) {
-    console.error(error instanceof SchedkitError ? error.message : error);
+    console.error(errorLine(error));
+    if (process.env.SCHEDKIT_SIM_DEBUG && error instanceof Error && !(error instanceof CliError)) {
+      console.error(error.stack);
+    }
     process.exitCode = 2;
   }
 };
 
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;
-if (isMain) runCli(process.argv.slice(2));
+if (isMain) void runCli(process.argv.slice(2));

@@ -1,5 +1,6 @@
+export { failureTimeline, writeFailure, writeReport } from "./files.js";
 export type { SimulateOptions, SimulateResult } from "./simulate.js";
-export { decodeTimeline, replay, shrinkTimeline, simulate } from "./simulate.js";
+export { decodeTimeline, REPRODUCE_RUNS, replay, shrinkTimeline, simulate } from "./simulate.js";
 export type {
   BadCommand,
   BadNumber,

@@ -1,4 +1,4 @@
-import { SchedkitError, type UnspawnPolicy } from "@schedkit/kernel";
+import { SchedkitError, type SpawnSet, type SpawnView, type UnspawnPolicy } from "@schedkit/kernel";
 import { fifo } from "@schedkit/policy-fifo";
 import { lifo } from "@schedkit/policy-lifo";
 import { Cause, Exit, Schema, SchemaIssue } from "effect";
@@ -6,7 +6,7 @@ import { type EngineRun, kernelOptionsFor, runTimeline } from "./internal/engine
 import { generateTimeline } from "./internal/generate.js";
 import { createReferenceModel } from "./internal/referenceModel.js";
 import { histogramOf, jitterOf } from "./internal/stats.js";
-import { TimelineSchema } from "./internal/timelineSchema.js";
+import { eventKinds, TimelineSchema } from "./internal/timelineSchema.js";
 import {
   type FaultsOption,
   type ScenarioName,
@@ -34,9 +34,22 @@ export interface SimulateOptions {
 
 /** A run's result, plus the shrunk timeline when a check broke. @since 0.1.0 */
 export interface SimulateResult extends SimResult {
-  /** The smallest timeline found that still breaks the first broken check. */
+  /**
+   * The smallest timeline found that still breaks the first broken check, with the
+   * `traceHash` of its run recorded. Only given when it breaks that check on every one
+   * of `REPRODUCE_RUNS` replays; otherwise see `unreproducible`.
+   */
   readonly shrunk?: Timeline;
+  /**
+   * Set when the shrunk timeline did not break the check on every replay: the failure
+   * is not reproducible (a policy that answers differently for the same view, or that
+   * reads a clock or randomness), so no timeline is offered.
+   */
+  readonly unreproducible?: { readonly runs: number; readonly failed: number; readonly reason: string };
 }
+
+/** How many times a shrunk timeline is replayed before it is offered: it must fail every time. */
+export const REPRODUCE_RUNS = 10;
 
 const builtInPolicies = (): UnspawnPolicy[] => [lifo(), fifo()];
 
@@ -87,16 +100,100 @@ const policiesFor = (timeline: Timeline, given: readonly UnspawnPolicy[] | undef
   return ordered;
 };
 
-/** Runs a timeline twice: a different trace the second time is non-determinism (a policy drawing randomness, say). */
+const VIEW_FIELDS = ["startedAt", "inFlight", "submitted", "succeeded", "errored", "completed"] as const;
+
+const viewText = (view: SpawnView): string => {
+  try {
+    return `${view.id} {${VIEW_FIELDS.map((field) => `${field}: ${String(view[field])}`).join(", ")}}`;
+  } catch {
+    return "(a view that cannot be shown)";
+  }
+};
+
+const answerText = (answer: { value: unknown } | { threw: unknown }): string => {
+  try {
+    return "value" in answer
+      ? answer.value === undefined
+        ? "undefined"
+        : JSON.stringify(answer.value)
+      : `a throw (${answer.threw instanceof Error ? answer.threw.message : String(answer.threw)})`;
+  } catch {
+    return "(an answer that cannot be shown)";
+  }
+};
+
+/**
+ * Wraps policies so that every `select` is asked twice on the same set: two different
+ * answers for the same view name the policy as non-deterministic (the first is kept,
+ * the first difference recorded).
+ */
+const probePolicies = (
+  policies: readonly UnspawnPolicy[],
+): { policies: UnspawnPolicy[]; found: () => { policy: string; message: string } | undefined } => {
+  let found: { policy: string; message: string } | undefined;
+  const ask = (policy: UnspawnPolicy, spawns: SpawnSet): { value: string | undefined } | { threw: unknown } => {
+    try {
+      return { value: policy.select(spawns) };
+    } catch (threw) {
+      return { threw };
+    }
+  };
+  const wrapped = policies.map(
+    (policy): UnspawnPolicy => ({
+      name: policy.name,
+      select: (spawns) => {
+        const first = ask(policy, spawns);
+        if (found === undefined) {
+          const second = ask(policy, spawns);
+          const same = "value" in first ? "value" in second && Object.is(first.value, second.value) : "threw" in second;
+          if (!same) {
+            const views = [...spawns].slice(0, 8).map(viewText);
+            const more = spawns.size > 8 ? `, … ${spawns.size - 8} more` : "";
+            found = {
+              policy: policy.name,
+              message: `policy "${policy.name}" answered differently for the same view: ${answerText(first)}, then ${answerText(second)}, for the ${spawns.size} running spawn(s) [${views.join(", ")}${more}]. A policy must be a pure function of the views (no Math.random, no clock, no state kept between calls)`,
+            };
+          }
+        }
+        if ("threw" in first) throw first.threw;
+        return first.value;
+      },
+    }),
+  );
+  return { policies: wrapped, found: () => found };
+};
+
+/**
+ * Runs a timeline twice: a different trace the second time is non-determinism (a policy drawing
+ * randomness, say). The first run asks every policy twice per select, to name a policy that
+ * answers differently for the same view (its check is `policy-deterministic`; the model
+ * differences it causes are left out).
+ */
 const execute = (
   timeline: Timeline,
-  policies: readonly UnspawnPolicy[],
-): { run: EngineRun; violations: Violation[]; wallMs: number } => {
+  given: readonly UnspawnPolicy[],
+): { run: EngineRun; violations: Violation[]; wallMs: number; nondeterministic?: string } => {
   const started = performance.now();
+  const probe = probePolicies(given);
+  const policies = probe.policies;
   const run = runTimeline({ timeline, policies, oracle: createReferenceModel(kernelOptionsFor(timeline, policies)) });
   const wallMs = performance.now() - started;
-  const again = runTimeline({ timeline, policies, deep: false });
-  const violations = [...run.violations];
+  const again = runTimeline({ timeline, policies: given, deep: false });
+  const found = probe.found();
+  const firstModel = run.violations.find((violation) => violation.check === "model");
+  const violations =
+    found === undefined
+      ? [...run.violations]
+      : [
+          {
+            check: "policy-deterministic",
+            message: found.message,
+            seed: timeline.seed,
+            at: firstModel?.at ?? 0,
+            step: firstModel?.step ?? 0,
+          },
+          ...run.violations.filter((violation) => violation.check !== "model"),
+        ];
   if (again.traceHash !== run.traceHash) {
     violations.push({
       check: "determinism",
@@ -106,7 +203,7 @@ const execute = (
       step: 0,
     });
   }
-  return { run, violations, wallMs };
+  return { run, violations, wallMs, ...(found === undefined ? {} : { nondeterministic: found.message }) };
 };
 
 const resultOf = (timeline: Timeline, executed: ReturnType<typeof execute>): SimResult => {
@@ -166,13 +263,80 @@ export const simulate = (options: SimulateOptions): SimulateResult => {
   const result = resultOf(timeline, execute(timeline, policies));
   const first = result.violations[0];
   if (first === undefined || options.shrink === false) return result;
-  return { ...result, shrunk: shrinkTimeline(timeline, { policies, check: first.check }) };
+  const shrunk = shrinkTimeline(timeline, { policies, check: first.check });
+  // Offer the shrunk timeline only if it breaks the same check on every replay.
+  let failed = 0;
+  let traceHash: string | undefined;
+  let why: string | undefined;
+  const hashes = new Set<string>();
+  for (let attempt = 0; attempt < REPRODUCE_RUNS; attempt++) {
+    const executed = execute(shrunk, policies);
+    traceHash ??= executed.run.traceHash;
+    hashes.add(executed.run.traceHash);
+    why ??= executed.nondeterministic;
+    if (executed.violations.some((violation) => violation.check === first.check)) failed++;
+  }
+  if (failed === REPRODUCE_RUNS && traceHash !== undefined && hashes.size === 1) {
+    return { ...result, shrunk: { ...shrunk, traceHash } };
+  }
+  const reason =
+    why ??
+    result.violations.find((violation) => violation.check === "policy-deterministic")?.message ??
+    (hashes.size > 1
+      ? `its replays gave ${hashes.size} different traces: something drew randomness or read a clock (a policy?)`
+      : `the "${first.check}" check broke in the full run but not on every replay of the shrunk timeline`);
+  return { ...result, unreproducible: { runs: REPRODUCE_RUNS, failed, reason } };
 };
 
 const formatter = SchemaIssue.makeFormatterStandardSchemaV1();
 
-/** Checks that a value is a timeline (as loaded from a file), naming the first wrong field. @since 0.1.0 */
+const refuse = (field: string, message: string): never => {
+  throw new SchedkitError("invalid-options", `${field}: ${message}`, { field });
+};
+
+/** An unknown event kind is named with every kind there is (the schema's union would name only some). */
+const checkKinds = (input: unknown): void => {
+  if (typeof input !== "object" || input === null) return;
+  const events = (input as { events?: unknown }).events;
+  if (!Array.isArray(events)) return;
+  events.forEach((event: unknown, index) => {
+    if (typeof event !== "object" || event === null) return;
+    const kind = (event as { kind?: unknown }).kind;
+    if (!(eventKinds as readonly unknown[]).includes(kind)) {
+      refuse(
+        `timeline.events[${index}].kind`,
+        `expected one of ${eventKinds.join(", ")}; got ${kind === undefined ? "nothing" : JSON.stringify(kind)}`,
+      );
+    }
+  });
+};
+
+/** Events must come in time order (the simulator writes them so; a hand-edited file may not). */
+const checkOrder = (timeline: Timeline): void => {
+  timeline.events.forEach((event, index) => {
+    const before = timeline.events[index - 1];
+    if (before !== undefined && event.at < before.at) {
+      refuse(
+        `timeline.events[${index}].at`,
+        `events must be in time order, but this one (${event.kind} at ${event.at}) comes after ${before.kind} at ${before.at}`,
+      );
+    }
+  });
+};
+
+/**
+ * Checks that a value is a timeline (as loaded from a file), naming the first wrong field.
+ * An unknown event kind is named with the list of every kind; events out of time order are refused.
+ * @since 0.1.0
+ */
 export const decodeTimeline = (input: unknown): Timeline => {
+  checkKinds(input);
+  const timeline = decodeShape(input);
+  checkOrder(timeline);
+  return timeline;
+};
+
+const decodeShape = (input: unknown): Timeline => {
   const exit = Schema.decodeUnknownExit(TimelineSchema)(input, { onExcessProperty: "error", errors: "first" });
   if (Exit.isSuccess(exit)) return exit.value as Timeline;
   const issue = (Cause.squash(exit.cause) as { issue?: SchemaIssue.Issue }).issue;
@@ -192,6 +356,11 @@ export const decodeTimeline = (input: unknown): Timeline => {
  * and the same violations. The timeline is validated first. Pass the same
  * custom policies the run used, if any.
  *
+ * When the timeline records the `traceHash` of the run it was saved from (failure
+ * files do), a different trace now is a `trace-hash` violation, listed first: the
+ * timeline was recorded with a different policy (one of the same name) or kernel,
+ * so what it showed may not show now.
+ *
  * @since 0.1.0
  */
 export const replay = (
@@ -199,7 +368,17 @@ export const replay = (
   options: { readonly policies?: readonly UnspawnPolicy[] } = {},
 ): SimResult => {
   const checked = decodeTimeline(timeline);
-  return resultOf(checked, execute(checked, policiesFor(checked, options.policies)));
+  const result = resultOf(checked, execute(checked, policiesFor(checked, options.policies)));
+  const recorded = checked.traceHash;
+  if (recorded === undefined || recorded === result.traceHash) return result;
+  const mismatch: Violation = {
+    check: "trace-hash",
+    message: `this timeline was recorded with a different policy or kernel: trace ${result.traceHash.slice(0, 16)} != recorded ${recorded.slice(0, 16)} (policies: ${checked.policies.join(", ")})`,
+    seed: checked.seed,
+    at: 0,
+    step: 0,
+  };
+  return { ...result, violations: [mismatch, ...result.violations] };
 };
 
 /**
@@ -220,7 +399,8 @@ export const shrinkTimeline = (
     const { violations } = execute(candidate, policies);
     return violations.find((violation) => options.check === undefined || violation.check === options.check);
   };
-  let current = timeline;
+  const { traceHash: _recorded, ...unrecorded } = timeline;
+  let current: Timeline = unrecorded;
   let failure = breaks(current);
   if (failure === undefined) return timeline;
   // ddmin over the events.

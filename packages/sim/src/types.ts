@@ -15,7 +15,13 @@ export const faultFamilies: readonly FaultFamily[] = [
 /** `"none"`, `"swarm"` (each seed switches families on or off), or families switched by name. @since 0.1.0 */
 export type FaultsOption = "none" | "swarm" | Partial<Record<FaultFamily, boolean>>;
 
-/** The guide's five scenarios, and a random mix of programs and commands. @since 0.1.0 */
+/**
+ * The guide's five scenarios, a random mix of programs and commands, the hostile
+ * scenario, and `policy-churn` (hundreds of spawns, heavy spawn/unspawn churn: what
+ * exercises an unspawn policy; never drawn by default, the command line runs it
+ * whenever `--policies` is given).
+ * @since 0.1.0
+ */
 export type ScenarioName =
   | "cron-cleanup"
   | "worker-pool"
@@ -23,7 +29,8 @@ export type ScenarioName =
   | "manual-trigger"
   | "stats"
   | "mix"
-  | "hostile";
+  | "hostile"
+  | "policy-churn";
 
 /** @since 0.1.0 */
 export const scenarioNames: readonly ScenarioName[] = [
@@ -34,6 +41,7 @@ export const scenarioNames: readonly ScenarioName[] = [
   "stats",
   "mix",
   "hostile",
+  "policy-churn",
 ];
 
 /**
@@ -60,7 +68,7 @@ export interface JobBehaviour {
  * A hostile value, by name (timelines stay JSON data; the engine builds the value):
  * an Error, `Object.create(null)`, an object whose `toString` throws, an Error whose
  * `message` getter throws, a string, a number, `undefined`.
- * @since 0.2.0
+ * @since 0.1.0
  */
 export type HostileValue =
   | "error"
@@ -71,7 +79,7 @@ export type HostileValue =
   | "number"
   | "undefined";
 
-/** @since 0.2.0 */
+/** @since 0.1.0 */
 export const hostileValues: readonly HostileValue[] = [
   "error",
   "null-proto",
@@ -82,14 +90,14 @@ export const hostileValues: readonly HostileValue[] = [
   "undefined",
 ];
 
-/** A number JSON cannot hold, or a wrong type, by name: what a hostile interval function returns. @since 0.2.0 */
+/** A number JSON cannot hold, or a wrong type, by name: what a hostile interval function returns. @since 0.1.0 */
 export type BadNumber = "nan" | "infinity" | "zero" | "negative" | "min-value" | "beyond-max" | "string" | "null";
 
 /**
  * A function interval as data: call `k` (1-based, counted per program or spawn) returns
  * `values[(k - 1) % values.length]`, or throws `thrown` when `throwEvery` divides `k`.
  * A backoff is a rising list, e.g. `[10, 20, 40, 80]`.
- * @since 0.2.0
+ * @since 0.1.0
  */
 export interface IntervalFnDescriptor {
   readonly values: readonly (number | BadNumber)[];
@@ -97,16 +105,16 @@ export interface IntervalFnDescriptor {
   readonly thrown?: HostileValue;
 }
 
-/** The hooks a descriptor can make throw. @since 0.2.0 */
+/** The hooks a descriptor can make throw. @since 0.1.0 */
 export type HookName = "createFn" | "argsFn" | "successFn" | "errorFn" | "mergeFn" | "continueFn" | "timeFn";
 
-/** A hook that throws `value` on every `every`-th call (counted per program or spawn). @since 0.2.0 */
+/** A hook that throws `value` on every `every`-th call (counted per program or spawn). @since 0.1.0 */
 export interface HookThrow {
   readonly every: number;
   readonly value: HostileValue;
 }
 
-/** Spawn options as data (`spawn(programId, opts)`); `unknownKey` adds a misspelt key. @since 0.2.0 */
+/** Spawn options as data (`spawn(programId, opts)`); `unknownKey` adds a misspelt key. @since 0.1.0 */
 export interface SpawnOptsDescriptor {
   readonly spawnId?: string;
   readonly interval?: number | BadNumber;
@@ -122,7 +130,7 @@ export interface SpawnOptsDescriptor {
 /**
  * A malformed or hostile command, by name; the engine builds it (and expects the
  * kernel to reject it, leaving its snapshot unchanged).
- * @since 0.2.0
+ * @since 0.1.0
  */
 export type BadCommand =
   | "unknown-type"
@@ -156,7 +164,7 @@ export type BadCommand =
   | "spec-throwing-create"
   | "spec-getter";
 
-/** @since 0.2.0 */
+/** @since 0.1.0 */
 export const badCommands: readonly BadCommand[] = [
   "unknown-type",
   "bigint-type",
@@ -210,13 +218,13 @@ export interface ProgramDescriptor {
   readonly align?: number;
   /** `continueFn: props => props.completed < stopAfter`. */
   readonly stopAfter?: number;
-  /** A function interval instead of `interval` (basic and constant programs). @since 0.2.0 */
+  /** A function interval instead of `interval` (basic and constant programs). @since 0.1.0 */
   readonly intervalFn?: IntervalFnDescriptor;
-  /** Hooks that throw now and then. @since 0.2.0 */
+  /** Hooks that throw now and then. @since 0.1.0 */
   readonly throws?: Partial<Record<HookName, HookThrow>>;
-  /** `createFn` returns `null`, or `mergeFn` returns `null` for every third output. @since 0.2.0 */
+  /** `createFn` returns `null`, or `mergeFn` returns `null` for every third output. @since 0.1.0 */
   readonly nullState?: "create" | "merge";
-  /** ms: the program's `catchUpWindow`. @since 0.2.0 */
+  /** ms: the program's `catchUpWindow`. @since 0.1.0 */
   readonly catchUpWindow?: number;
   readonly behaviour: JobBehaviour;
 }
@@ -240,7 +248,7 @@ export type TimelineEvent =
       readonly kind: "set-interval";
       readonly programId: string;
       readonly interval: number;
-      /** A function interval instead (`interval` then bounds the liveness check). @since 0.2.0 */
+      /** A function interval instead (`interval` then bounds the liveness check). @since 0.1.0 */
       readonly intervalFn?: IntervalFnDescriptor;
     }
   /** Stops or kills the running spawn at index `pick` (modulo the count) at that time. */
@@ -255,7 +263,7 @@ export type TimelineEvent =
   /**
    * The host's wall clock steps by `by` ms against its monotonic clock (an NTP step, a
    * suspend). A timeline with such an event sends `wall` (epoch ms) with every command.
-   * @since 0.2.0
+   * @since 0.1.0
    */
   | { readonly at: number; readonly kind: "wall"; readonly by: number }
   /** The next command carries a clock reading `by` ms in the past. */
@@ -283,6 +291,13 @@ export interface Timeline {
   /** Names of the policies the run used; the first is every program's default. */
   readonly policies: readonly string[];
   readonly events: readonly TimelineEvent[];
+  /**
+   * The trace hash of the run this timeline was saved from (failure files written by
+   * `writeFailure` and the command line carry it). `replay` compares it with its own
+   * trace and reports a `trace-hash` violation when they differ: the timeline was
+   * recorded with a different policy or kernel. Older files without it still replay.
+   */
+  readonly traceHash?: string;
 }
 
 /** A broken check. @since 0.1.0 */

@@ -86,7 +86,12 @@ export const kernelOptionsFor = (timeline: Timeline, policies: readonly UnspawnP
   policies: policiesOfRun(timeline, policies),
   ...(policies[0] === undefined ? {} : { defaultPolicy: policies[0].name }),
   seed: timeline.seed,
+  // Hostile runs jump hours ahead often: a small limit reaches it in most jumps and keeps them quick.
+  ...(timeline.scenario === "hostile" ? { catchUpLimit: HOSTILE_CATCH_UP_LIMIT } : {}),
 });
+
+/** The kernel's `catchUpLimit` in hostile runs. */
+const HOSTILE_CATCH_UP_LIMIT = 200;
 
 /**
  * What the simulated host does with one job: hang, or finish after `duration`
@@ -292,6 +297,8 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
     overrides.delete(programId);
   };
 
+  /** The last dispatch left a count of missed cron matches to go on with (its wake is due at once). */
+  let countingLeftOff = false;
   const observe = (
     command: Command,
     effects: readonly KernelEffect[],
@@ -303,8 +310,13 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
     if (rejected === undefined || (rejected.type === "rejected" && rejected.code === "policy-failed")) {
       kernelNow = Math.max(kernelNow, command.at);
     }
-    // A cron spawn whose missed matches were too many to count at once is due again at once.
-    const countingOn = effects.some((effect) => effect.type === "missed" && effect.count === CRON_STEPS);
+    // A cron spawn whose missed matches were too many to count at once is due again at once; a
+    // command rejected meanwhile moves no time, so it answers that same wake.
+    const movedNoTime = rejected !== undefined && rejected.type === "rejected" && rejected.code !== "policy-failed";
+    const countingOn =
+      effects.some((effect) => effect.type === "missed" && effect.count === CRON_STEPS) ||
+      (movedNoTime && countingLeftOff);
+    countingLeftOff = countingOn;
     verify(
       "wake-last",
       last?.type === "wake" && (last.at === null || last.at > kernelNow || countingOn),

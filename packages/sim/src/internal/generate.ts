@@ -40,7 +40,11 @@ export const planFaults = (option: FaultsOption, seed: number): FaultPlan => {
 const at = (horizon: number) => fc.integer({ min: 1, max: Math.max(1, Math.floor(horizon)) });
 
 /** The guide's scenarios and the mix, as arbitraries of programs and operator commands. */
-const scenarios: Record<ScenarioName, (steps: number, faults: FaultPlan) => fc.Arbitrary<Plan>> = {
+const scenarios: Record<
+  ScenarioName,
+  (steps: number, faults: FaultPlan, policies: readonly string[]) => fc.Arbitrary<Plan>
+> = {
+  "policy-churn": (steps, faults, policies) => policyChurn(steps, faults, policies),
   "cron-cleanup": (steps, faults) => {
     const horizon = steps * 30_000;
     return fc
@@ -252,6 +256,82 @@ const scenarios: Record<ScenarioName, (steps: number, faults: FaultPlan) => fc.A
   },
 };
 
+/**
+ * What exercises an unspawn policy: two to four pools with wide bounds, a wave of
+ * hundreds of spawns at the start, then heavy spawn/unspawn churn (unspawns outweigh
+ * spawns, in bursts too) with stops, kills and triggers. Jobs last from nothing to
+ * longer than the interval and fail at drawn rates, so the views a policy sees differ
+ * in start time, jobs in flight and every counter. Each pool names one of the run's
+ * policies in turn, so every policy given is asked.
+ */
+const policyChurn = (steps: number, faults: FaultPlan, policies: readonly string[]): fc.Arbitrary<Plan> =>
+  fc.integer({ min: 2, max: 4 }).chain((count) => {
+    const horizon = Math.max(500, Math.ceil(steps / 2));
+    const ids = Array.from({ length: count }, (_, index) => `pool${index}`);
+    const pool = (index: number) =>
+      fc
+        .record({
+          type: fc.constantFrom("basic" as const, "constant" as const),
+          interval: fc.integer({ min: 500, max: 5000 }),
+          min: fc.integer({ min: 1, max: 3 }),
+          max: fc.integer({ min: 150, max: 600 }),
+          maxDuration: fc.integer({ min: 0, max: 4000 }),
+          failRate: fc.double({ min: 0, max: 0.4, noNaN: true }),
+          behaviour: behaviourArb(faults, calm),
+        })
+        .map(({ type, interval, min, max, maxDuration, failRate, behaviour }): ProgramDescriptor => {
+          const policy = policies.length > 1 ? policies[index % policies.length] : undefined;
+          return {
+            id: `pool${index}`,
+            type,
+            interval,
+            min,
+            max,
+            ...(policy === undefined ? {} : { policy }),
+            behaviour: { ...behaviour, maxDuration, failRate: Math.max(behaviour.failRate, failRate) },
+          };
+        });
+    const id = fc.constantFrom(...ids);
+    const command = fc.oneof(
+      { weight: 4, arbitrary: fc.record({ at: at(horizon), kind: fc.constant("spawn" as const), programId: id }) },
+      { weight: 6, arbitrary: fc.record({ at: at(horizon), kind: fc.constant("unspawn" as const), programId: id }) },
+      { weight: 1, arbitrary: fc.record({ at: at(horizon), kind: fc.constant("trigger" as const), programId: id }) },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          at: at(horizon),
+          kind: fc.constantFrom("stop-spawn" as const, "kill-spawn" as const),
+          programId: id,
+          pick: fc.nat({ max: 400 }),
+        }),
+      },
+    );
+    const burst = fc
+      .record({
+        at: at(horizon),
+        kind: fc.constantFrom("spawn" as const, "unspawn" as const),
+        programId: id,
+        size: fc.integer({ min: 10, max: 60 }),
+      })
+      .map(({ size, ...event }) => Array.from({ length: size }, (): TimelineEvent => ({ ...event })));
+    return fc
+      .record({
+        programs: fc.tuple(...ids.map((_, index) => pool(index))),
+        wave: fc.array(id, { minLength: 100, maxLength: 300 }),
+        commands: fc.array(command, { minLength: Math.ceil(steps / 8), maxLength: Math.ceil(steps / 4) }),
+        bursts: fc.array(burst, { maxLength: 6 }),
+      })
+      .map(({ programs, wave, commands, bursts }) => ({
+        horizon,
+        programs,
+        events: [
+          ...wave.map((programId): TimelineEvent => ({ at: 0, kind: "spawn", programId })),
+          ...commands,
+          ...bursts.flat(),
+        ],
+      }));
+  });
+
 /** Fault events: jumps, regressions, bursts of commands, crashes; each family only when on. */
 const faultEventsArb = (plan: Plan, faults: FaultPlan): fc.Arbitrary<TimelineEvent[]> => {
   const { horizon, programs } = plan;
@@ -317,14 +397,14 @@ export const generateTimeline = (options: {
   const { seed, steps } = options;
   // The default: one seed in seven draws the hostile scenario; the others keep the scenario
   // they drew before it existed (the same draw among the first six).
-  const classic = scenarioNames.filter((name) => name !== "hostile");
+  const classic = scenarioNames.filter((name) => name !== "hostile" && name !== "policy-churn");
   const scenario =
     options.scenario ??
     (sampleOne(fc.nat({ max: 6 }), seed ^ 0x405e) === 6
       ? "hostile"
       : (classic[sampleOne(fc.nat({ max: classic.length - 1 }), seed ^ 0x5c3e)] as ScenarioName));
   const faults = planFaults(options.faults, seed);
-  const plan = sampleOne(scenarios[scenario](steps, faults), seed);
+  const plan = sampleOne(scenarios[scenario](steps, faults, options.policies), seed);
   const faultEvents = sampleOne(faultEventsArb(plan, faults), seed ^ 0xe7e7);
   const installs = plan.programs.map((program): TimelineEvent => ({ at: plan.start ?? 0, kind: "install", program }));
   // Stable sort by time: installs first, then commands in the order they were drawn.

@@ -29,6 +29,7 @@ import { atFrom, behaviourArb, calm, type Plan } from "./plan.js";
 /** Cron expressions beyond the mix's: lists, ranges, steps, 5 fields, rare matches. `gap`: the longest wait, ms. */
 const unusualCrons: readonly { readonly cron: string; readonly gap: number }[] = [
   { cron: "*/7 * * * * *", gap: 7_000 },
+  { cron: "* * * * * *", gap: 1_000 },
   { cron: "1-5,30-35 * * * * *", gap: 55_000 },
   { cron: "0 */2 * * * *", gap: 120_000 },
   { cron: "* * * * *", gap: 60_000 },
@@ -145,7 +146,17 @@ const programArb = (id: string, faults: FaultPlan, on: Features): fc.Arbitrary<P
         ...(drawn.policy === undefined ? {} : { policy: drawn.policy }),
       };
       if (drawn.type === "cron") {
-        return { ...common, type: "cron", interval: drawn.cron.gap, cron: drawn.cron.cron, timezone: "Europe/Berlin" };
+        // Every second, with a window of a second: a long gap is tens of thousands of missed matches,
+        // counted over several dispatches, without tens of thousands of jobs to simulate.
+        const everySecond = drawn.cron.gap === 1_000 ? { catchUpWindow: 1_000 } : {};
+        return {
+          ...common,
+          ...everySecond,
+          type: "cron",
+          interval: drawn.cron.gap,
+          cron: drawn.cron.cron,
+          timezone: "Europe/Berlin",
+        };
       }
       return {
         ...common,
@@ -279,6 +290,25 @@ export const hostileScenario = (steps: number, faults: FaultPlan): fc.Arbitrary<
             weight: on.jumps ? 1 : 0,
             arbitrary: fc.record({ at, kind: fc.constant("jump" as const), by: fc.constantFrom(...jumpSizes) }),
           },
+          {
+            // A long gap and a stop as the first command after it (a SIGTERM after a suspend): with a
+            // seconds cron that is more missed matches than one dispatch counts, so the stop meets a
+            // spawn whose count is still going on. The two share a time; the jump sorts first.
+            weight: on.jumps && hasCron ? 1 : 0,
+            arbitrary: fc
+              .record({
+                at,
+                programId: id,
+                stop: fc.constantFrom("stop-spawn", "kill-spawn", "stop-all", "kill-all", "uninstall", "clear"),
+                pick: fc.nat({ max: 10 }),
+              })
+              .map(({ at: time, programId, stop, pick }): TimelineEvent[] => [
+                { at: time, kind: "jump", by: 8 * 3_600_000 },
+                stop === "stop-spawn" || stop === "kill-spawn"
+                  ? { at: time, kind: stop, programId, pick }
+                  : { at: time, kind: stop, programId },
+              ]),
+          },
         );
         return fc
           .record({
@@ -294,7 +324,7 @@ export const hostileScenario = (steps: number, faults: FaultPlan): fc.Arbitrary<
             programs,
             events: [
               ...programs.map((spec): TimelineEvent => ({ at: start, kind: "spawn", programId: spec.id })),
-              ...(commands as TimelineEvent[]),
+              ...(commands.flat() as TimelineEvent[]),
               // Reinstalling replaces a program, jobs in flight or not (after uninstall or clear, it brings it back).
               ...reinstalls.map(
                 ({ at: time, index }): TimelineEvent => ({

@@ -72,7 +72,7 @@ interface Hooks {
   readonly delay: number | "random" | undefined;
   readonly timeFn: ((t: number) => unknown) | undefined;
   readonly argsFn: (() => unknown) | undefined;
-  readonly createFn: (() => unknown) | undefined;
+  readonly createFn: ((context: { programId: string; spawnId: string | null }) => unknown) | undefined;
   readonly mergeFn: ((state: unknown, output: unknown) => unknown) | undefined;
   readonly successFn: ((value: unknown) => unknown) | undefined;
   readonly errorFn: ((error: unknown) => unknown) | undefined;
@@ -205,8 +205,8 @@ const intervalValue = (interval: Interval): number => {
 
 /** Due times older than this before now are missed, not run (ms). */
 const DEFAULT_WINDOW = 86_400_000;
-/** Jobs one spawn starts in one dispatch at most. */
-const DEFAULT_LIMIT = 1000;
+/** Catch-up jobs (a spawn's second and later in one dispatch) one dispatch starts at most, over all spawns. */
+const DEFAULT_LIMIT = 10_000;
 /** A wall-clock offset change up to this is noise, not a step (ms). */
 const WALL_NOISE = 100;
 
@@ -251,6 +251,8 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
   let wallOffset = 0;
   /** Jobs each spawn started in the dispatch in progress (for the catch-up limit). */
   let starts = new Map<Spawn, number>();
+  /** Catch-up jobs the dispatch in progress may still start. */
+  let catchUpLeft = catchUpLimit;
   let jobsIssued = 0;
   let programs: Program[] = [];
   /** Jobs waiting for their time or in flight, in creation order. */
@@ -341,11 +343,11 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
   };
 
   /** The first cron match strictly after kernel time `t`, on the wall clock; NaN when there is none. */
-  const cronAfter = (program: Program, t: number): number => {
+  const cronAfter = (program: Program, t: number, offset = wallOffset): number => {
     const match = program.cronMatch;
     if (match === undefined) return Number.NaN;
     try {
-      const next = match(t + wallOffset) - wallOffset;
+      const next = match(t + offset) - offset;
       return next > t ? next : Number.NaN;
     } catch {
       return Number.NaN;
@@ -475,9 +477,13 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
       return true;
     }
     const started = starts.get(spawn) ?? 0;
-    if (started >= catchUpLimit) {
-      skipMissed(spawn, job, now, true, "catch-up-limit");
-      return true;
+    if (started > 0) {
+      // A catch-up: the spawn already started a job in this dispatch. The budget is shared.
+      if (catchUpLeft <= 0) {
+        skipMissed(spawn, job, now, true, "catch-up-limit");
+        return true;
+      }
+      catchUpLeft -= 1;
     }
     starts.set(spawn, started + 1);
     return false;
@@ -808,13 +814,16 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     }
     let state: unknown;
     try {
-      state = spec.createFn === undefined ? undefined : spec.createFn();
+      state = spec.createFn === undefined ? undefined : spec.createFn({ programId: spec.id, spawnId: null });
     } catch (error) {
       return refuseWith("hook-failed", "program.createFn", `createFn threw: ${describe(error)}`);
     }
     const interval = spec.interval ?? 0;
     return accept(() => {
       const old = findProgram(spec.id);
+      // A reinstall says what it replaced: the old program's running spawns and its state.
+      const replaced =
+        old === undefined ? undefined : { spawnIds: runningSpawns(old).map((each) => each.id), state: old.state };
       if (old !== undefined) removeProgram(old, "uninstall");
       programs.push({
         id: spec.id,
@@ -830,7 +839,11 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
         lastSpawnNumber: 0,
         cronMatch,
       });
-      emit({ type: "installed", programId: spec.id });
+      emit(
+        replaced === undefined
+          ? { type: "installed", programId: spec.id }
+          : { type: "installed", programId: spec.id, replaced },
+      );
     });
   };
 
@@ -856,7 +869,9 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
       for (const key of ["interval", "delay", "timeFn"] as const) {
         if (opts?.[key] !== undefined) return refuseWith("invalid-options", `opts.${key}`, "not for cron");
       }
-      firstDue = cronAfter(program, at);
+      // Aimed with the wall offset this command brings, if it brings a new one.
+      const brought = command.wall === undefined ? wallOffset : command.wall - command.at;
+      firstDue = cronAfter(program, at, Math.abs(brought - wallOffset) <= WALL_NOISE ? wallOffset : brought);
       if (Number.isNaN(firstDue)) return refuseWith("invalid-program", "program.cron", "no due time after now");
       firstInterval = firstDue - at;
     } else {
@@ -881,10 +896,17 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     if (firstDue === undefined && !(base + firstInterval > base)) {
       return refuseWith("invalid-interval", intervalField, "below the time's precision");
     }
+    // The new spawn's id, worked out before it exists: a per-spawn createFn is told it.
+    let nextNumber = program.lastSpawnNumber;
+    let newId = wantedId;
+    while (newId === undefined || (wantedId === undefined && findSpawn(program, newId) !== undefined)) {
+      nextNumber += 1;
+      newId = `${program.id}-${nextNumber}`;
+    }
     let state: unknown;
     if (program.scope === "spawn") {
       try {
-        state = hooks.createFn === undefined ? undefined : hooks.createFn();
+        state = hooks.createFn === undefined ? undefined : hooks.createFn({ programId: program.id, spawnId: newId });
       } catch (error) {
         return refuseWith("hook-failed", "program.createFn", `createFn threw: ${describe(error)}`);
       }
@@ -895,11 +917,8 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
         refuse(command, "max-reached");
         return;
       }
-      let id = wantedId;
-      while (id === undefined || (wantedId === undefined && findSpawn(program, id) !== undefined)) {
-        program.lastSpawnNumber += 1;
-        id = `${program.id}-${program.lastSpawnNumber}`;
-      }
+      const id = newId;
+      program.lastSpawnNumber = nextNumber;
       const delay = hooks.delay === "random" ? random.below(firstInterval) : hooks.delay;
       const created: Spawn = {
         id,
@@ -989,7 +1008,11 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     if (spawnId === undefined) {
       return accept(() => {
         program.interval = interval;
-        for (const each of runningSpawns(program)) each.interval = interval;
+        for (const each of runningSpawns(program)) {
+          each.interval = interval;
+          // A number is the spawn's interval from now on, and its props say so at once.
+          if (typeof interval === "number") each.lastInterval = interval;
+        }
         emit({ type: "interval-set", programId: program.id, spawnId: null });
       });
     }
@@ -997,6 +1020,7 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     if (target === undefined) return unknownSpawn(program.id, spawnId);
     return accept(() => {
       target.interval = interval;
+      if (typeof interval === "number") target.lastInterval = interval;
       emit({ type: "interval-set", programId: program.id, spawnId });
     });
   };
@@ -1072,6 +1096,7 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     dispatch(input: Command): KernelEffect[] {
       out = [];
       starts = new Map();
+      catchUpLeft = catchUpLimit;
       const checked = checkCommand(input);
       if (!checked.ok) {
         emit({ type: "rejected", command: input, code: "invalid-command", field: checked.field, message: "invalid" });

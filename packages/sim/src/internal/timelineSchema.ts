@@ -1,5 +1,5 @@
 import { Schema } from "effect";
-import type { Timeline } from "../types.js";
+import type { Timeline, TimelineEvent } from "../types.js";
 
 const At = Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0));
 const Id = Schema.NonEmptyString;
@@ -151,6 +151,7 @@ export const TimelineSchema = Schema.Struct({
     "stats",
     "mix",
     "hostile",
+    "policy-churn",
   ]),
   steps: PositiveInt,
   faults: Schema.Struct({
@@ -168,7 +169,36 @@ export const TimelineSchema = Schema.Struct({
   }),
   policies: Schema.Array(Id),
   events: Schema.Array(Event),
+  traceHash: Schema.optionalKey(Schema.NonEmptyString),
 });
+
+/** Every event kind a timeline may hold (error messages list them all). */
+export const eventKinds = [
+  "install",
+  "uninstall",
+  "clear",
+  "unspawn",
+  "stop-all",
+  "kill-all",
+  "spawn",
+  "trigger",
+  "bad",
+  "set-interval",
+  "stop-spawn",
+  "kill-spawn",
+  "jump",
+  "regress",
+  "crash",
+  "wall",
+] as const;
+
+// The list names exactly the kinds of the public type.
+type KindsMatch = [(typeof eventKinds)[number]] extends [TimelineEvent["kind"]]
+  ? [TimelineEvent["kind"]] extends [(typeof eventKinds)[number]]
+    ? true
+    : never
+  : never;
+export const kindsMatch: KindsMatch = true;
 
 // The schema and the public type must describe the same data.
 type SchemaMatchesType = typeof TimelineSchema.Type extends Timeline ? true : never;
