@@ -20,7 +20,10 @@ import {
 export interface SimulateOptions {
   /** Required: the same seed gives the same timeline and the same trace. */
   readonly seed: number;
-  /** One of the guide's scenarios or "mix". Default: drawn from the seed. */
+  /**
+   * One of the guide's scenarios, "mix", "hostile" or "policy-churn". Default: drawn from the
+   * seed; with custom `policies`, "policy-churn" (hundreds of spawns and heavy spawn/unspawn churn).
+   */
   readonly scenario?: ScenarioName;
   /** Kernel dispatches to run. Default 2,000. */
   readonly steps?: number;
@@ -255,7 +258,8 @@ export const simulate = (options: SimulateOptions): SimulateResult => {
     throw invalid("options.policies", "give at least one policy, or leave it out for the built-ins");
   const timeline = generateTimeline({
     seed: options.seed,
-    scenario: options.scenario,
+    // Custom policies get the scenario that exercises a policy, as on the command line.
+    scenario: options.scenario ?? (options.policies === undefined ? undefined : "policy-churn"),
     steps: options.steps ?? 2_000,
     faults: options.faults ?? "swarm",
     policies: policies.map((policy) => policy.name),

@@ -1,5 +1,5 @@
 /**
- * A reference model of the kernel: the semantics of SEMANTICS.md and the
+ * A reference model of the kernel: the semantics of the kernel's contract (its README) and the
  * kernel's README written a second time, as plainly as possible, so that the
  * simulator can compare it with `createKernel` effect by effect.
  *

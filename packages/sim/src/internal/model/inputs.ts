@@ -1,6 +1,6 @@
 /**
  * The reference model's input checks: the same codes and fields as the
- * kernel (messages differ), written from SEMANTICS.md and the contract of
+ * kernel (messages differ), written from the kernel's contract (its README) and the contract of
  * issue #14. Every input is read once into a plain copy (a throwing getter is
  * a rejection naming its field, never an exception), unknown keys are refused
  * first, then each field is checked in order.
