@@ -24,7 +24,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const smoke = process.argv.includes("--smoke");
 const json = process.argv.includes("--json");
 const runs = smoke ? 3 : 9;
-const tscRuns = smoke ? 1 : 3;
+const tscRuns = smoke ? 1 : 5;
 const log = (line: string) => {
   if (!json) console.log(line);
 };

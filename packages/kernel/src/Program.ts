@@ -1,5 +1,3 @@
-import type * as Effect from "effect/Effect";
-
 /** Milliseconds, or a function called at each scheduling (backoff etc.). @since 0.1.0 */
 export type Interval = number | (() => number);
 
@@ -62,17 +60,37 @@ export interface Thenable<Value> {
 }
 
 /**
+ * An Effect (from `effect`) that succeeds with `A`, fails with anything and
+ * needs no services, matched by its shape: Effect's own `Effect.Effect<A,
+ * unknown, never>` is one. Written out here rather than imported so that a
+ * consumer's compile never loads Effect's declarations (issue #15): importing
+ * even the type `effect/Effect` makes `tsc` read and, without `skipLibCheck`,
+ * check about 115 of Effect's `.d.ts` files, Schema's among them. It is the
+ * variance marker `Effect.Effect` carries under its `TypeId` key
+ * (`"~effect/Effect"`), each field a `Types.Covariant`. @since 0.4.0
+ */
+export interface EffectLike<out A> {
+  readonly "~effect/Effect": {
+    readonly _A: (_: never) => A;
+    readonly _E: (_: never) => unknown;
+    readonly _R: (_: never) => never;
+  };
+}
+
+/**
  * What a `mainFn` may return for a job whose value is `Value`: the value
  * itself, a Promise (or any thenable) of it, or an Effect that succeeds with
  * it (it may fail with anything; it must need no services). @since 0.4.0
  */
-export type MainResult<Value> = Value | Thenable<Value> | Effect.Effect<Value, unknown, never>;
+export type MainResult<Value> = Value | Thenable<Value> | EffectLike<Value>;
 
 /**
  * The value a job of a `mainFn` returning `T` resolves to: a Promise's or an
  * Effect's success, or `T` itself. @since 0.4.0
  */
-export type ResolvedValue<T> = T extends Effect.Effect<infer A, infer _E, infer _R> ? A : Awaited<T>;
+export type ResolvedValue<T> = T extends { readonly "~effect/Effect": { readonly _A: (_: never) => infer A } }
+  ? A
+  : Awaited<T>;
 
 /**
  * A program: recurring work with an interval, state and hooks. Every field's

@@ -17,6 +17,7 @@ export type { SpawnSet, SpawnView, UnspawnPolicy } from "./Policy.js";
 export type {
   ContinueProps,
   CreateContext,
+  EffectLike,
   Interval,
   JobContext,
   MainResult,
