@@ -47,14 +47,14 @@ export interface ContinueProps<State = unknown> extends SpawnProps {
 
 /**
  * What `createFn` is told: the program, and the spawn whose state it makes
- * (`null` for the program's own state). @since 0.4.0
+ * (`null` for the program's own state). @since 0.1.0
  */
 export interface CreateContext {
   readonly programId: string;
   readonly spawnId: string | null;
 }
 
-/** A Promise, or any object with a `then` the runner follows as `Promise.resolve` would. @since 0.4.0 */
+/** A Promise, or any object with a `then` the runner follows as `Promise.resolve` would. @since 0.1.0 */
 export interface Thenable<Value> {
   then(onfulfilled: (value: Value) => unknown, onrejected: (reason: unknown) => unknown): unknown;
 }
@@ -67,7 +67,7 @@ export interface Thenable<Value> {
  * even the type `effect/Effect` makes `tsc` read and, without `skipLibCheck`,
  * check about 115 of Effect's `.d.ts` files, Schema's among them. It is the
  * variance marker `Effect.Effect` carries under its `TypeId` key
- * (`"~effect/Effect"`), each field a `Types.Covariant`. @since 0.4.0
+ * (`"~effect/Effect"`), each field a `Types.Covariant`. @since 0.1.0
  */
 export interface EffectLike<out A> {
   readonly "~effect/Effect": {
@@ -80,13 +80,13 @@ export interface EffectLike<out A> {
 /**
  * What a `mainFn` may return for a job whose value is `Value`: the value
  * itself, a Promise (or any thenable) of it, or an Effect that succeeds with
- * it (it may fail with anything; it must need no services). @since 0.4.0
+ * it (it may fail with anything; it must need no services). @since 0.1.0
  */
 export type MainResult<Value> = Value | Thenable<Value> | EffectLike<Value>;
 
 /**
  * The value a job of a `mainFn` returning `T` resolves to: a Promise's or an
- * Effect's success, or `T` itself. @since 0.4.0
+ * Effect's success, or `T` itself. @since 0.1.0
  */
 export type ResolvedValue<T> = T extends { readonly "~effect/Effect": { readonly _A: (_: never) => infer A } }
   ? A
@@ -94,7 +94,7 @@ export type ResolvedValue<T> = T extends { readonly "~effect/Effect": { readonly
 
 /**
  * A program: recurring work with an interval, state and hooks. Every field's
- * rules are in the kernel's README ("ProgramSpec"). Hooks must be synchronous;
+ * rules are in the package README's "ProgramSpec" table. Hooks must be synchronous;
  * a hook that throws never corrupts state (see the kernel's docs for what
  * happens).
  *
@@ -177,7 +177,7 @@ export interface SpawnOptions<State = unknown, Args = unknown, Value = unknown, 
 /**
  * Types a program spec without installing it: the same inference as
  * `runner.install({ ... })` gives, for a spec kept in a variable or passed to
- * `restoreKernel`. Returns the spec itself. @since 0.4.0
+ * `restoreKernel`. Returns the spec itself. @since 0.1.0
  */
 export const defineProgram = <State = unknown, Args = unknown, Value = unknown, Output = Value>(
   spec: ProgramSpec<State, Args, Value, Output>,

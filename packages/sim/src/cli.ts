@@ -30,7 +30,8 @@ Options:
   --scenario NAME   only this scenario: ${scenarioNames.join(", ")}
   --steps N         kernel dispatches per run (default 2000)
   --faults F        none | swarm | a comma list of ${faultFamilies.join(",")} (default: none for the
-                    five scenarios, swarm for the swarm)
+                    five guide scenarios of a plain run; swarm for every
+                    other seed, so a seed reruns with the faults it failed with)
   --policies MODULE your unspawn policies (a file, relative to the current folder, or a package):
                     they replace the built-in ones, the first is the default, and the swarm runs
                     the policy-churn scenario. Also for replay.
@@ -359,6 +360,9 @@ interface Run {
   readonly recorded?: string | null;
 }
 
+/** How the user ran this: `pnpm sim` inside the workspace, the installed bin elsewhere. */
+const command = (): string => (process.env.npm_lifecycle_event === "sim" ? "pnpm sim" : "npx schedkit-sim");
+
 /**
  * The runs `schedkit-sim` makes: the five scenarios (or one), then the swarm; with custom
  * policies the swarm is `policy-churn`, the scenario that exercises a policy.
@@ -372,7 +376,8 @@ const plan = (
       label: options.scenario as string,
       scenario: options.scenario,
       seed: options.seed + index,
-      faults: options.faults ?? (index === 0 ? "none" : "swarm"),
+      // By the seed alone, never by its place in the run: a flagged seed reruns as it failed.
+      faults: options.faults ?? "swarm",
     }));
   }
   const guide = scenarioNames
@@ -387,7 +392,7 @@ const plan = (
     label: custom ? "policy-churn" : "swarm",
     scenario: custom ? ("policy-churn" as const) : undefined,
     seed: options.seed + 1 + index,
-    faults: options.faults ?? (custom && index === 0 ? ("none" as const) : ("swarm" as const)),
+    faults: options.faults ?? ("swarm" as const),
   }));
   return [...guide, ...swarm];
 };
@@ -484,7 +489,9 @@ const text = (
       );
     }
     if (failureFile !== undefined) {
-      lines.push(`  → shrunk timeline: ${failureFile}\n    reproduce: pnpm sim replay ${failureFile}${withPolicies}`);
+      lines.push(
+        `  → shrunk timeline: ${failureFile}\n    reproduce: ${command()} replay ${failureFile}${withPolicies}`,
+      );
     }
     const unreproducible = "unreproducible" in result ? result.unreproducible : undefined;
     if (unreproducible !== undefined) {

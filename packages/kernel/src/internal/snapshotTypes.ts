@@ -11,7 +11,7 @@ import type { SpawnOptions } from "../Program.js";
  */
 export type IntervalRef = number | { readonly fn: "spec" | "override" | "set-interval" };
 
-/** A job waiting for its time (`startedAt: null`) or in flight. @since 0.4.0 */
+/** A job waiting for its time (`startedAt: null`) or in flight. @since 0.1.0 */
 export interface JobSnapshot {
   readonly id: string;
   readonly seq: number;
@@ -19,7 +19,7 @@ export interface JobSnapshot {
   readonly startedAt: number | null;
 }
 
-/** A finished job's record. @since 0.4.0 */
+/** A finished job's record. @since 0.1.0 */
 export interface ResultSnapshot {
   readonly jobId: string;
   readonly status: "succeeded" | "errored";
@@ -32,7 +32,7 @@ export interface ResultSnapshot {
 
 /**
  * One spawn. A user value (state, lastError) is JSON data; an absent key is
- * `undefined`, `null` is `null`. @since 0.4.0
+ * `undefined`, `null` is `null`. @since 0.1.0
  */
 export interface SpawnSnapshot {
   readonly id: string;
@@ -62,7 +62,7 @@ export interface SpawnSnapshot {
   } | null;
 }
 
-/** One program, without its functions. @since 0.4.0 */
+/** One program, without its functions. @since 0.1.0 */
 export interface ProgramSnapshot {
   readonly id: string;
   /** Checked against the spec passed to `restoreKernel`. */

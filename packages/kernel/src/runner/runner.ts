@@ -72,7 +72,7 @@ export interface Runner extends KernelQueries {
  * methods are the runner's for this program id, typed from the spec; a later
  * install of the same id is what the handle then reads.
  *
- * @since 0.4.0
+ * @since 0.1.0
  */
 export interface ProgramHandle<State = unknown, Args = unknown, Value = unknown, Output = unknown> {
   readonly id: string;

@@ -7,7 +7,7 @@
 import type { SpawnView, UnspawnPolicy } from "@schedkit/kernel";
 import type { BadNumber, HostileValue } from "../types.js";
 
-/** The kernel's time limit (SEMANTICS: `maxTime`): times and intervals stay within ±8.64e15 ms. */
+/** The kernel's time limit (`maxTime` of @schedkit/kernel): times and intervals stay within ±8.64e15 ms. */
 export const MAX_TIME = 8_640_000_000_000_000;
 
 /** A hostile value built from its name; `label` goes into messages so failures can be told apart. */
