@@ -441,7 +441,8 @@ const summarise = (runs: readonly Run[], wallMs: number) => {
   const lateness = (filter: (result: SimResult) => boolean) =>
     jitterOf(results.filter(filter).flatMap((result) => result.lateness));
   return {
-    traceHash: combined.digest(),
+    // One run (a replay, one seed): its own trace, the one a failure file records; several: a hash of theirs.
+    traceHash: results.length === 1 ? (results[0] as SimResult).traceHash : combined.digest(),
     violations: results.flatMap((result) =>
       result.violations.map((violation) => ({ ...violation, scenario: result.scenario })),
     ),
