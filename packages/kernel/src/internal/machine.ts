@@ -139,21 +139,8 @@ export const cronOf = (spec: ProgramSpec): CronSchedule | undefined => {
   return checked.schedule;
 };
 
-const OVERRIDE_KEYS = [
-  "interval",
-  "delay",
-  "timeFn",
-  "argsFn",
-  "createFn",
-  "mergeFn",
-  "successFn",
-  "errorFn",
-  "continueFn",
-  "misfire",
-  "catchUpWindow",
-  "output",
-  "meta",
-] as const;
+/** The spawn options that override the program's fields: every one but the spawn's own id. */
+const OVERRIDE_KEYS = [...spawnOptionKeys].filter((key) => key !== "spawnId") as (keyof SpawnOptions)[];
 
 const hasOverrides = (opts: SpawnOptions | undefined): opts is SpawnOptions =>
   opts !== undefined && OVERRIDE_KEYS.some((key) => opts[key] !== undefined);
