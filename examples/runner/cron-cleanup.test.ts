@@ -49,6 +49,7 @@ describe("cron-cleanup", () => {
       interval: 60_000,
       lastError: undefined,
       missed: 0,
+      lost: 0,
     });
     expect(runner.getSpawn(CLEANUP_ID, spawnId).status).toBe("running");
 

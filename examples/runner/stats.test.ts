@@ -49,6 +49,7 @@ describe("stats", () => {
       interval: 1_000,
       lastError: undefined,
       missed: 0,
+      lost: 0,
     });
     expect(runner.getSpawn(STATS_ID, spawnId).result).toEqual({
       jobId: "job-5",

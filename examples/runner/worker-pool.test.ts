@@ -68,6 +68,7 @@ describe("worker-pool", () => {
       interval: 100,
       lastError: undefined,
       missed: 0,
+      lost: 0,
     });
     await runner.stop();
   });

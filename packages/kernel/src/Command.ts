@@ -1,7 +1,18 @@
+import type { ProgramExport } from "./internal/snapshotTypes.js";
 import type { Interval, ProgramSpec, SpawnOptions } from "./Program.js";
 
-/** How a job ended, as the host reports it. @since 0.1.0 */
-export type Outcome = { readonly ok: true; readonly value?: unknown } | { readonly ok: false; readonly error: unknown };
+/**
+ * How a job ended, as the host reports it: a value, an error, or `{ lost: true }`
+ * when its result is unknown (the process that ran it died). A lost job
+ * settles with status `"lost"`: no hook is called (`successFn`, `errorFn`,
+ * `mergeFn`, `continueFn`), the state is unchanged, no result is recorded, and
+ * a `basic` spawn schedules its next job as after any completion. @since 0.1.0
+ */
+export type Outcome =
+  | { readonly ok: true; readonly value?: unknown }
+  | { readonly ok: false; readonly error: unknown }
+  /** `ok`, `value` and `error` are absent; typed `undefined` so that code reading `outcome.ok` still compiles. */
+  | { readonly lost: true; readonly ok?: undefined; readonly value?: undefined; readonly error?: undefined };
 
 /**
  * Everything the kernel can be told. Every command carries `at`: the time in
@@ -26,6 +37,11 @@ export type CommandBody =
       readonly programId: string;
       /** The job's time (passed to `mainFn` as `t`); a future time waits for it. Default: now. */
       readonly scheduledAt?: number;
+      /**
+       * The job's fire id (a non-empty string; `ctx.fireId`, and on its effects), e.g. from the
+       * command's position in a log. Default: `<programId>/trigger/<jobId>`.
+       */
+      readonly fireId?: string;
     }
   | { readonly type: "complete"; readonly jobId: string; readonly outcome: Outcome }
   | {
@@ -38,7 +54,18 @@ export type CommandBody =
   | { readonly type: "kill-spawn"; readonly programId: string; readonly spawnId: string }
   | { readonly type: "stop-all"; readonly programId?: string }
   | { readonly type: "kill-all"; readonly programId?: string }
-  | { readonly type: "clear"; readonly programId: string };
+  | { readonly type: "clear"; readonly programId: string }
+  | {
+      /**
+       * Replaces the state of the installed, fresh program `export.id` (no spawn, no trigger since
+       * install) with an export from `kernel.exportProgram`. Its jobs get new ids here; those in
+       * flight are listed in the `adopted` effect. See the kernel README, "Durable units".
+       */
+      readonly type: "adopt";
+      readonly export: ProgramExport;
+      /** Function-valued spawn overrides the export names (`spawns[].overrides.functions`), by spawn id. */
+      readonly spawnOverrides?: Readonly<Record<string, SpawnOptions>>;
+    };
 
 /** @since 0.1.0 */
 export type CommandType = Command["type"];

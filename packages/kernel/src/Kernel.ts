@@ -1,9 +1,10 @@
 import type { Command } from "./Command.js";
 import { MAX_TIME } from "./internal/limits.js";
 import { type KernelOptions, Machine } from "./internal/machine.js";
+import { exportProgram } from "./internal/programExport.js";
 import { createQueries, type KernelQueries } from "./internal/queries.js";
 import { restoreMachine, snapshotOf } from "./internal/snapshot.js";
-import type { KernelSnapshot, RestoreOptions } from "./internal/snapshotTypes.js";
+import type { KernelSnapshot, ProgramExport, RestoreOptions } from "./internal/snapshotTypes.js";
 import type { KernelEffect } from "./KernelEffect.js";
 import type { ProgramSpec } from "./Program.js";
 
@@ -16,7 +17,13 @@ export type { KernelOptions } from "./internal/machine.js";
  */
 export const maxTime: number = MAX_TIME;
 export type { KernelInfo, KernelQueries, ProgramInfo, SpawnInfo } from "./internal/queries.js";
-export type { KernelSnapshot, RestoreOptions } from "./internal/snapshotTypes.js";
+export type {
+  JobExport,
+  KernelSnapshot,
+  ProgramExport,
+  RestoreOptions,
+  SpawnExport,
+} from "./internal/snapshotTypes.js";
 
 /**
  * A pure scheduler kernel: `dispatch` takes one command and returns the
@@ -40,6 +47,14 @@ export interface Kernel extends KernelQueries {
    * `{ name, message }`).
    */
   snapshot(): KernelSnapshot;
+  /**
+   * One program's whole state as plain JSON data, for the `adopt` command of another kernel
+   * (a new owner): its spawns, waiting and in-flight jobs (by fire id, those in flight with
+   * their args), state, counters, history, results and generator, with this kernel's time and
+   * wall-clock offset. `undefined` when no such program is installed. Throws `invalid-snapshot`
+   * as `snapshot()` does (data that is not JSON, a call from inside a hook).
+   */
+  exportProgram(programId: string): ProgramExport | undefined;
 }
 
 /**
@@ -72,5 +87,6 @@ export const restoreKernel = (
 const fromMachine = (machine: Machine): Kernel => ({
   dispatch: (command) => machine.dispatch(command),
   snapshot: () => snapshotOf(machine),
+  exportProgram: (programId) => exportProgram(machine, programId),
   ...createQueries(machine),
 });

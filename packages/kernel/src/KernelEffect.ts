@@ -11,10 +11,15 @@ export type CancelReason = "stop" | "kill" | "unspawn" | "continue" | "fault" | 
  * @since 0.1.0
  */
 export type KernelEffect =
-  /** Start a job now: call the program's `mainFn(args, scheduledAt, ctx)`. */
+  /**
+   * Start a job now: call the program's `mainFn(args, scheduledAt, ctx)`. `fireId` names the
+   * fire on every kernel (`<programId>/<spawnId>/<scheduledAt>` for a spawn's job; a trigger's
+   * from its command, else `<programId>/trigger/<jobId>`): an idempotency key for the work.
+   */
   | {
       readonly type: "run";
       readonly jobId: string;
+      readonly fireId: string;
       readonly programId: string;
       readonly spawnId: string | null;
       readonly scheduledAt: number;
@@ -25,6 +30,7 @@ export type KernelEffect =
   | {
       readonly type: "cancel";
       readonly jobId: string;
+      readonly fireId: string;
       readonly programId: string;
       readonly spawnId: string | null;
       readonly reason: CancelReason;
@@ -32,13 +38,17 @@ export type KernelEffect =
     }
   /** The next time the kernel needs a `tick`, or `null` when nothing is scheduled. Always last. */
   | { readonly type: "wake"; readonly at: number | null }
-  /** A job finished and its output was merged. */
+  /**
+   * A job finished and its output was merged; `"lost"`: its result is unknown (the outcome
+   * `{ lost: true }`), nothing was merged, and it has no `value` or `error`.
+   */
   | {
       readonly type: "settled";
       readonly jobId: string;
+      readonly fireId: string;
       readonly programId: string;
       readonly spawnId: string | null;
-      readonly status: "succeeded" | "errored";
+      readonly status: "succeeded" | "errored" | "lost";
       readonly scheduledAt: number;
       readonly startedAt: number;
       readonly endedAt: number;
@@ -91,6 +101,12 @@ export type KernelEffect =
       readonly to: number;
       readonly reason: "catch-up-window" | "catch-up-limit";
     }
+  /**
+   * An `adopt` replaced the program's state with an export. `jobs` are its jobs in flight, now in
+   * flight here under new ids: run them again (`args` as they started with) or complete them
+   * `{ lost: true }`. Its waiting jobs are scheduled at their due times.
+   */
+  | { readonly type: "adopted"; readonly programId: string; readonly jobs: readonly AdoptedJob[] }
   /** A result arrived for a job that is no longer in flight (killed, cleared, or already settled). */
   | { readonly type: "discarded"; readonly jobId: string }
   /** A hook failed outside a job (continueFn, an interval function): the spawn was stopped. */
@@ -110,6 +126,19 @@ export type KernelEffect =
       readonly field: string;
       readonly message: string;
     };
+
+/** A job in flight that an `adopt` took over, as its `adopted` effect lists it. @since 0.1.0 */
+export interface AdoptedJob {
+  /** Its new id, in the adopting kernel: `complete` it with this one. */
+  readonly jobId: string;
+  readonly fireId: string;
+  /** `null` for a trigger. */
+  readonly spawnId: string | null;
+  readonly scheduledAt: number;
+  readonly startedAt: number;
+  /** The arguments it started with (as JSON data carried them). */
+  readonly args: unknown;
+}
 
 /** @since 0.1.0 */
 export type KernelEffectType = KernelEffect["type"];

@@ -5,6 +5,12 @@ export type Interval = number | (() => number);
 export interface JobContext {
   readonly signal: AbortSignal;
   readonly jobId: string;
+  /**
+   * The fire this job runs: `<programId>/<spawnId>/<scheduledAt>` for a spawn's job, a
+   * trigger's from its command (default `<programId>/trigger/<jobId>`). The same on every
+   * kernel and every run of the same fire (after a takeover too): use it as an idempotency key.
+   */
+  readonly fireId: string;
   /** `null` for a manual trigger. */
   readonly spawnId: string | null;
   readonly programId: string;
@@ -35,6 +41,8 @@ export interface SpawnProps {
   readonly lastError: unknown;
   /** Due times not run because they were older than the catch-up window, or past the catch-up limit. */
   readonly missed: number;
+  /** Jobs completed with the outcome `{ lost: true }` (not counted in `completed`). */
+  readonly lost: number;
 }
 
 /** What `continueFn` is asked with after each job of a spawn. @since 0.1.0 */
@@ -145,6 +153,17 @@ export interface ProgramSpec<State = unknown, Args = unknown, Value = unknown, O
   readonly catchUpWindow?: number;
   readonly cron?: string;
   readonly timezone?: string;
+  /**
+   * Your program's version (a non-empty string or a finite number), as data: the kernel keeps it
+   * and does nothing with it; a fleet compares it across nodes.
+   */
+  readonly version?: string | number;
+  /**
+   * What a fleet does with a fire that was recorded but has no completion when its shard changes
+   * owner: `"at-least-once"` (the default there) runs it again, `"at-most-once"` reports it lost.
+   * Data for the fleet: the kernel itself does nothing with it.
+   */
+  readonly delivery?: "at-least-once" | "at-most-once";
   readonly meta?: unknown;
 }
 

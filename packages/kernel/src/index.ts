@@ -1,17 +1,20 @@
 export type { Command, CommandBody, CommandType, Outcome } from "./Command.js";
 export { commandTypes } from "./Command.js";
 export type {
+  JobExport,
   Kernel,
   KernelInfo,
   KernelOptions,
   KernelQueries,
   KernelSnapshot,
+  ProgramExport,
   ProgramInfo,
   RestoreOptions,
+  SpawnExport,
   SpawnInfo,
 } from "./Kernel.js";
 export { createKernel, maxTime, restoreKernel } from "./Kernel.js";
-export type { CancelReason, KernelEffect, KernelEffectType } from "./KernelEffect.js";
+export type { AdoptedJob, CancelReason, KernelEffect, KernelEffectType } from "./KernelEffect.js";
 export { effectsOf } from "./KernelEffect.js";
 export type { SpawnSet, SpawnView, UnspawnPolicy } from "./Policy.js";
 export type {

@@ -435,6 +435,7 @@ describe("bad input: the kernel stays usable", () => {
       {
         type: "settled",
         jobId: "job-1",
+        fireId: "p/p-1/100",
         programId: "p",
         spawnId: "p-1",
         status: "succeeded",
@@ -454,6 +455,7 @@ describe("bad input: the kernel stays usable", () => {
       {
         type: "run",
         jobId: "job-2",
+        fireId: "p/p-2/150",
         programId: "p",
         spawnId: "p-2",
         scheduledAt: 150,

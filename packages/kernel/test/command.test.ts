@@ -53,7 +53,7 @@ describe("decodeCommand", () => {
     expect(decodeCommand({ type: "complete", at: 1, jobId: "job-1", outcome: { ok: "yes" } })).toEqual({
       ok: false,
       field: "command.outcome",
-      message: "command.outcome: Expected { ok: true, value? } or { ok: false, error }",
+      message: "command.outcome: Expected { ok: true, value? }, { ok: false, error } or { lost: true }",
     });
     expect(decodeCommand({ type: "tick", at: Number.NaN })).toMatchObject({ ok: false, field: "command.at" });
   });

@@ -146,7 +146,15 @@ describe("lifecycle: unspawn", () => {
     spawn(kernel, 20);
     expect(kernel.dispatch({ type: "unspawn", at: 30, programId: "p" })).toEqual([
       { type: "unspawned", programId: "p", spawnId: "p-3" },
-      { type: "cancel", jobId: "job-3", programId: "p", spawnId: "p-3", reason: "unspawn", inFlight: false },
+      {
+        type: "cancel",
+        jobId: "job-3",
+        fireId: "p/p-3/120",
+        programId: "p",
+        spawnId: "p-3",
+        reason: "unspawn",
+        inFlight: false,
+      },
       { type: "stopped", programId: "p", spawnId: "p-3", reason: "unspawn" },
       { type: "wake", at: 100 },
     ]);
@@ -352,7 +360,15 @@ describe("lifecycle: status, stop and kill", () => {
     const kernel = kernelWith();
     spawn(kernel, 0);
     expect(kernel.dispatch({ type: "stop-spawn", at: 10, programId: "p", spawnId: "p-1" })).toEqual([
-      { type: "cancel", jobId: "job-1", programId: "p", spawnId: "p-1", reason: "stop", inFlight: false },
+      {
+        type: "cancel",
+        jobId: "job-1",
+        fireId: "p/p-1/100",
+        programId: "p",
+        spawnId: "p-1",
+        reason: "stop",
+        inFlight: false,
+      },
       { type: "stopped", programId: "p", spawnId: "p-1", reason: "stop" },
       { type: "wake", at: null },
     ]);
@@ -367,7 +383,15 @@ describe("lifecycle: status, stop and kill", () => {
     kernel.dispatch({ type: "tick", at: 100 }); // job-1 in flight, job-2 pending at 200
     const stop = kernel.dispatch({ type: "stop-spawn", at: 150, programId: "p", spawnId: "p-1" });
     expect(stop).toEqual([
-      { type: "cancel", jobId: "job-2", programId: "p", spawnId: "p-1", reason: "stop", inFlight: false },
+      {
+        type: "cancel",
+        jobId: "job-2",
+        fireId: "p/p-1/200",
+        programId: "p",
+        spawnId: "p-1",
+        reason: "stop",
+        inFlight: false,
+      },
       { type: "wake", at: null },
     ]);
     expect(kernel.countSpawns("p")).toBe(0);
@@ -379,6 +403,7 @@ describe("lifecycle: status, stop and kill", () => {
       {
         type: "settled",
         jobId: "job-1",
+        fireId: "p/p-1/100",
         programId: "p",
         spawnId: "p-1",
         status: "succeeded",
@@ -409,9 +434,33 @@ describe("lifecycle: status, stop and kill", () => {
     kernel.dispatch({ type: "tick", at: 100 });
     kernel.dispatch({ type: "tick", at: 200 }); // job-1, job-2 in flight; job-3 pending
     expect(kernel.dispatch({ type: "kill-spawn", at: 250, programId: "p", spawnId: "p-1" })).toEqual([
-      { type: "cancel", jobId: "job-3", programId: "p", spawnId: "p-1", reason: "kill", inFlight: false },
-      { type: "cancel", jobId: "job-1", programId: "p", spawnId: "p-1", reason: "kill", inFlight: true },
-      { type: "cancel", jobId: "job-2", programId: "p", spawnId: "p-1", reason: "kill", inFlight: true },
+      {
+        type: "cancel",
+        jobId: "job-3",
+        fireId: "p/p-1/300",
+        programId: "p",
+        spawnId: "p-1",
+        reason: "kill",
+        inFlight: false,
+      },
+      {
+        type: "cancel",
+        jobId: "job-1",
+        fireId: "p/p-1/100",
+        programId: "p",
+        spawnId: "p-1",
+        reason: "kill",
+        inFlight: true,
+      },
+      {
+        type: "cancel",
+        jobId: "job-2",
+        fireId: "p/p-1/200",
+        programId: "p",
+        spawnId: "p-1",
+        reason: "kill",
+        inFlight: true,
+      },
       { type: "stopped", programId: "p", spawnId: "p-1", reason: "kill" },
       { type: "wake", at: null },
     ]);
@@ -439,7 +488,15 @@ describe("lifecycle: status, stop and kill", () => {
     kernel.dispatch({ type: "tick", at: 100 });
     kernel.dispatch({ type: "stop-spawn", at: 110, programId: "p", spawnId: "p-1" });
     expect(kernel.dispatch({ type: "kill-spawn", at: 120, programId: "p", spawnId: "p-1" })).toEqual([
-      { type: "cancel", jobId: "job-1", programId: "p", spawnId: "p-1", reason: "kill", inFlight: true },
+      {
+        type: "cancel",
+        jobId: "job-1",
+        fireId: "p/p-1/100",
+        programId: "p",
+        spawnId: "p-1",
+        reason: "kill",
+        inFlight: true,
+      },
       { type: "stopped", programId: "p", spawnId: "p-1", reason: "stop" },
       { type: "wake", at: null },
     ]);
@@ -495,9 +552,25 @@ describe("lifecycle: stop-all, kill-all", () => {
   it("kill-all - one program: in-flight jobs cancelled, spawns stopped at once", () => {
     const kernel = two();
     expect(kernel.dispatch({ type: "kill-all", at: 110, programId: "a" })).toEqual([
-      { type: "cancel", jobId: "job-1", programId: "a", spawnId: "a-1", reason: "kill", inFlight: true },
+      {
+        type: "cancel",
+        jobId: "job-1",
+        fireId: "a/a-1/100",
+        programId: "a",
+        spawnId: "a-1",
+        reason: "kill",
+        inFlight: true,
+      },
       { type: "stopped", programId: "a", spawnId: "a-1", reason: "kill" },
-      { type: "cancel", jobId: "job-2", programId: "a", spawnId: "a-2", reason: "kill", inFlight: true },
+      {
+        type: "cancel",
+        jobId: "job-2",
+        fireId: "a/a-2/100",
+        programId: "a",
+        spawnId: "a-2",
+        reason: "kill",
+        inFlight: true,
+      },
       { type: "stopped", programId: "a", spawnId: "a-2", reason: "kill" },
       { type: "wake", at: null },
     ]);
@@ -521,7 +594,15 @@ describe("lifecycle: clear, uninstall, reinstall", () => {
     kernel.dispatch({ type: "stop-spawn", at: 1, programId: "p", spawnId: "p-2" });
     kernel.dispatch({ type: "tick", at: 100 });
     expect(kernel.dispatch({ type: "clear", at: 110, programId: "p" })).toEqual([
-      { type: "cancel", jobId: "job-1", programId: "p", spawnId: "p-1", reason: "clear", inFlight: true },
+      {
+        type: "cancel",
+        jobId: "job-1",
+        fireId: "p/p-1/100",
+        programId: "p",
+        spawnId: "p-1",
+        reason: "clear",
+        inFlight: true,
+      },
       { type: "stopped", programId: "p", spawnId: "p-1", reason: "clear" },
       { type: "cleared", programId: "p" },
       { type: "wake", at: null },
@@ -540,9 +621,25 @@ describe("lifecycle: clear, uninstall, reinstall", () => {
     spawn(kernel, 0);
     spawn(kernel, 0);
     expect(kernel.dispatch({ type: "uninstall", at: 10, programId: "p" })).toEqual([
-      { type: "cancel", jobId: "job-1", programId: "p", spawnId: "p-1", reason: "uninstall", inFlight: false },
+      {
+        type: "cancel",
+        jobId: "job-1",
+        fireId: "p/p-1/100",
+        programId: "p",
+        spawnId: "p-1",
+        reason: "uninstall",
+        inFlight: false,
+      },
       { type: "stopped", programId: "p", spawnId: "p-1", reason: "uninstall" },
-      { type: "cancel", jobId: "job-2", programId: "p", spawnId: "p-2", reason: "uninstall", inFlight: false },
+      {
+        type: "cancel",
+        jobId: "job-2",
+        fireId: "p/p-2/100",
+        programId: "p",
+        spawnId: "p-2",
+        reason: "uninstall",
+        inFlight: false,
+      },
       { type: "stopped", programId: "p", spawnId: "p-2", reason: "uninstall" },
       { type: "uninstalled", programId: "p" },
       { type: "wake", at: null },
@@ -556,7 +653,15 @@ describe("lifecycle: clear, uninstall, reinstall", () => {
     kernel.dispatch({ type: "tick", at: 100 });
     const effects = kernel.dispatch({ type: "uninstall", at: 110, programId: "p" });
     expect(effects).toEqual([
-      { type: "cancel", jobId: "job-1", programId: "p", spawnId: "p-1", reason: "uninstall", inFlight: true },
+      {
+        type: "cancel",
+        jobId: "job-1",
+        fireId: "p/p-1/100",
+        programId: "p",
+        spawnId: "p-1",
+        reason: "uninstall",
+        inFlight: true,
+      },
       { type: "stopped", programId: "p", spawnId: "p-1", reason: "uninstall" },
       { type: "uninstalled", programId: "p" },
       { type: "wake", at: null },
@@ -572,7 +677,15 @@ describe("lifecycle: clear, uninstall, reinstall", () => {
       program: { id: "p", interval: 500, mainFn, createFn: () => ({ version: 2 }) },
     });
     expect(effects).toEqual([
-      { type: "cancel", jobId: "job-1", programId: "p", spawnId: "p-1", reason: "uninstall", inFlight: false },
+      {
+        type: "cancel",
+        jobId: "job-1",
+        fireId: "p/p-1/100",
+        programId: "p",
+        spawnId: "p-1",
+        reason: "uninstall",
+        inFlight: false,
+      },
       { type: "stopped", programId: "p", spawnId: "p-1", reason: "uninstall" },
       { type: "uninstalled", programId: "p" },
       { type: "installed", programId: "p", replaced: { spawnIds: ["p-1"], state: { version: 1 } } },
@@ -667,6 +780,7 @@ describe("lifecycle: trigger", () => {
       {
         type: "run",
         jobId: "job-1",
+        fireId: "p/trigger/job-1",
         programId: "p",
         spawnId: null,
         scheduledAt: 10,
@@ -689,6 +803,7 @@ describe("lifecycle: trigger", () => {
       {
         type: "settled",
         jobId: "job-1",
+        fireId: "p/trigger/job-1",
         programId: "p",
         spawnId: null,
         status: "succeeded",
@@ -718,6 +833,7 @@ describe("lifecycle: trigger", () => {
       {
         type: "settled",
         jobId: "job-1",
+        fireId: "p/trigger/job-1",
         programId: "p",
         spawnId: null,
         status: "errored",
@@ -755,7 +871,16 @@ describe("lifecycle: trigger", () => {
     ]);
     expect(kernel.dispatch({ type: "tick", at: 49 })).toEqual([{ type: "wake", at: 50 }]);
     expect(kernel.dispatch({ type: "tick", at: 50 })).toEqual([
-      { type: "run", jobId: "job-1", programId: "p", spawnId: null, scheduledAt: 50, startedAt: 50, args: undefined },
+      {
+        type: "run",
+        jobId: "job-1",
+        fireId: "p/trigger/job-1",
+        programId: "p",
+        spawnId: null,
+        scheduledAt: 50,
+        startedAt: 50,
+        args: undefined,
+      },
       { type: "wake", at: null },
     ]);
   });

@@ -179,7 +179,39 @@ const tamperings: Tampering[] = [
       return `${path}.seq`;
     },
   },
-  { name: "generator state beyond 32 bits", apply: (s) => set(s, "random", 2 ** 32, "snapshot.random") },
+  { name: "seed beyond 32 bits", apply: (s) => set(s, "seed", 2 ** 32, "snapshot.seed") },
+  {
+    name: "a program's generator state beyond 32 bits",
+    apply: (s) => set(programAt(s, "b").program, "random", -1, `${programAt(s, "b").path}.random`),
+  },
+  {
+    name: "a fresh program with spawns",
+    apply: (s) => set(programAt(s, "b").program, "fresh", true, `${programAt(s, "b").path}.fresh`),
+  },
+  {
+    name: "a spawn's waiting job with another fire id",
+    apply: (s) => {
+      const { spawn, path } = spawnAt(s, "b", "b-1");
+      spawn.pending.fireId = "b/b-1/0";
+      return `${path}.pending.fireId`;
+    },
+  },
+  {
+    name: "a trigger with an empty fire id",
+    apply: (s) => {
+      const { program, path } = programAt(s, "b");
+      program.triggers[0].fireId = "";
+      return `${path}.triggers[0].fireId`;
+    },
+  },
+  {
+    name: "negative lost count",
+    apply: (s) => {
+      const { spawn, path } = spawnAt(s, "b", "b-1");
+      spawn.lost = -1;
+      return `${path}.lost`;
+    },
+  },
   {
     name: "history longer than historyLimit",
     apply: (s) => set(s, "historyLimit", 1, `${programAt(s, "b").path}.history`),
@@ -542,7 +574,8 @@ const tamperings: Tampering[] = [
     apply: (s) => {
       const { spawn, path } = spawnAt(s, "b", "b-3");
       s.jobSeq += 1;
-      spawn.pending = { id: `job-${s.jobSeq}`, seq: s.jobSeq, dueAt: s.now + 100, startedAt: null };
+      const dueAt = s.now + 100;
+      spawn.pending = { id: `job-${s.jobSeq}`, seq: s.jobSeq, fireId: `b/b-3/${dueAt}`, dueAt, startedAt: null };
       spawn.submitted += 1;
       return `${path}.pending`;
     },

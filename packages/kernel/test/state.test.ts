@@ -208,6 +208,7 @@ describe("state: argsFn", () => {
     expect(effectsOf(effects, "run")[0]).toEqual({
       type: "run",
       jobId: "job-1",
+      fireId: "p/p-1/100",
       programId: "p",
       spawnId: "p-1",
       scheduledAt: 100,
@@ -233,6 +234,7 @@ describe("state: argsFn", () => {
       {
         type: "settled",
         jobId: "job-1",
+        fireId: "p/p-1/100",
         programId: "p",
         spawnId: "p-1",
         status: "errored",
@@ -358,6 +360,7 @@ describe("state: counters and props", () => {
       interval: 100,
       lastError: undefined,
       missed: 0,
+      lost: 0,
     });
     kernel.dispatch({ type: "tick", at: 105 });
     succeed(kernel, 120, "job-1", 1);
@@ -376,6 +379,7 @@ describe("state: counters and props", () => {
       interval: 100,
       lastError: error,
       missed: 0,
+      lost: 0,
     });
     expect(Object.keys(props).sort()).toEqual(
       [
@@ -389,6 +393,7 @@ describe("state: counters and props", () => {
         "interval",
         "lastError",
         "missed",
+        "lost",
       ].sort(),
     );
   });
@@ -420,6 +425,7 @@ describe("state: counters and props", () => {
       terminating: false,
       lastError: undefined,
       missed: 0,
+      lost: 0,
     };
     expect(kernel.getProps("p")).toEqual({
       "p-1": { ...base, startedAt: 0, updatedAt: 0, interval: 100 },
@@ -451,6 +457,7 @@ describe("state: continueFn", () => {
         interval: 100,
         lastError: undefined,
         missed: 0,
+        lost: 0,
         programId: "p",
         spawnId: "p-1",
         result: {
@@ -496,6 +503,7 @@ describe("state: continueFn", () => {
       {
         type: "settled",
         jobId: "job-1",
+        fireId: "p/p-1/100",
         programId: "p",
         spawnId: "p-1",
         status: "succeeded",
@@ -527,7 +535,15 @@ describe("state: continueFn", () => {
     const effects = succeed(kernel, 110, "job-1");
     expect(effects).toEqual([
       expect.objectContaining({ type: "settled", jobId: "job-1" }),
-      { type: "cancel", jobId: "job-2", programId: "p", spawnId: "p-1", reason: "continue", inFlight: false },
+      {
+        type: "cancel",
+        jobId: "job-2",
+        fireId: "p/p-1/200",
+        programId: "p",
+        spawnId: "p-1",
+        reason: "continue",
+        inFlight: false,
+      },
       { type: "stopped", programId: "p", spawnId: "p-1", reason: "continue" },
       { type: "wake", at: null },
     ]);

@@ -43,6 +43,7 @@ describe("timing: basic (fixed delay)", () => {
       {
         type: "run",
         jobId: "job-1",
+        fireId: "p/p-1/100",
         programId: "p",
         spawnId: "p-1",
         scheduledAt: 100,
@@ -62,6 +63,7 @@ describe("timing: basic (fixed delay)", () => {
       {
         type: "settled",
         jobId: "job-1",
+        fireId: "p/p-1/100",
         programId: "p",
         spawnId: "p-1",
         status: "succeeded",

@@ -1,4 +1,29 @@
 export { failureTimeline, writeFailure, writeReport } from "./files.js";
+export type {
+  Delivery,
+  FleetCheck,
+  FleetCoverage,
+  FleetEvent,
+  FleetEventKind,
+  FleetFaultFamily,
+  FleetFaults,
+  FleetResult,
+  FleetScenario,
+  FleetTimeline,
+  FleetUnsafe,
+  FleetViolation,
+  SimulateFleetOptions,
+  SimulateFleetResult,
+} from "./fleet/index.js";
+export {
+  decodeFleetTimeline,
+  fleetChecks,
+  fleetFaultFamilies,
+  fleetScenarioNames,
+  replayFleet,
+  shrinkFleet,
+  simulateFleet,
+} from "./fleet/index.js";
 export type { SimulateOptions, SimulateResult } from "./simulate.js";
 export { decodeTimeline, REPRODUCE_RUNS, replay, shrinkTimeline, simulate } from "./simulate.js";
 export type {

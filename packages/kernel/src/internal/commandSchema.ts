@@ -15,7 +15,8 @@ const Id = Schema.NonEmptyString;
 const OutcomeSchema = Schema.Union([
   Schema.Struct({ ok: Schema.Literal(true), value: Schema.optional(Schema.Unknown) }),
   Schema.Struct({ ok: Schema.Literal(false), error: Schema.Unknown }),
-]).annotate({ expected: "{ ok: true, value? } or { ok: false, error }" });
+  Schema.Struct({ lost: Schema.Literal(true) }),
+]).annotate({ expected: "{ ok: true, value? }, { ok: false, error } or { lost: true }" });
 
 /** The shape of each command; program specs, options and intervals are checked by their own schemas. */
 const commandFields = {
@@ -36,6 +37,7 @@ const commandFields = {
     wall: Wall,
     programId: Id,
     scheduledAt: Schema.optional(Time),
+    fireId: Schema.optional(Id),
   }),
   complete: Schema.Struct({ type: Schema.Literal("complete"), at: At, wall: Wall, jobId: Id, outcome: OutcomeSchema }),
   "set-interval": Schema.Struct({
@@ -51,6 +53,14 @@ const commandFields = {
   "stop-all": Schema.Struct({ type: Schema.Literal("stop-all"), at: At, wall: Wall, programId: Schema.optional(Id) }),
   "kill-all": Schema.Struct({ type: Schema.Literal("kill-all"), at: At, wall: Wall, programId: Schema.optional(Id) }),
   clear: Schema.Struct({ type: Schema.Literal("clear"), at: At, wall: Wall, programId: Id }),
+  // The export is checked by its own schema (an `invalid-snapshot` rejection naming its field).
+  adopt: Schema.Struct({
+    type: Schema.Literal("adopt"),
+    at: At,
+    wall: Wall,
+    export: Schema.Unknown,
+    spawnOverrides: Schema.optional(Schema.Record(Schema.String, Schema.Unknown)),
+  }),
 } as const;
 
 /** Every command type the kernel knows, in a stable order. @since 0.1.0 */
@@ -64,7 +74,7 @@ const keysOf = Object.fromEntries(
   Object.entries(commandFields).map(([type, schema]) => [type, new Set(Object.keys(schema.fields))]),
 ) as unknown as Record<CommandType, ReadonlySet<string>>;
 
-const OUTCOME_KEYS: ReadonlySet<string> = new Set(["ok", "value", "error"]);
+const OUTCOME_KEYS: ReadonlySet<string> = new Set(["ok", "value", "error", "lost"]);
 
 export type CommandCheck = { ok: true; command: Command } | { ok: false; field: string; message: string };
 
@@ -77,6 +87,7 @@ const TICK_KEYS = ["type", "at", "wall"];
 const COMPLETE_KEYS = ["type", "at", "wall", "jobId", "outcome"];
 const SUCCESS_KEYS = ["ok", "value"];
 const FAILURE_KEYS = ["ok", "error"];
+const LOST_KEYS = ["lost"];
 
 const isTimeOrAbsent = (value: unknown): boolean => value === undefined || isTime(value);
 
@@ -94,6 +105,13 @@ export const isWellFormedHotCommand = (input: { type?: unknown; at?: unknown; wa
   const { jobId, outcome } = input as { jobId?: unknown; outcome?: unknown };
   if (typeof jobId !== "string" || jobId === "" || typeof outcome !== "object" || outcome === null) return false;
   const ok = (outcome as { ok?: unknown }).ok;
+  if ("lost" in outcome) {
+    return (
+      (outcome as { lost?: unknown }).lost === true &&
+      hasOnlyKeys(outcome, LOST_KEYS) &&
+      hasOnlyKeys(input, COMPLETE_KEYS)
+    );
+  }
   if (ok === true) return hasOnlyKeys(outcome, SUCCESS_KEYS) && hasOnlyKeys(input, COMPLETE_KEYS);
   return ok === false && "error" in outcome && hasOnlyKeys(outcome, FAILURE_KEYS) && hasOnlyKeys(input, COMPLETE_KEYS);
 };

@@ -3,6 +3,7 @@ import type { CancelReason, KernelEffect } from "../KernelEffect.js";
 import type { UnspawnPolicy } from "../Policy.js";
 import type { Interval, ProgramSpec, ResultRecord, SpawnOptions } from "../Program.js";
 import { SchedkitError, type SchedkitErrorCode } from "../SchedkitError.js";
+import { prepareAdopt } from "./adopt.js";
 import { type MissedRun, missOnCron, missOnGrid } from "./catchUp.js";
 import { decodeCommand } from "./commandSchema.js";
 import { type CronSchedule, parseCron } from "./cron.js";
@@ -13,7 +14,6 @@ import { LatestResult } from "./latestResult.js";
 import {
   CRON_MISSED_STEPS,
   DEFAULT_CATCH_UP_LIMIT,
-  DEFAULT_CATCH_UP_WINDOW,
   isTime,
   MAX_TIME,
   MIN_INTERVAL,
@@ -21,6 +21,8 @@ import {
 } from "./limits.js";
 import { defaultMerge } from "./merge.js";
 import {
+  configOf,
+  fireIdOf,
   isRunning,
   type JobRecord,
   jobIdOf,
@@ -28,6 +30,7 @@ import {
   type SpawnConfig,
   type SpawnRecord,
   type StopReason,
+  spawnFireId,
   stateOf,
 } from "./model.js";
 import {
@@ -37,7 +40,7 @@ import {
   programSpecKeys,
   spawnOptionKeys,
 } from "./programSchema.js";
-import { nextInt, type RandomState, seedRandom } from "./random.js";
+import { nextInt, programSeed, seedRandom } from "./random.js";
 import { copyFields } from "./readOnce.js";
 import { SpawnList, spawnSetOf } from "./spawnList.js";
 
@@ -47,7 +50,11 @@ export interface KernelOptions {
   readonly policies?: readonly UnspawnPolicy[];
   /** The policy of programs that name none. Default: the first registered policy. */
   readonly defaultPolicy?: string;
-  /** Seed of the kernel's generator (used by `delay: "random"`). Default 0. */
+  /**
+   * Seed of the programs' generators (used by `delay: "random"`): each program draws from its
+   * own, seeded from this and the program's id, so one program's draws never depend on another's.
+   * Default 0.
+   */
   readonly seed?: number;
   /** Stopped spawns kept per program, and results kept per spawn with `output: "all"`. Default 100. */
   readonly historyLimit?: number;
@@ -89,21 +96,6 @@ export const resolveInterval = (interval: Interval): number => {
   }
   return value;
 };
-
-export const configOf = (spec: ProgramSpec, base?: SpawnConfig): SpawnConfig => ({
-  type: base?.type ?? spec.type ?? "basic",
-  delay: spec.delay ?? base?.delay,
-  timeFn: spec.timeFn ?? base?.timeFn,
-  argsFn: spec.argsFn ?? base?.argsFn,
-  createFn: spec.createFn ?? base?.createFn,
-  mergeFn: spec.mergeFn ?? base?.mergeFn,
-  successFn: spec.successFn ?? base?.successFn,
-  errorFn: spec.errorFn ?? base?.errorFn,
-  continueFn: (spec.continueFn as SpawnConfig["continueFn"]) ?? base?.continueFn,
-  misfire: spec.misfire ?? base?.misfire ?? "catch-up",
-  output: spec.output ?? base?.output ?? "latest",
-  catchUpWindow: spec.catchUpWindow ?? base?.catchUpWindow ?? DEFAULT_CATCH_UP_WINDOW,
-});
 
 /** A cron program's own fields: an expression and a zone that parse and can match; no interval, delay or timeFn. */
 const checkCronSpec = (
@@ -228,7 +220,8 @@ export class Machine {
   spawnSeq = 0;
   /** Wall clock minus kernel time, from the latest command that carried `wall`; cron due times follow it. */
   wallOffset = 0;
-  readonly random: RandomState;
+  /** The seed (as 32 bits) each program's generator starts from, mixed with the program's id. */
+  readonly seed: number;
   readonly programs = new Map<string, ProgramRecord>();
   readonly heap = new TimerHeap<JobRecord>();
   readonly inFlight = new JobTable<JobRecord>();
@@ -270,6 +263,7 @@ export class Machine {
   private hotWall: number | undefined = undefined;
   private hotJobId = "";
   private hotFailed = false;
+  private hotLost = false;
   private hotPayload: unknown = undefined;
 
   constructor(input: KernelOptions = {}) {
@@ -321,7 +315,7 @@ export class Machine {
     this.defaultPolicy = defaultPolicy;
     this.historyLimit = historyLimit;
     this.catchUpLimit = catchUpLimit;
-    this.random = seedRandom(seed);
+    this.seed = seed >>> 0;
   }
 
   /** Never throws: bad input is `rejected`, a failing hook is reported, and every started job's `run` is returned. */
@@ -419,6 +413,7 @@ export class Machine {
   private readHot(input: unknown): "tick" | "complete" | undefined {
     if (typeof input !== "object" || input === null) return undefined;
     this.hotAt = Number.NaN;
+    this.hotLost = false;
     try {
       const record = input as Record<string, unknown>;
       const type = record.type;
@@ -444,15 +439,23 @@ export class Machine {
       let ok: unknown;
       let payload: unknown;
       let hasError = false;
+      let keys = 0;
       for (const key in result) {
+        keys++;
         if (key === "ok") ok = result.ok;
         else if (key === "value") payload = result.value;
         else if (key === "error") {
           payload = result.error;
           hasError = true;
+        } else if (key === "lost") {
+          // `{ lost: true }` exactly: the job's result is unknown.
+          if (result.lost !== true) return undefined;
+          this.hotLost = true;
         } else return undefined;
       }
-      if (ok === true ? hasError : ok !== false || !hasError) return undefined;
+      if (this.hotLost) {
+        if (keys !== 1) return undefined;
+      } else if (ok === true ? hasError : ok !== false || !hasError) return undefined;
       this.hotJobId = jobId;
       this.hotFailed = ok === false;
       this.hotPayload = payload;
@@ -469,10 +472,12 @@ export class Machine {
     const job = seq < 1 ? undefined : this.inFlight.get(seq);
     if (job !== undefined && jobIdOf(job) === jobId) {
       const failed = this.hotFailed;
+      const lost = this.hotLost;
       const payload = this.hotPayload;
       this.arrive(this.hotAt, this.hotWall);
       // Due jobs never end a job in flight (only a kill does), so it is still there.
-      this.finishJob(job, failed, payload);
+      if (lost) this.loseJob(job);
+      else this.finishJob(job, failed, payload);
       this.runDue();
       return;
     }
@@ -491,8 +496,11 @@ export class Machine {
     });
   }
 
-  /** Time arrives with an accepted command: the clock moves (or a regression is counted), then due jobs start. */
-  private arrive(at: number, wall: number | undefined): void {
+  /**
+   * Time arrives with an accepted command: the clock moves (or a regression is counted), then due jobs start.
+   * Internal (`adopt.ts` brings an export's time).
+   */
+  arrive(at: number, wall: number | undefined): void {
     if (at < this.now) this.regressions++;
     else this.now = at;
     if (wall !== undefined) this.followWall(wall - at);
@@ -554,7 +562,12 @@ export class Machine {
         const program = this.programs.get(command.programId);
         if (program === undefined) return this.unknownProgram(command.programId);
         const scheduledAt = command.scheduledAt ?? at;
-        return apply(() => this.trigger(program, scheduledAt));
+        const fireId = command.fireId;
+        return apply(() => this.trigger(program, scheduledAt, fireId));
+      }
+      case "adopt": {
+        const plan = prepareAdopt(this, command);
+        return plan.ok ? apply(plan.apply) : reject(plan.code, plan.field, plan.message);
       }
       case "spawn":
         return this.prepareSpawn(command.programId, command.opts, at, command);
@@ -683,6 +696,8 @@ export class Machine {
         counts: { submitted: 0, succeeded: 0, errored: 0 },
         triggers: new Set(),
         spawnCounter: 0,
+        random: seedRandom(programSeed(this.seed, spec.id)),
+        fresh: true,
       });
       this.emit(
         replaced === undefined
@@ -785,7 +800,8 @@ export class Machine {
         return;
       }
       if (unnamed !== undefined) program.spawnCounter = unnamed.counter;
-      const delay = config.delay === "random" ? nextInt(this.random, firstInterval) : config.delay;
+      program.fresh = false;
+      const delay = config.delay === "random" ? nextInt(program.random, firstInterval) : config.delay;
       const spawn: SpawnRecord = {
         id: spawnId,
         programId: program.id,
@@ -804,6 +820,7 @@ export class Machine {
         submitted: 0,
         succeeded: 0,
         errored: 0,
+        lost: 0,
         lastError: undefined,
         missed: 0,
         dispatchMark: 0,
@@ -927,8 +944,9 @@ export class Machine {
   private prepareComplete(jobId: string, outcome: Outcome): Plan {
     const seq = seqOfJobId(jobId);
     const job = seq < 1 ? undefined : this.inFlight.get(seq);
-    const failed = !outcome.ok;
-    const payload = outcome.ok ? outcome.value : outcome.error;
+    if (job !== undefined && jobIdOf(job) === jobId && "lost" in outcome) return apply(() => this.loseJob(job));
+    const failed = "ok" in outcome && !outcome.ok;
+    const payload = "ok" in outcome ? (outcome.ok ? outcome.value : outcome.error) : undefined;
     if (job !== undefined && jobIdOf(job) === jobId) return apply(() => this.finishJob(job, failed, payload));
     if (seq >= 1 && seq <= this.jobSeq) return apply(() => this.emit({ type: "discarded", jobId }));
     return reject("unknown-job", "command.jobId", `command.jobId: no job ${show(jobId)} was issued by this kernel`);
@@ -937,7 +955,8 @@ export class Machine {
   // ---------------------------------------------------------------------------
   // Time and jobs.
 
-  private emit(effect: KernelEffect): void {
+  /** Internal: `adopt.ts` emits its effect too. */
+  emit(effect: KernelEffect): void {
     this.out[this.outLength++] = effect;
   }
 
@@ -1069,7 +1088,18 @@ export class Machine {
     const id = "";
     const job = this.spareJobs.pop();
     if (job === undefined) {
-      return { id, seq, dueAt, heapIndex: -1, program, spawn, startedAt: Number.NaN, inFlightIndex: -1 };
+      return {
+        id,
+        seq,
+        dueAt,
+        heapIndex: -1,
+        program,
+        spawn,
+        startedAt: Number.NaN,
+        inFlightIndex: -1,
+        fireId: "",
+        args: undefined,
+      };
     }
     job.id = id;
     job.seq = seq;
@@ -1079,6 +1109,8 @@ export class Machine {
     job.spawn = spawn;
     job.startedAt = Number.NaN;
     job.inFlightIndex = -1;
+    job.fireId = "";
+    job.args = undefined;
     return job;
   }
 
@@ -1096,11 +1128,14 @@ export class Machine {
     }
   }
 
-  private trigger(program: ProgramRecord, scheduledAt: number): void {
+  private trigger(program: ProgramRecord, scheduledAt: number, fireId: string | undefined): void {
     const job = this.newJob(program, null, scheduledAt);
+    const jobId = jobIdOf(job);
+    job.fireId = fireId ?? `${program.id}/trigger/${jobId}`;
     program.triggers.add(job);
+    program.fresh = false;
     this.heap.push(job);
-    this.emit({ type: "triggered", jobId: jobIdOf(job), programId: program.id, scheduledAt });
+    this.emit({ type: "triggered", jobId, programId: program.id, scheduledAt });
   }
 
   private startJob(job: JobRecord): void {
@@ -1108,6 +1143,8 @@ export class Machine {
     job.startedAt = this.now;
     this.inFlight.add(job);
     if (spawn !== null) {
+      // Its due time is final now: the fire id is made once, here.
+      job.fireId = spawnFireId(job.program.id, spawn.id, job.dueAt);
       spawn.pending = null;
       job.inFlightIndex = spawn.inFlight.length;
       spawn.inFlight.push(job);
@@ -1123,9 +1160,11 @@ export class Machine {
       this.finishJob(job, true, error);
       return;
     }
+    job.args = args;
     this.emit({
       type: "run",
       jobId: jobIdOf(job),
+      fireId: job.fireId,
       programId: job.program.id,
       spawnId: spawn?.id ?? null,
       scheduledAt: job.dueAt,
@@ -1187,6 +1226,7 @@ export class Machine {
   /** A job's outcome arrived: `payload` is its value, or its error when `failed`. */
   private finishJob(job: JobRecord, failed: boolean, payload: unknown): void {
     this.inFlight.delete(job.seq);
+    job.args = undefined;
     const spawn = job.spawn;
     if (spawn === null) {
       this.finishTrigger(job, failed, payload);
@@ -1256,6 +1296,7 @@ export class Machine {
         ? {
             type: "settled",
             jobId: jobIdOf(job),
+            fireId: job.fireId,
             programId: program.id,
             spawnId: spawn.id,
             status: "errored",
@@ -1267,6 +1308,7 @@ export class Machine {
         : {
             type: "settled",
             jobId: jobIdOf(job),
+            fireId: job.fireId,
             programId: program.id,
             spawnId: spawn.id,
             status: "succeeded",
@@ -1300,13 +1342,49 @@ export class Machine {
         return;
       }
     }
-    // Fixed delay: the next job is due one interval after this one completed.
-    if (config.type === "basic") {
-      const interval = this.nextInterval(spawn);
-      if (interval === undefined) return;
-      if (!(this.now + interval > this.now)) this.noProgress(spawn, interval, this.now);
-      else this.schedule(spawn, this.now + interval);
+    this.scheduleAfterCompletion(spawn);
+  }
+
+  /** Fixed delay: a basic spawn's next job is due one interval after this one completed. */
+  private scheduleAfterCompletion(spawn: SpawnRecord): void {
+    if (spawn.config.type !== "basic") return;
+    const interval = this.nextInterval(spawn);
+    if (interval === undefined) return;
+    if (!(this.now + interval > this.now)) this.noProgress(spawn, interval, this.now);
+    else this.schedule(spawn, this.now + interval);
+  }
+
+  /**
+   * A job completed `{ lost: true }`: its result is unknown. It settles with status "lost"; no
+   * hook is called, the state is unchanged, no result is kept; a basic spawn goes on as after any
+   * completion (continueFn is not asked: there is no new result to judge).
+   */
+  private loseJob(job: JobRecord): void {
+    this.inFlight.delete(job.seq);
+    job.args = undefined;
+    const { spawn, program } = job;
+    this.emit({
+      type: "settled",
+      jobId: jobIdOf(job),
+      fireId: job.fireId,
+      programId: program.id,
+      spawnId: spawn?.id ?? null,
+      status: "lost",
+      scheduledAt: job.dueAt,
+      startedAt: job.startedAt,
+      endedAt: this.now,
+    });
+    if (spawn === null) {
+      program.triggers.delete(job);
+      return;
     }
+    this.leaveInFlight(spawn, job);
+    spawn.lost++;
+    if (spawn.status === "terminating") {
+      if (spawn.inFlight.length === 0) this.finalizeStop(spawn);
+      return;
+    }
+    if (isRunning(spawn)) this.scheduleAfterCompletion(spawn);
   }
 
   private finishTrigger(job: JobRecord, jobFailed: boolean, payload: unknown): void {
@@ -1325,6 +1403,7 @@ export class Machine {
     this.emit({
       type: "settled",
       jobId: jobIdOf(job),
+      fireId: job.fireId,
       programId: program.id,
       spawnId: null,
       status: ok ? "succeeded" : "errored",
@@ -1361,6 +1440,7 @@ export class Machine {
     this.emit({
       type: "cancel",
       jobId: jobIdOf(job),
+      fireId: fireIdOf(job),
       programId: spawn.programId,
       spawnId: spawn.id,
       reason,
@@ -1371,9 +1451,11 @@ export class Machine {
   private cancelInFlight(spawn: SpawnRecord, reason: CancelReason): void {
     for (const job of spawn.inFlight) {
       this.inFlight.delete(job.seq);
+      job.args = undefined;
       this.emit({
         type: "cancel",
         jobId: jobIdOf(job),
+        fireId: job.fireId,
         programId: spawn.programId,
         spawnId: spawn.id,
         reason,
@@ -1427,6 +1509,7 @@ export class Machine {
       this.emit({
         type: "cancel",
         jobId: jobIdOf(job),
+        fireId: job.fireId,
         programId: program.id,
         spawnId: null,
         reason: how,
@@ -1449,4 +1532,5 @@ export const propsOf = (spawn: SpawnRecord) => ({
   interval: spawn.lastInterval,
   lastError: spawn.lastError,
   missed: spawn.missed,
+  lost: spawn.lost,
 });

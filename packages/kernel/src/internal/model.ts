@@ -2,6 +2,8 @@ import type { Interval, ProgramSpec, ResultRecord, SpawnOptions } from "../Progr
 import type { CronSchedule } from "./cron.js";
 import type { HeapEntry } from "./heap.js";
 import type { LatestResult } from "./latestResult.js";
+import { DEFAULT_CATCH_UP_WINDOW } from "./limits.js";
+import type { RandomState } from "./random.js";
 import type { SpawnList } from "./spawnList.js";
 
 export type ProgramType = "basic" | "constant" | "cron";
@@ -59,6 +61,10 @@ export interface ProgramRecord {
   /** Trigger jobs waiting or in flight. */
   readonly triggers: Set<JobRecord>;
   spawnCounter: number;
+  /** The program's own generator (`delay: "random"`), seeded from the kernel's seed and the program's id. */
+  readonly random: RandomState;
+  /** Nothing has happened to it since install (no spawn, no trigger, no adopt): it may adopt an export. */
+  fresh: boolean;
 }
 
 export interface SpawnRecord {
@@ -80,6 +86,8 @@ export interface SpawnRecord {
   submitted: number;
   succeeded: number;
   errored: number;
+  /** Jobs completed with the outcome `{ lost: true }` (their result is unknown). */
+  lost: number;
   lastError: unknown;
   /** Due times reported in `missed` effects. */
   missed: number;
@@ -102,6 +110,13 @@ export interface JobRecord extends HeapEntry {
   startedAt: number;
   /** Position in its spawn's `inFlight` list while in flight, so that settling removes it in O(1). */
   inFlightIndex: number;
+  /**
+   * A trigger's fire id, from its command or `<programId>/trigger/<jobId>`. A spawn's job has
+   * `""` until it starts (its due time may still move), then `<programId>/<spawnId>/<scheduledAt>`.
+   */
+  fireId: string;
+  /** The arguments it started with, while in flight (an export carries them); else undefined. */
+  args: unknown;
 }
 
 export type StopReason = "stop" | "kill" | "unspawn" | "continue" | "fault" | "uninstall" | "clear";
@@ -119,3 +134,27 @@ export const jobIdOf = (job: JobRecord): string => {
   if (job.id === "") job.id = `job-${job.seq}`;
   return job.id;
 };
+
+/** A spawn's fire id for a due time: the same fire has the same id on every kernel. */
+export const spawnFireId = (programId: string, spawnId: string, scheduledAt: number): string =>
+  `${programId}/${spawnId}/${scheduledAt}`;
+
+/** A job's fire id: kept once it started (or for a trigger); a waiting spawn job's from its due time now. */
+export const fireIdOf = (job: JobRecord): string =>
+  job.fireId !== "" || job.spawn === null ? job.fireId : spawnFireId(job.program.id, job.spawn.id, job.dueAt);
+
+/** The hooks and options of a spec, or of spawn options over a program's (`base`). */
+export const configOf = (spec: ProgramSpec, base?: SpawnConfig): SpawnConfig => ({
+  type: base?.type ?? spec.type ?? "basic",
+  delay: spec.delay ?? base?.delay,
+  timeFn: spec.timeFn ?? base?.timeFn,
+  argsFn: spec.argsFn ?? base?.argsFn,
+  createFn: spec.createFn ?? base?.createFn,
+  mergeFn: spec.mergeFn ?? base?.mergeFn,
+  successFn: spec.successFn ?? base?.successFn,
+  errorFn: spec.errorFn ?? base?.errorFn,
+  continueFn: (spec.continueFn as SpawnConfig["continueFn"]) ?? base?.continueFn,
+  misfire: spec.misfire ?? base?.misfire ?? "catch-up",
+  output: spec.output ?? base?.output ?? "latest",
+  catchUpWindow: spec.catchUpWindow ?? base?.catchUpWindow ?? DEFAULT_CATCH_UP_WINDOW,
+});

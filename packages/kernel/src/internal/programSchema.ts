@@ -20,6 +20,11 @@ const WindowSchema = Schema.declare(
   { expected: `a positive number of ms (at most ${MAX_TIME})` },
 );
 const optionalFn = Schema.optional(AnyFunction);
+const VersionSchema = Schema.declare(
+  (input: unknown): input is string | number =>
+    (typeof input === "string" && input !== "") || (typeof input === "number" && Number.isFinite(input)),
+  { expected: "a non-empty string or a finite number" },
+);
 
 const overridable = {
   interval: Schema.optional(IntervalSchema),
@@ -47,6 +52,8 @@ export const ProgramSpecSchema = Schema.Struct({
   scope: Schema.optional(Schema.Literals(["program", "spawn"])),
   cron: Schema.optional(Schema.String),
   timezone: Schema.optional(Schema.String),
+  version: Schema.optional(VersionSchema),
+  delivery: Schema.optional(Schema.Literals(["at-least-once", "at-most-once"])),
   ...overridable,
 });
 

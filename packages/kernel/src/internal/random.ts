@@ -20,3 +20,21 @@ export const nextFloat = (random: RandomState): number => {
 /** A whole number in [0, bound) for a positive bound. */
 export const nextInt = (random: RandomState, bound: number): number =>
   Math.floor(nextFloat(random) * Math.max(1, Math.floor(bound)));
+
+/** FNV-1a, 32 bits, over a string's UTF-16 code units (the same as over its bytes for ASCII text). */
+export const fnv1a32 = (text: string): number => {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < text.length; index++) {
+    hash ^= text.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+};
+
+/**
+ * The first state of a program's own generator: the kernel's seed (as 32 bits)
+ * XOR the FNV-1a hash of the program's id. A program's random draws then
+ * depend on the seed and its own id alone, never on other programs, so a
+ * program exported from one kernel and adopted by another draws the same.
+ */
+export const programSeed = (seed: number, programId: string): number => (seed ^ fnv1a32(programId)) >>> 0;

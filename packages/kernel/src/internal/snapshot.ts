@@ -1,25 +1,24 @@
-import * as Schema from "effect/Schema";
-import type { Interval, ProgramSpec, ResultRecord, SpawnOptions } from "../Program.js";
+import type { ProgramSpec } from "../Program.js";
 import { SchedkitError } from "../SchedkitError.js";
-import { describe } from "./describe.js";
-import { LatestResult } from "./latestResult.js";
-import { configOf, cronOf, Machine } from "./machine.js";
-import { type JobRecord, jobIdOf, type ProgramRecord, type SpawnRecord } from "./model.js";
+import { cronOf, Machine } from "./machine.js";
+import { configOf } from "./model.js";
 import { decodeProgramSpec, programSpecKeys } from "./programSchema.js";
 import { copyFields } from "./readOnce.js";
+import { rebuildProgram } from "./rebuild.js";
 import { checkSnapshot } from "./snapshotCheck.js";
-import type {
-  IntervalRef,
-  JobSnapshot,
-  KernelSnapshot,
-  ProgramSnapshot,
-  RestoreOptions,
-  ResultSnapshot,
-  SpawnSnapshot,
-} from "./snapshotTypes.js";
-import { SpawnList } from "./spawnList.js";
-import { decodeWith } from "./validate.js";
+import {
+  decodeSnapshot,
+  intervalRef,
+  jobSnapshot,
+  present,
+  programField,
+  spawnSnapshot,
+  toJsonData,
+} from "./snapshotData.js";
+import type { KernelSnapshot, ProgramSnapshot, RestoreOptions } from "./snapshotTypes.js";
+import { upgradeSnapshot } from "./snapshotUpgrade.js";
 
+export { toJsonData } from "./snapshotData.js";
 export type {
   IntervalRef,
   JobSnapshot,
@@ -29,213 +28,6 @@ export type {
   ResultSnapshot,
   SpawnSnapshot,
 } from "./snapshotTypes.js";
-
-/**
- * Where an interval function came from: the program spec, the spawn's
- * overrides, or a `set-interval` command (which a snapshot cannot carry).
- */
-const IntervalRefSchema = Schema.Union([
-  Schema.Finite,
-  Schema.Struct({ fn: Schema.Literals(["spec", "override", "set-interval"]) }),
-]);
-
-const JobSnapshotSchema = Schema.Struct({
-  id: Schema.String,
-  seq: Schema.Int,
-  dueAt: Schema.Finite,
-  startedAt: Schema.NullOr(Schema.Finite),
-});
-
-const ResultSnapshotSchema = Schema.Struct({
-  jobId: Schema.String,
-  status: Schema.Literals(["succeeded", "errored"]),
-  value: Schema.optional(Schema.Unknown),
-  error: Schema.optional(Schema.Unknown),
-  scheduledAt: Schema.Finite,
-  startedAt: Schema.Finite,
-  endedAt: Schema.Finite,
-});
-
-/**
- * A user value (state, lastError) as JSON data. An absent key is `undefined`;
- * `null` is `null`.
- */
-const UserData = Schema.optional(Schema.Unknown);
-
-const SpawnSnapshotSchema = Schema.Struct({
-  id: Schema.String,
-  seq: Schema.Int,
-  startedAt: Schema.Finite,
-  status: Schema.Literals(["created", "running", "terminating", "stopped"]),
-  stopReason: Schema.NullOr(Schema.Literals(["stop", "kill", "unspawn", "continue", "fault", "uninstall", "clear"])),
-  inHistory: Schema.Boolean,
-  updatedAt: Schema.Finite,
-  interval: IntervalRefSchema,
-  lastInterval: Schema.Finite,
-  state: UserData,
-  submitted: Schema.Int,
-  succeeded: Schema.Int,
-  errored: Schema.Int,
-  lastError: UserData,
-  /** Due times reported in `missed` effects. */
-  missed: Schema.Int,
-  pending: Schema.NullOr(JobSnapshotSchema),
-  inFlight: Schema.Array(JobSnapshotSchema),
-  latestResult: Schema.NullOr(ResultSnapshotSchema),
-  results: Schema.NullOr(Schema.Array(ResultSnapshotSchema)),
-  /** Data overrides as given; function overrides by name only. */
-  overrides: Schema.NullOr(
-    Schema.Struct({ data: Schema.Record(Schema.String, Schema.Unknown), functions: Schema.Array(Schema.String) }),
-  ),
-});
-
-const ProgramSnapshotSchema = Schema.Struct({
-  id: Schema.String,
-  /** Checked against the spec passed to `restoreKernel`. */
-  type: Schema.Literals(["basic", "constant", "cron"]),
-  scope: Schema.Literals(["program", "spawn"]),
-  interval: IntervalRefSchema,
-  state: UserData,
-  counts: Schema.Struct({ submitted: Schema.Int, succeeded: Schema.Int, errored: Schema.Int }),
-  spawnCounter: Schema.Int,
-  spawns: Schema.Array(SpawnSnapshotSchema),
-  running: Schema.Array(Schema.String),
-  history: Schema.Array(Schema.String),
-  triggers: Schema.Array(JobSnapshotSchema),
-});
-
-/** The shape of `KernelSnapshot` (see `snapshotTypes.ts`), checked by `restoreKernel`. */
-export const KernelSnapshotSchema = Schema.Struct({
-  version: Schema.Literal(2),
-  now: Schema.Finite,
-  regressions: Schema.Int,
-  /** Wall clock minus kernel time (cron due times follow the wall clock). */
-  wallOffset: Schema.Finite,
-  jobSeq: Schema.Int,
-  spawnSeq: Schema.Int,
-  random: Schema.Int,
-  historyLimit: Schema.Int,
-  catchUpLimit: Schema.Int,
-  policies: Schema.Array(Schema.String),
-  defaultPolicy: Schema.NullOr(Schema.String),
-  programs: Schema.Array(ProgramSnapshotSchema),
-});
-
-// The schema decodes to exactly the hand-written types (a compile error here if they drift apart).
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const decodesToKernelSnapshot: Same<typeof KernelSnapshotSchema.Type, KernelSnapshot> = true;
-void decodesToKernelSnapshot;
-
-const decodeSnapshot = decodeWith(KernelSnapshotSchema, "snapshot");
-
-/** An Error as data. Its fields are read safely: a hook may throw an Error whose `message` getter throws. */
-const errorAsData = (_key: string, inner: unknown): unknown => {
-  if (!(inner instanceof Error)) return inner;
-  let name: unknown;
-  try {
-    name = inner.name;
-  } catch {
-    name = "Error";
-  }
-  return { name: typeof name === "string" ? name : "Error", message: describe(inner) };
-};
-
-/**
- * A value as JSON data: Errors become `{ name, message }`, everything else
- * goes through JSON. `undefined`, and a value JSON drops (a function), give
- * `undefined`, stored as an absent key. A value JSON cannot hold (a cycle, a
- * BigInt) throws `invalid-snapshot` naming `field`.
- */
-export const toJsonData = (value: unknown, field: string): unknown => {
-  if (value === undefined) return undefined;
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(value, errorAsData);
-  } catch (error) {
-    throw new SchedkitError(
-      "invalid-snapshot",
-      `${field}: not JSON data (${describe(error)}); a snapshot holds program state, results and errors as JSON data`,
-      { field, cause: error },
-    );
-  }
-  return text === undefined ? undefined : JSON.parse(text);
-};
-
-/** `{ key: value }`, or `{}` when the value is undefined: an absent key stands for `undefined`. */
-const present = <K extends string>(key: K, value: unknown): { [P in K]?: unknown } =>
-  (value === undefined ? {} : { [key]: value }) as { [P in K]?: unknown };
-
-const intervalRef = (interval: Interval, spec: Interval | undefined, override: Interval | undefined): IntervalRef => {
-  if (typeof interval === "number") return interval;
-  if (interval === override) return { fn: "override" };
-  if (interval === spec) return { fn: "spec" };
-  return { fn: "set-interval" };
-};
-
-const jobSnapshot = (job: JobRecord): JobSnapshot => ({
-  id: jobIdOf(job),
-  seq: job.seq,
-  dueAt: job.dueAt,
-  startedAt: Number.isNaN(job.startedAt) ? null : job.startedAt,
-});
-
-const resultSnapshot = (result: ResultRecord, field: string): ResultSnapshot => ({
-  jobId: result.jobId,
-  status: result.status,
-  ...present("value", toJsonData(result.value, `${field}.value`)),
-  ...present("error", toJsonData(result.error, `${field}.error`)),
-  scheduledAt: result.scheduledAt,
-  startedAt: result.startedAt,
-  endedAt: result.endedAt,
-});
-
-const overridesSnapshot = (overrides: SpawnOptions | undefined, field: string): SpawnSnapshot["overrides"] => {
-  if (overrides === undefined) return null;
-  const data: Record<string, unknown> = {};
-  const functions: string[] = [];
-  for (const [key, value] of Object.entries(overrides)) {
-    if (key === "spawnId" || value === undefined) continue;
-    if (typeof value === "function") functions.push(key);
-    else {
-      const json = toJsonData(value, `${field}.${key}`);
-      if (json !== undefined) data[key] = json;
-    }
-  }
-  return { data, functions };
-};
-
-/** Where a value sits in a kernel, for errors: `programs["p"].spawns["p-1"]`. */
-const programField = (id: string): string => `programs[${JSON.stringify(id)}]`;
-
-const spawnSnapshot = (spawn: SpawnRecord): SpawnSnapshot => {
-  const field = `${programField(spawn.programId)}.spawns[${JSON.stringify(spawn.id)}]`;
-  const latest = spawn.latestResult.get();
-  return {
-    id: spawn.id,
-    seq: spawn.seq,
-    startedAt: spawn.startedAt,
-    status: spawn.status,
-    stopReason: spawn.stopReason ?? null,
-    inHistory: spawn.inHistory,
-    updatedAt: spawn.updatedAt,
-    interval: intervalRef(spawn.interval, spawn.program.spec.interval, spawn.overrides?.interval),
-    lastInterval: spawn.lastInterval,
-    ...present("state", toJsonData(spawn.state, `${field}.state`)),
-    submitted: spawn.submitted,
-    succeeded: spawn.succeeded,
-    errored: spawn.errored,
-    ...present("lastError", toJsonData(spawn.lastError, `${field}.lastError`)),
-    missed: spawn.missed,
-    pending: spawn.pending === null ? null : jobSnapshot(spawn.pending),
-    inFlight: spawn.inFlight.map(jobSnapshot),
-    latestResult: latest === undefined ? null : resultSnapshot(latest, `${field}.latestResult`),
-    results:
-      spawn.results === undefined
-        ? null
-        : spawn.results.map((result, index) => resultSnapshot(result, `${field}.results[${index}]`)),
-    overrides: overridesSnapshot(spawn.overrides, `${field}.overrides`),
-  };
-};
 
 /**
  * The kernel's state as JSON data. Throws `invalid-snapshot` naming the
@@ -255,13 +47,13 @@ export const snapshotOf = (machine: Machine): KernelSnapshot => {
 };
 
 const snapshotData = (machine: Machine): KernelSnapshot => ({
-  version: 2,
+  version: 3,
   now: machine.now,
   regressions: machine.regressions,
   wallOffset: machine.wallOffset,
   jobSeq: machine.jobSeq,
   spawnSeq: machine.spawnSeq,
-  random: machine.random.state,
+  seed: machine.seed,
   historyLimit: machine.historyLimit,
   catchUpLimit: machine.catchUpLimit,
   policies: [...machine.policies.keys()],
@@ -275,6 +67,8 @@ const snapshotData = (machine: Machine): KernelSnapshot => ({
       ...present("state", toJsonData(program.state, `${programField(program.id)}.state`)),
       counts: { ...program.counts },
       spawnCounter: program.spawnCounter,
+      random: program.random.state,
+      fresh: program.fresh,
       spawns: [...program.spawns.values()].map(spawnSnapshot),
       running: [...program.running].map((spawn) => spawn.id),
       history: program.history.map((spawn) => spawn.id),
@@ -303,7 +97,8 @@ export const restoreMachine = (
   programs: Readonly<Record<string, ProgramSpec>> | readonly ProgramSpec[],
   options: RestoreOptions = {},
 ): Machine => {
-  const decoded = decodeSnapshot(toJsonData(input, "snapshot"));
+  // A version 2 snapshot (one generator for the whole kernel) is brought to version 3 first.
+  const decoded = decodeSnapshot(upgradeSnapshot(toJsonData(input, "snapshot")));
   if (!decoded.ok) throw new SchedkitError("invalid-snapshot", decoded.message, { field: decoded.field });
   const snapshot = decoded.value;
   const given = new Map<string, ProgramSpec>(
@@ -339,123 +134,29 @@ export const restoreMachine = (
     ...(snapshot.defaultPolicy === null ? {} : { defaultPolicy: snapshot.defaultPolicy }),
     historyLimit: snapshot.historyLimit,
     catchUpLimit: snapshot.catchUpLimit,
+    seed: snapshot.seed,
   });
   machine.now = snapshot.now;
   machine.regressions = snapshot.regressions;
   machine.wallOffset = snapshot.wallOffset;
   machine.jobSeq = snapshot.jobSeq;
   machine.spawnSeq = snapshot.spawnSeq;
-  machine.random.state = snapshot.random >>> 0;
 
   for (const saved of snapshot.programs) {
     const spec = specs.get(saved.id) as ProgramSpec;
-    const resolve = (ref: IntervalRef, override: Interval | undefined, field: string): Interval => {
-      if (typeof ref === "number") return ref;
-      const fn = ref.fn === "override" ? override : ref.fn === "spec" ? spec.interval : undefined;
-      if (typeof fn !== "function") {
-        throw mismatch(
-          field,
-          `the snapshot's interval was a function (${ref.fn}) that cannot be restored from the specs`,
-        );
-      }
-      return fn;
-    };
-    const program: ProgramRecord = {
-      id: spec.id,
-      spec,
-      config: configOf(spec),
-      scope: spec.scope ?? "program",
-      min: spec.min,
-      max: spec.max,
-      policy: spec.policy,
-      cron: cronOf(spec),
-      interval: resolve(saved.interval, undefined, `programs.${saved.id}.interval`),
-      state: saved.state,
-      running: new SpawnList(),
-      spawns: new Map(),
-      history: [],
-      counts: { ...saved.counts },
-      triggers: new Set(),
-      spawnCounter: saved.spawnCounter,
-    };
+    const base = { spec, config: configOf(spec), cron: cronOf(spec) };
+    const { program, jobs } = rebuildProgram(base, saved, own(options.spawnOverrides, saved.id), {
+      programInterval: `programs.${saved.id}.interval`,
+      spawnInterval: (spawnId) => `spawns.${saved.id}.${spawnId}.interval`,
+      override: (spawnId, name) => `options.spawnOverrides.${saved.id}.${spawnId}.${name}`,
+    });
     machine.programs.set(program.id, program);
-    /** A job back in the heap (waiting) or the in-flight table. */
-    const restoreJob = (job: JobSnapshot, spawn: SpawnRecord | null): JobRecord => {
-      const record: JobRecord = {
-        id: job.id,
-        seq: job.seq,
-        dueAt: job.dueAt,
-        heapIndex: -1,
-        program,
-        spawn,
-        startedAt: job.startedAt ?? Number.NaN,
-        inFlightIndex: -1,
-      };
-      if (job.startedAt === null) machine.heap.push(record);
+    // Back in the heap (waiting) or the in-flight table, under their own numbers and ids.
+    for (const { record } of jobs) {
+      record.id = `job-${record.seq}`;
+      if (Number.isNaN(record.startedAt)) machine.heap.push(record);
       else machine.inFlight.add(record);
-      return record;
-    };
-    for (const savedSpawn of saved.spawns) {
-      let overrides: SpawnOptions | undefined;
-      if (savedSpawn.overrides !== null) {
-        const given = own(own(options.spawnOverrides, saved.id), savedSpawn.id) ?? {};
-        const functions: Record<string, unknown> = {};
-        for (const name of savedSpawn.overrides.functions) {
-          const fn = (given as Record<string, unknown>)[name];
-          if (typeof fn !== "function") {
-            throw mismatch(
-              `options.spawnOverrides.${saved.id}.${savedSpawn.id}.${name}`,
-              "the spawn had this function override; pass it",
-            );
-          }
-          functions[name] = fn;
-        }
-        overrides = { ...savedSpawn.overrides.data, ...functions } as SpawnOptions;
-      }
-      const spawn: SpawnRecord = {
-        id: savedSpawn.id,
-        programId: program.id,
-        program,
-        seq: savedSpawn.seq,
-        startedAt: savedSpawn.startedAt,
-        config: overrides === undefined ? program.config : configOf(overrides as ProgramSpec, program.config),
-        overrides,
-        status: savedSpawn.status,
-        stopReason: savedSpawn.stopReason ?? undefined,
-        inHistory: savedSpawn.inHistory,
-        updatedAt: savedSpawn.updatedAt,
-        interval: resolve(savedSpawn.interval, overrides?.interval, `spawns.${saved.id}.${savedSpawn.id}.interval`),
-        lastInterval: savedSpawn.lastInterval,
-        state: savedSpawn.state,
-        submitted: savedSpawn.submitted,
-        succeeded: savedSpawn.succeeded,
-        errored: savedSpawn.errored,
-        lastError: savedSpawn.lastError,
-        missed: savedSpawn.missed,
-        // Per-dispatch counters (the catch-up limit): they start again at the next dispatch.
-        dispatchMark: 0,
-        dispatchStarts: 0,
-        pending: null,
-        inFlight: [],
-        latestResult: new LatestResult(),
-        results: savedSpawn.results === null ? undefined : ([...savedSpawn.results] as ResultRecord[]),
-        prev: null,
-        next: null,
-      };
-      spawn.latestResult.setRecord((savedSpawn.latestResult ?? undefined) as ResultRecord | undefined);
-      spawn.pending = savedSpawn.pending === null ? null : restoreJob(savedSpawn.pending, spawn);
-      for (const job of savedSpawn.inFlight) {
-        const record = restoreJob(job, spawn);
-        record.inFlightIndex = spawn.inFlight.length;
-        spawn.inFlight.push(record);
-      }
-      program.spawns.set(spawn.id, spawn);
     }
-    // checkSnapshot has made sure every listed id is a known spawn, once.
-    const known = (id: string): SpawnRecord => program.spawns.get(id) as SpawnRecord;
-    for (const id of saved.running) program.running.append(known(id));
-    for (const id of saved.history) program.history.push(known(id));
-    for (const job of saved.triggers) program.triggers.add(restoreJob(job, null));
   }
   return machine;
 };

@@ -2,6 +2,7 @@ import type { ProgramSpec } from "../Program.js";
 import { SchedkitError } from "../SchedkitError.js";
 import { seqOfJobId } from "./jobTable.js";
 import { MAX_TIME } from "./limits.js";
+import { spawnFireId } from "./model.js";
 import { decodeSpawnOptions } from "./programSchema.js";
 import type {
   IntervalRef,
@@ -10,7 +11,7 @@ import type {
   ProgramSnapshot,
   ResultSnapshot,
   SpawnSnapshot,
-} from "./snapshot.js";
+} from "./snapshotTypes.js";
 
 /**
  * Consistency of a decoded snapshot: the schema checks each field's shape,
@@ -83,22 +84,40 @@ class Checker {
     if (value > this.snapshot.now) this.fail(path, `${value} is after the kernel's time (now is ${this.snapshot.now})`);
   }
 
-  check(): void {
+  private uint32(value: number, path: string, what: string): void {
+    if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+      this.fail(path, `expected ${what} (0 to 4294967295), got ${value}`);
+    }
+  }
+
+  /** The kernel's time, wall offset and history limit, as a snapshot and an export both carry them. */
+  private clock(root: string): void {
     const s = this.snapshot;
-    this.time(s.now, "snapshot.now");
-    this.count(s.regressions, "snapshot.regressions");
+    this.time(s.now, `${root}.now`);
     // The difference of two times in range (wall clock minus kernel time).
     if (!(Math.abs(s.wallOffset) <= 2 * MAX_TIME)) {
-      this.fail("snapshot.wallOffset", `expected ms within ±${2 * MAX_TIME}, got ${s.wallOffset}`);
+      this.fail(`${root}.wallOffset`, `expected ms within ±${2 * MAX_TIME}, got ${s.wallOffset}`);
     }
+    this.count(s.historyLimit, `${root}.historyLimit`);
+  }
+
+  /** One program's part alone (an export, made to look like a snapshot of it), its paths under `root`. */
+  checkPart(root: string): void {
+    this.clock(root);
+    const [program] = this.snapshot.programs;
+    if (program !== undefined) this.program(program, root);
+    this.settledNotLive();
+  }
+
+  check(): void {
+    const s = this.snapshot;
+    this.clock("snapshot");
+    this.count(s.regressions, "snapshot.regressions");
     this.count(s.jobSeq, "snapshot.jobSeq");
     this.count(s.spawnSeq, "snapshot.spawnSeq");
-    this.count(s.historyLimit, "snapshot.historyLimit");
     this.count(s.catchUpLimit, "snapshot.catchUpLimit");
     if (s.catchUpLimit < 1) this.fail("snapshot.catchUpLimit", "expected a whole number >= 1, got 0");
-    if (!Number.isInteger(s.random) || s.random < 0 || s.random > 0xffffffff) {
-      this.fail("snapshot.random", `expected the generator's 32-bit state (0 to 4294967295), got ${s.random}`);
-    }
+    this.uint32(s.seed, "snapshot.seed", "a 32-bit seed");
     const policies = new Set<string>();
     s.policies.forEach((name, index) => {
       if (name === "" || policies.has(name))
@@ -120,6 +139,10 @@ class Checker {
       ids.add(program.id);
       this.program(program, path);
     });
+    this.settledNotLive();
+  }
+
+  private settledNotLive(): void {
     for (const [seq, { path, where }] of this.settled) {
       this.where = where;
       const live = this.jobs.get(seq);
@@ -135,8 +158,11 @@ class Checker {
     }
   }
 
-  /** A waiting (`started` false), in-flight (true) or trigger (undefined) job. */
-  private job(job: JobSnapshot, path: string, started: boolean | undefined): void {
+  /**
+   * A waiting (`started` false), in-flight (true) or trigger (undefined) job; `fireId` is the one a
+   * spawn's job must have (a trigger's is any non-empty string).
+   */
+  private job(job: JobSnapshot, path: string, started: boolean | undefined, fireId?: string): void {
     const { jobSeq } = this.snapshot;
     if (job.seq < 1 || job.seq > jobSeq) {
       this.fail(`${path}.seq`, `${job.seq} is not the number of a job this kernel issued (1 to jobSeq, ${jobSeq})`);
@@ -147,6 +173,13 @@ class Checker {
     if (other !== undefined) this.fail(`${path}.id`, `job "${job.id}" is also at ${other}`);
     this.jobs.set(job.seq, path);
     this.due(job.dueAt, `${path}.dueAt`);
+    if (fireId !== undefined && job.fireId !== fireId) {
+      this.fail(
+        `${path}.fireId`,
+        `a spawn's job due at ${job.dueAt} is fire ${quote(fireId)}, not ${quote(job.fireId)}`,
+      );
+    }
+    if (job.fireId === "") this.fail(`${path}.fireId`, "expected a non-empty fire id");
     if (started === false && job.startedAt !== null) {
       this.fail(`${path}.startedAt`, `a waiting job has not started; expected null, got ${job.startedAt}`);
     }
@@ -216,6 +249,13 @@ class Checker {
       );
     }
     this.count(program.spawnCounter, `${path}.spawnCounter`);
+    this.uint32(program.random, `${path}.random`, "the generator's 32-bit state");
+    if (
+      program.fresh &&
+      (program.spawns.length > 0 || program.triggers.length > 0 || program.spawnCounter > 0 || counts.submitted > 0)
+    ) {
+      this.fail(`${path}.fresh`, "a program with spawns, triggers or submitted jobs is not fresh");
+    }
 
     const spawns = new Map<string, { spawn: SpawnSnapshot; path: string }>();
     const sums = { submitted: 0, succeeded: 0, errored: 0 };
@@ -315,7 +355,7 @@ class Checker {
     }
     this.interval(spawn.interval, program.type, `${path}.interval`);
     if (!(spawn.lastInterval >= 0)) this.fail(`${path}.lastInterval`, `expected ms >= 0, got ${spawn.lastInterval}`);
-    for (const key of ["submitted", "succeeded", "errored", "missed"] as const)
+    for (const key of ["submitted", "succeeded", "errored", "lost", "missed"] as const)
       this.count(spawn[key], `${path}.${key}`);
     if (program.scope === "program" && spawn.state !== undefined) {
       this.fail(`${path}.state`, 'the program has scope "program": its spawns keep no state of their own');
@@ -339,8 +379,11 @@ class Checker {
 
     // Its jobs: the waiting one has not started, those in flight have, and the status agrees.
     const completed = spawn.succeeded + spawn.errored;
+    /** Jobs that ended: completed, or lost (a lost job leaves no result). */
+    const ended = completed + spawn.lost;
+    const fireOf = (job: JobSnapshot) => spawnFireId(program.id, spawn.id, job.dueAt);
     if (spawn.pending !== null) {
-      this.job(spawn.pending, `${path}.pending`, false);
+      this.job(spawn.pending, `${path}.pending`, false, fireOf(spawn.pending));
       if (!live) this.fail(`${path}.pending`, `a ${status} spawn has no waiting job (stopping cancels it)`);
     } else if (live && (program.type !== "basic" || spawn.inFlight.length === 0)) {
       this.fail(`${path}.pending`, `a ${status} ${program.type} spawn has its next job waiting; got null`);
@@ -348,7 +391,7 @@ class Checker {
     let newest = 0;
     spawn.inFlight.forEach((job, index) => {
       const jobPath = `${path}.inFlight[${index}]`;
-      this.job(job, jobPath, true);
+      this.job(job, jobPath, true, fireOf(job));
       if ((job.startedAt ?? 0) < spawn.startedAt) {
         this.fail(`${jobPath}.startedAt`, `${job.startedAt} is before the spawn started (${spawn.startedAt})`);
       }
@@ -369,10 +412,10 @@ class Checker {
     if (program.type === "basic" && spawn.inFlight.length > 1) {
       this.fail(`${path}.inFlight`, `a basic spawn runs one job at a time; got ${spawn.inFlight.length}`);
     }
-    if (status === "created" && (spawn.inFlight.length > 0 || completed > 0)) {
+    if (status === "created" && (spawn.inFlight.length > 0 || ended > 0)) {
       this.fail(`${path}.status`, 'a spawn that has started a job is "running", not "created"');
     }
-    if (status === "running" && spawn.inFlight.length === 0 && completed === 0) {
+    if (status === "running" && spawn.inFlight.length === 0 && ended === 0) {
       this.fail(`${path}.status`, 'a spawn that has started no job is "created", not "running"');
     }
     if (status === "terminating" && spawn.inFlight.length === 0) {
@@ -382,10 +425,10 @@ class Checker {
       this.fail(`${path}.inFlight`, "a stopped spawn has no job in flight");
     }
     const waiting = spawn.inFlight.length + (spawn.pending === null ? 0 : 1);
-    if (completed + waiting > spawn.submitted) {
+    if (ended + waiting > spawn.submitted) {
       this.fail(
         `${path}.submitted`,
-        `${spawn.submitted} jobs submitted, but ${completed} completed and ${waiting} waiting or in flight`,
+        `${spawn.submitted} jobs submitted, but ${completed} completed, ${spawn.lost} lost and ${waiting} waiting or in flight`,
       );
     }
 
@@ -483,3 +526,12 @@ class Checker {
  */
 export const checkSnapshot = (snapshot: KernelSnapshot, specs: ReadonlyMap<string, ProgramSpec>): void =>
   new Checker(snapshot, specs).check();
+
+/**
+ * The same checks for one program's part alone: `snapshot` holds only it (an export made to look
+ * like a snapshot), and the refusals name paths under `root` (`command.export.spawns[0].pending`).
+ */
+export const checkProgramPart = (snapshot: KernelSnapshot, spec: ProgramSpec, root: string): void => {
+  const [program] = snapshot.programs;
+  new Checker(snapshot, new Map(program === undefined ? [] : [[program.id, spec]])).checkPart(root);
+};

@@ -15,6 +15,8 @@ export type IntervalRef = number | { readonly fn: "spec" | "override" | "set-int
 export interface JobSnapshot {
   readonly id: string;
   readonly seq: number;
+  /** `<programId>/<spawnId>/<dueAt>` for a spawn's job; a trigger's from its command, or `<programId>/trigger/<id>`. */
+  readonly fireId: string;
   readonly dueAt: number;
   readonly startedAt: number | null;
 }
@@ -48,6 +50,8 @@ export interface SpawnSnapshot {
   readonly submitted: number;
   readonly succeeded: number;
   readonly errored: number;
+  /** Jobs completed with the outcome `{ lost: true }`. */
+  readonly lost: number;
   readonly lastError?: unknown;
   /** Due times reported in `missed` effects. */
   readonly missed: number;
@@ -72,6 +76,10 @@ export interface ProgramSnapshot {
   readonly state?: unknown;
   readonly counts: { readonly submitted: number; readonly succeeded: number; readonly errored: number };
   readonly spawnCounter: number;
+  /** The state of the program's own generator (32 bits). */
+  readonly random: number;
+  /** Nothing happened to it since install (no spawn, no trigger, no adopt): it may adopt an export. */
+  readonly fresh: boolean;
   readonly spawns: readonly SpawnSnapshot[];
   readonly running: readonly string[];
   readonly history: readonly string[];
@@ -84,21 +92,26 @@ export interface ProgramSnapshot {
  * becomes `{ name, message }`); an `undefined` state or lastError is an
  * absent key, so `null` and `undefined` both survive.
  *
- * Version 2: adds program `type` and `scope`, spawn `missed`, the kernel's
- * `wallOffset` and `catchUpLimit`, and keeps `null` apart from `undefined`
- * (version 1 stored both as `null`).
+ * Version 3: each program has its own generator (`programs[].random`, and the
+ * kernel's `seed` instead of one kernel-wide generator state), jobs carry their
+ * `fireId`, spawns count `lost` jobs, and programs say whether they are
+ * `fresh`. `restoreKernel` still reads version 2 (see the kernel README,
+ * "Snapshots"). Version 2 added program `type` and `scope`, spawn `missed`, the
+ * kernel's `wallOffset` and `catchUpLimit`, and kept `null` apart from
+ * `undefined` (version 1 stored both as `null`).
  *
  * @since 0.1.0
  */
 export interface KernelSnapshot {
-  readonly version: 2;
+  readonly version: 3;
   readonly now: number;
   readonly regressions: number;
   /** Wall clock minus kernel time (cron due times follow the wall clock). */
   readonly wallOffset: number;
   readonly jobSeq: number;
   readonly spawnSeq: number;
-  readonly random: number;
+  /** The kernel's seed (as 32 bits): a program installed later seeds its generator from it and its id. */
+  readonly seed: number;
   readonly historyLimit: number;
   readonly catchUpLimit: number;
   readonly policies: readonly string[];
@@ -115,4 +128,60 @@ export interface RestoreOptions {
   readonly policies?: readonly UnspawnPolicy[];
   /** Function-valued spawn overrides, by program id, then spawn id. */
   readonly spawnOverrides?: Readonly<Record<string, Readonly<Record<string, SpawnOptions>>>>;
+}
+
+/**
+ * One of an exported program's jobs: waiting for its time (`startedAt: null`)
+ * or in flight (with the `args` it started with, so that a new owner can run
+ * it again). It has no job id: the adopting kernel gives it a new one; the
+ * fire id is what names it on every kernel. @since 0.1.0
+ */
+export interface JobExport {
+  /** Its place in the exporting kernel's creation order: jobs due at the same time start in this order. */
+  readonly seq: number;
+  readonly fireId: string;
+  readonly dueAt: number;
+  readonly startedAt: number | null;
+  /** For a job in flight: the arguments it started with (JSON data; absent for `undefined`). */
+  readonly args?: unknown;
+}
+
+/** One spawn of an exported program: its snapshot, with exported jobs. @since 0.1.0 */
+export interface SpawnExport extends Omit<SpawnSnapshot, "pending" | "inFlight"> {
+  readonly pending: JobExport | null;
+  readonly inFlight: readonly JobExport[];
+}
+
+/**
+ * One program's whole state as plain JSON data, without its functions:
+ * `kernel.exportProgram(id)`, for the `adopt` command of another kernel
+ * (see the kernel README, "Durable units: export, adopt and fire ids").
+ * Its spawns, their waiting and in-flight jobs (by fire id, with the args of
+ * those in flight), state, counters, stopped history, results and the
+ * program's generator, with the exporting kernel's time and wall-clock
+ * offset. Results keep the exporting kernel's job ids; the adopting kernel
+ * renames them. @since 0.1.0
+ */
+export interface ProgramExport {
+  readonly version: 1;
+  readonly id: string;
+  /** Checked against the adopting kernel's program. */
+  readonly type: "basic" | "constant" | "cron";
+  readonly scope: "program" | "spawn";
+  /** The exporting kernel's time: the adopting kernel's time is at least this after `adopt`. */
+  readonly now: number;
+  /** The exporting kernel's wall clock minus kernel time: waiting cron jobs keep their wall-clock time. */
+  readonly wallOffset: number;
+  /** The exporting kernel's `historyLimit`: the history and results were kept up to it. */
+  readonly historyLimit: number;
+  /** The state of the program's own generator (32 bits). */
+  readonly random: number;
+  readonly interval: IntervalRef;
+  readonly state?: unknown;
+  readonly counts: { readonly submitted: number; readonly succeeded: number; readonly errored: number };
+  readonly spawnCounter: number;
+  readonly spawns: readonly SpawnExport[];
+  readonly running: readonly string[];
+  readonly history: readonly string[];
+  readonly triggers: readonly JobExport[];
 }

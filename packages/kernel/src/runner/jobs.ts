@@ -26,6 +26,7 @@ export class Job implements RunningJob {
     readonly jobId: string,
     readonly spawnId: string | null,
     readonly programId: string,
+    readonly fireId: string,
   ) {}
 
   get signal(): AbortSignal {
@@ -130,6 +131,7 @@ export class JobBook {
     const deferred = this.takeTrigger(effect.jobId);
     if (deferred === undefined) return;
     if (effect.status === "succeeded") deferred.resolve(effect.value);
+    else if (effect.status === "lost") deferred.reject(new SchedkitError("cancelled", `job ${effect.jobId} was lost`));
     else deferred.reject(effect.error);
   }
 

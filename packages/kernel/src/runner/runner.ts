@@ -194,7 +194,7 @@ class RunnerImpl {
   private runJob(effect: RunEffect): void {
     const mainFn = this.mainFnOf(effect.jobId);
     if (mainFn === undefined) return;
-    const job = new Job(effect.jobId, effect.spawnId, effect.programId);
+    const job = new Job(effect.jobId, effect.spawnId, effect.programId, effect.fireId);
     this.jobs.current = job;
     let outcome: Outcome | undefined;
     try {

@@ -226,7 +226,7 @@ describe("public types: no any", () => {
   });
 
   it("KernelSnapshot is plain data", () => {
-    expectTypeOf<KernelSnapshot["version"]>().toEqualTypeOf<2>();
+    expectTypeOf<KernelSnapshot["version"]>().toEqualTypeOf<3>();
     expectTypeOf<KernelSnapshot["programs"][number]["spawns"][number]["startedAt"]>().toEqualTypeOf<number>();
     expectTypeOf(createKernel().snapshot()).toEqualTypeOf<KernelSnapshot>();
   });

@@ -97,6 +97,8 @@ interface Program {
   history: Spawn[];
   /** The number of the last spawn id made up for this program. */
   lastSpawnNumber: number;
+  /** The program's own generator (`delay: "random"`): seeded from the kernel's seed and the program's id. */
+  readonly random: { below(bound: number): number };
   /** For a cron program: the next match strictly after a wall-clock time (throws past the date range). */
   readonly cronMatch: ((wall: number) => number) | undefined;
 }
@@ -123,6 +125,8 @@ interface Spawn {
   submitted: number;
   succeeded: number;
   errored: number;
+  /** Jobs completed `{ lost: true }`. */
+  lost: number;
   lastError: unknown;
   /**
    * The spawn's jobs in flight. When one finishes, the last one takes its
@@ -139,6 +143,8 @@ interface Job {
   readonly program: Program;
   /** `null` for a trigger. */
   readonly spawn: Spawn | null;
+  /** A trigger's fire id (a spawn's job's is made from its due time, see `fireOf`). */
+  readonly fireId: string;
   dueAt: number;
   startedAt: number;
   /** False while waiting for its due time, true once started. */
@@ -235,6 +241,17 @@ const makeRandom = (seed: number) => {
   return { below: (bound: number): number => Math.floor(float() * Math.max(1, Math.floor(bound))) };
 };
 
+/** A program's generator seed: the kernel's seed XOR the FNV-1a (32-bit) hash of its id's UTF-16 code units. */
+const programSeed = (seed: number, id: string): number => {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < id.length; index++) hash = Math.imul(hash ^ id.charCodeAt(index), 0x01000193);
+  return (seed ^ hash) >>> 0;
+};
+
+/** A job's fire id: `<programId>/<spawnId>/<dueAt>` for a spawn's job, a trigger's own. */
+const fireOf = (job: Job): string =>
+  job.spawn === null ? job.fireId : `${job.program.id}/${job.spawn.id}/${job.dueAt}`;
+
 // -----------------------------------------------------------------------------
 // The model.
 
@@ -244,7 +261,7 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
   const defaultPolicy = options.defaultPolicy ?? policies[0]?.name;
   const historyLimit = options.historyLimit ?? 100;
   const catchUpLimit = (options as { catchUpLimit?: number }).catchUpLimit ?? DEFAULT_LIMIT;
-  const random = makeRandom(options.seed ?? 0);
+  const seed = options.seed ?? 0;
 
   let now = 0;
   /** Wall clock minus kernel time, from the latest accepted command that carried `wall`. */
@@ -305,17 +322,19 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     interval: spawn.lastInterval,
     lastError: spawn.lastError,
     missed: spawn.missed,
+    lost: spawn.lost,
   });
 
   // --- Jobs ----------------------------------------------------------------
 
-  const newJob = (program: Program, spawn: Spawn | null, dueAt: number): Job => {
+  const newJob = (program: Program, spawn: Spawn | null, dueAt: number, fireId?: string): Job => {
     jobsIssued += 1;
     const job: Job = {
       id: `job-${jobsIssued}`,
       seq: jobsIssued,
       program,
       spawn,
+      fireId: fireId ?? `${program.id}/trigger/job-${jobsIssued}`,
       dueAt,
       startedAt: 0,
       running: false,
@@ -406,6 +425,7 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     emit({
       type: "run",
       jobId: job.id,
+      fireId: fireOf(job),
       programId: job.program.id,
       spawnId: spawn === null ? null : spawn.id,
       scheduledAt: job.dueAt,
@@ -535,6 +555,7 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     emit({
       type: "settled",
       jobId: job.id,
+      fireId: fireOf(job),
       programId: program.id,
       spawnId: null,
       status: failed ? "errored" : "succeeded",
@@ -548,16 +569,42 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
   const finishJob = (job: Job, outcome: Outcome): void => {
     dropJob(job);
     const spawn = job.spawn;
-    if (spawn === null) {
+    if ("lost" in outcome) {
+      // Its result is unknown: settled "lost", no hook, no state change, no result.
+      const { id: jobId, program, dueAt: scheduledAt, startedAt } = job;
+      const spawnId = spawn === null ? null : spawn.id;
+      emit({
+        type: "settled",
+        jobId,
+        fireId: fireOf(job),
+        programId: program.id,
+        spawnId,
+        status: "lost",
+        scheduledAt,
+        startedAt,
+        endedAt: now,
+      });
+    } else if (spawn === null) {
       finishTrigger(job, outcome);
       return;
     }
+    if (spawn === null) return;
     const index = spawn.active.indexOf(job);
     if (index >= 0) {
       const last = spawn.active.pop() as Job;
       if (last !== job) spawn.active[index] = last;
     }
     const { hooks, program } = spawn;
+    if ("lost" in outcome) {
+      spawn.lost += 1;
+      if (spawn.stopRequested) settleStop(spawn);
+      else if (isRunning(spawn) && hooks.type === "basic") {
+        const interval = nextInterval(spawn);
+        if (interval !== undefined && now + interval > now) schedule(spawn, now + interval);
+        else if (interval !== undefined) noProgress(spawn, interval, now);
+      }
+      return;
+    }
 
     // The output, folded into the state; a throwing hook makes the job errored.
     let failed = !outcome.ok;
@@ -593,6 +640,7 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     emit({
       type: "settled",
       jobId: job.id,
+      fireId: fireOf(job),
       programId: program.id,
       spawnId: spawn.id,
       status: result.status,
@@ -650,13 +698,29 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     const job = waitingJobOf(spawn);
     if (job === undefined) return;
     dropJob(job);
-    emit({ type: "cancel", jobId: job.id, programId: spawn.program.id, spawnId: spawn.id, reason, inFlight: false });
+    emit({
+      type: "cancel",
+      jobId: job.id,
+      fireId: fireOf(job),
+      programId: spawn.program.id,
+      spawnId: spawn.id,
+      reason,
+      inFlight: false,
+    });
   };
 
   const cancelActive = (spawn: Spawn, reason: CancelReason): void => {
     for (const job of spawn.active) {
       dropJob(job);
-      emit({ type: "cancel", jobId: job.id, programId: spawn.program.id, spawnId: spawn.id, reason, inFlight: true });
+      emit({
+        type: "cancel",
+        jobId: job.id,
+        fireId: fireOf(job),
+        programId: spawn.program.id,
+        spawnId: spawn.id,
+        reason,
+        inFlight: true,
+      });
     }
     spawn.active = [];
   };
@@ -715,7 +779,15 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     }
     for (const job of jobs.filter((each) => each.program === program && each.spawn === null)) {
       dropJob(job);
-      emit({ type: "cancel", jobId: job.id, programId: program.id, spawnId: null, reason: how, inFlight: job.running });
+      emit({
+        type: "cancel",
+        jobId: job.id,
+        fireId: fireOf(job),
+        programId: program.id,
+        spawnId: null,
+        reason: how,
+        inFlight: job.running,
+      });
     }
     programs = programs.filter((other) => other !== program);
     emit({ type: how === "clear" ? "cleared" : "uninstalled", programId: program.id });
@@ -837,6 +909,7 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
         spawns: [],
         history: [],
         lastSpawnNumber: 0,
+        random: makeRandom(programSeed(seed, spec.id)),
         cronMatch,
       });
       emit(
@@ -919,7 +992,7 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
       }
       const id = newId;
       program.lastSpawnNumber = nextNumber;
-      const delay = hooks.delay === "random" ? random.below(firstInterval) : hooks.delay;
+      const delay = hooks.delay === "random" ? program.random.below(firstInterval) : hooks.delay;
       const created: Spawn = {
         id,
         program,
@@ -937,6 +1010,7 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
         submitted: 0,
         succeeded: 0,
         errored: 0,
+        lost: 0,
         lastError: undefined,
         active: [],
         results: [],
@@ -1053,10 +1127,13 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
         if (program === undefined) return unknownProgram(command.programId);
         const scheduledAt = command.scheduledAt ?? at;
         return accept(() => {
-          const job = newJob(program, null, scheduledAt);
+          const job = newJob(program, null, scheduledAt, command.fireId);
           emit({ type: "triggered", jobId: job.id, programId: program.id, scheduledAt });
         });
       }
+      case "adopt":
+        // Not modelled: the simulator sends no adopt (the kernel's own tests cover it).
+        return refuseWith("invalid-command", "command.type", "adopt is not modelled");
       case "complete":
         return complete(command.jobId, command.outcome);
       case "set-interval":

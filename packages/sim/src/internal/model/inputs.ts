@@ -25,6 +25,9 @@ export const isInterval = (value: unknown): boolean =>
 const isDelay = (value: unknown): boolean =>
   value === "random" || (typeof value === "number" && value >= 0 && value <= MAX_TIME);
 const isWindow = (value: unknown): boolean => typeof value === "number" && value > 0 && value <= MAX_TIME;
+const isVersion = (value: unknown): boolean =>
+  (typeof value === "string" && value !== "") || (typeof value === "number" && Number.isFinite(value));
+const isRecord = (value: unknown): boolean => typeof value === "object" && value !== null && !Array.isArray(value);
 const oneOf =
   (...options: readonly unknown[]) =>
   (value: unknown): boolean =>
@@ -104,6 +107,8 @@ export const programRules: readonly FieldRule[] = [
   ["scope", false, oneOf("program", "spawn")],
   ["cron", false, (value) => typeof value === "string"],
   ["timezone", false, (value) => typeof value === "string"],
+  ["version", false, isVersion],
+  ["delivery", false, oneOf("at-least-once", "at-most-once")],
   ...overridableRules,
 ];
 
@@ -118,7 +123,11 @@ const commandRules: Readonly<Record<Command["type"], readonly FieldRule[]>> = {
   spawn: [required("programId", isNonEmptyString), optional("opts", anything)],
   unspawn: [required("programId", isNonEmptyString)],
   tick: [],
-  trigger: [required("programId", isNonEmptyString), optional("scheduledAt", isTime)],
+  trigger: [
+    required("programId", isNonEmptyString),
+    optional("scheduledAt", isTime),
+    optional("fireId", isNonEmptyString),
+  ],
   complete: [required("jobId", isNonEmptyString), required("outcome", anything)],
   "set-interval": [
     required("programId", isNonEmptyString),
@@ -130,6 +139,7 @@ const commandRules: Readonly<Record<Command["type"], readonly FieldRule[]>> = {
   "stop-all": [optional("programId", isNonEmptyString)],
   "kill-all": [optional("programId", isNonEmptyString)],
   clear: [required("programId", isNonEmptyString)],
+  adopt: [required("export", anything), optional("spawnOverrides", isRecord)],
 };
 
 const checkOutcome = (outcome: unknown): Checked<Record<string, unknown>> => {
@@ -142,6 +152,11 @@ const checkOutcome = (outcome: unknown): Checked<Record<string, unknown>> => {
   }
   if (ok === true) return copyChecked(outcome, root, [required("ok", anything), optional("value", anything)]);
   if (ok === false) return copyChecked(outcome, root, [required("ok", anything), required("error", anything)]);
+  // `{ lost: true }` exactly: the job's result is unknown.
+  if (ok === undefined) {
+    const lost = copyChecked(outcome, root, [required("lost", (value) => value === true)]);
+    return lost.ok || lost.field !== `${root}.lost` ? lost : { ok: false, field: root };
+  }
   return { ok: false, field: root };
 };
 

@@ -1,0 +1,697 @@
+import type { Outcome } from "../../Command.js";
+import { createKernel, type KernelOptions } from "../../Kernel.js";
+import type { ProgramSpec } from "../../Program.js";
+import { SchedkitError } from "../../SchedkitError.js";
+import type { CoordinatorCommand, CoordinatorEffect, CoordinatorOptions, HeldShard } from "../Coordinator.js";
+import { fingerprintOf, fnv1a32, shardOf } from "../fingerprint.js";
+import type { Fingerprints, FleetCommand, StoreReply, StoreRequest } from "../protocol.js";
+import { jsonOutcome } from "./jsonData.js";
+import { type InFlightRequest, ShardRun } from "./shardRun.js";
+import { checkFleetCommand, checkOptions } from "./validateOptions.js";
+
+type Outstanding =
+  | { readonly kind: "scan" }
+  | { readonly kind: "acquire"; readonly shard: number }
+  | { readonly kind: "renew"; readonly run: ShardRun }
+  | { readonly kind: "append"; readonly run: ShardRun }
+  | { readonly kind: "inbox"; readonly run: ShardRun }
+  | { readonly kind: "release"; readonly run: ShardRun }
+  | { readonly kind: "submit"; readonly commandId: string }
+  | { readonly kind: "withdraw"; readonly commandId: string }
+  | { readonly kind: "answers" };
+
+interface PendingCommand {
+  readonly commandId: string;
+  readonly shard: number;
+  readonly command: FleetCommand;
+  readonly submittedAt: number;
+  state: "submitting" | "waiting" | "withdrawing";
+  /** The owner took it: it will be answered, however long that takes. */
+  taken: boolean;
+  request: string | null;
+}
+
+/**
+ * One node's coordinator. Everything it knows arrives in commands; everything
+ * it wants done leaves as effects. Leases are judged on the node's monotonic
+ * clock from each renewal's send time (FLEET.md guarantee 1); kernels run on
+ * its wall clock, which all owners of a shard share as the kernel's time.
+ */
+export class Coordinator {
+  readonly nodeId: string;
+  readonly shardCount: number;
+  private readonly leaseTtl: number;
+  private readonly renewInterval: number;
+  private readonly safetyMargin: number;
+  private readonly requestTimeout: number;
+  private readonly checkpointEvery: number;
+  private readonly inboxPollInterval: number;
+  private readonly answerPollInterval: number;
+  private readonly commandTimeout: number;
+  private readonly kernelOptions: KernelOptions;
+  private readonly ignoreLeaseDeadline: boolean;
+  private readonly programs = new Map<string, ProgramSpec>();
+  private readonly shardPrograms = new Map<number, Map<string, ProgramSpec>>();
+  private readonly shardFingerprints = new Map<number, Fingerprints>();
+  private readonly runs = new Map<number, ShardRun>();
+  private readonly acquiring = new Map<number, InFlightRequest>();
+  private readonly requests = new Map<
+    string,
+    { readonly sentAt: number; readonly request: StoreRequest; readonly what: Outstanding }
+  >();
+  private readonly commands = new Map<string, PendingCommand>();
+  private readonly skewReported = new Map<number, string>();
+  /** When each shard was first seen free, for the orphan rule in `onScanned`. */
+  private freeSince = new Map<number, number>();
+  /** Shards being acquired beyond this node's share: kept (sticky) once acquired. */
+  private readonly rescuing = new Set<number>();
+  private readonly host: ConstructorParameters<typeof ShardRun>[0];
+  private out: CoordinatorEffect[] = [];
+  private now = Number.NEGATIVE_INFINITY;
+  private wall = 0;
+  private requestSeq = 0;
+  private nextScanAt = Number.NEGATIVE_INFINITY;
+  private scanRequest: string | null = null;
+  private answersRequest: string | null = null;
+  private nextAnswersAt = Number.NEGATIVE_INFINITY;
+  private stopping = false;
+  private stoppedReported = false;
+
+  constructor(options: CoordinatorOptions) {
+    const checked = checkOptions(options);
+    this.nodeId = options.nodeId;
+    this.shardCount = checked.shards;
+    this.leaseTtl = checked.leaseTtl;
+    this.renewInterval = checked.renewInterval;
+    this.safetyMargin = checked.safetyMargin;
+    this.requestTimeout = checked.requestTimeout;
+    this.checkpointEvery = checked.checkpointEvery;
+    this.inboxPollInterval = checked.inboxPollInterval;
+    this.answerPollInterval = checked.answerPollInterval;
+    this.commandTimeout = checked.commandTimeout;
+    this.kernelOptions = options.kernel ?? {};
+    this.ignoreLeaseDeadline = options.unsafe?.ignoreLeaseDeadline === true;
+    // A scratch kernel checks the kernel options and every spec as `install` would.
+    const scratch = createKernel(this.kernelOptions);
+    for (const [index, program] of options.programs.entries()) {
+      const rejected = scratch
+        .dispatch({ type: "install", at: 0, program })
+        .find((effect) => effect.type === "rejected");
+      if (rejected !== undefined) {
+        throw new SchedkitError(rejected.code, `programs[${index}]: ${rejected.message}`, {
+          field: `programs[${index}].${rejected.field}`,
+        });
+      }
+      if (this.programs.has(program.id)) {
+        throw new SchedkitError("invalid-options", `programs[${index}]: program "${program.id}" is given twice`, {
+          field: `programs[${index}].id`,
+        });
+      }
+      this.programs.set(program.id, program);
+      const shard = shardOf(program.id, this.shardCount);
+      let specs = this.shardPrograms.get(shard);
+      if (specs === undefined) {
+        specs = new Map();
+        this.shardPrograms.set(shard, specs);
+      }
+      specs.set(program.id, program);
+    }
+    for (const [shard, specs] of this.shardPrograms) {
+      const fingerprints: Record<string, ReturnType<typeof fingerprintOf>> = {};
+      for (const [programId, spec] of specs) fingerprints[programId] = fingerprintOf(spec);
+      this.shardFingerprints.set(shard, fingerprints);
+    }
+    const self = this;
+    this.host = {
+      nodeId: this.nodeId,
+      kernelOptions: this.kernelOptions,
+      checkpointEvery: this.checkpointEvery,
+      skipReplay: options.unsafe?.skipReplay === true,
+      recordBeforeCheck: options.unsafe?.recordBeforeCheck === true,
+      get out() {
+        return self.out;
+      },
+      wall: () => self.wall,
+    };
+  }
+
+  dispatch(command: CoordinatorCommand): readonly CoordinatorEffect[] {
+    this.out = [];
+    if (!Number.isFinite(command.at) || !Number.isFinite(command.wall)) {
+      throw new SchedkitError("invalid-command", "a coordinator command needs finite `at` and `wall`", {
+        field: Number.isFinite(command.at) ? "wall" : "at",
+      });
+    }
+    this.now = Math.max(this.now, command.at);
+    this.wall = command.wall;
+    switch (command.type) {
+      case "tick":
+      case "notify":
+        if (command.type === "notify" && command.reason === "released") this.nextScanAt = this.now;
+        else if (command.type === "notify") {
+          for (const run of this.runs.values()) {
+            if (command.shard === undefined || command.shard === run.shard) run.nextInboxAt = this.now;
+          }
+        }
+        break;
+      case "store-reply":
+        this.onReply(command.requestId, command.reply);
+        break;
+      case "store-failed":
+        this.onUnknown(command.requestId);
+        break;
+      case "job-done":
+        this.onJobDone(command.shard, command.epoch, command.jobId, command.outcome);
+        break;
+      case "submit":
+        this.onSubmit(command.commandId, command.command);
+        break;
+      case "stop":
+        this.stopping = true;
+        for (const run of this.runs.values()) run.startReleasing(Number.POSITIVE_INFINITY);
+        break;
+    }
+    this.step();
+    const out = this.out;
+    out.push({ type: "wake", at: this.nextWake() });
+    this.out = [];
+    return out;
+  }
+
+  held(): HeldShard[] {
+    return [...this.runs.values()].map((run) => ({
+      shard: run.shard,
+      epoch: run.epoch,
+      deadline: run.deadline,
+      paused: run.paused,
+      releasing: run.releasing,
+      head: run.head,
+      runningJobs: run.runningJobs,
+    }));
+  }
+
+  exportShard(shard: number): Record<string, unknown> | undefined {
+    return this.runs.get(shard)?.exportPrograms();
+  }
+
+  // ---- requests -------------------------------------------------------------
+
+  private send(request: StoreRequest, what: Outstanding): string {
+    this.requestSeq += 1;
+    const requestId = `${this.nodeId}:${this.requestSeq}`;
+    this.requests.set(requestId, { sentAt: this.now, request, what });
+    this.out.push({ type: "store", requestId, request });
+    return requestId;
+  }
+
+  /** No answer, or a failed connection: the request may or may not have been applied. */
+  private onUnknown(requestId: string): void {
+    const outstanding = this.requests.get(requestId);
+    if (outstanding === undefined) return;
+    this.requests.delete(requestId);
+    const { what, request } = outstanding;
+    switch (what.kind) {
+      case "scan":
+        this.scanRequest = null;
+        return;
+      case "acquire":
+        // If it landed, the store thinks the shard is ours: a later acquire by this node takes it again.
+        this.acquiring.delete(what.shard);
+        this.rescuing.delete(what.shard);
+        return;
+      case "renew":
+        if (what.run.renew?.requestId === requestId) what.run.renew = null;
+        return;
+      case "append": {
+        // The batch may have landed: send it again; the store answers a landed retry as the first time.
+        const batch = what.run.batch;
+        if (batch?.requestId === requestId && this.runs.get(what.run.shard) === what.run) {
+          const retry = this.send(request, what);
+          what.run.batch = { ...batch, requestId: retry, sentAt: this.now };
+        }
+        return;
+      }
+      case "inbox":
+        if (what.run.inboxRequest?.requestId === requestId) what.run.inboxRequest = null;
+        return;
+      case "release":
+        if (what.run.release?.requestId === requestId) what.run.release = null;
+        return;
+      case "submit":
+      case "withdraw": {
+        const pending = this.commands.get(what.commandId);
+        if (pending?.request === requestId) pending.request = null;
+        return;
+      }
+      case "answers":
+        this.answersRequest = null;
+        return;
+    }
+  }
+
+  private onReply(requestId: string, reply: StoreReply): void {
+    const outstanding = this.requests.get(requestId);
+    if (outstanding === undefined) return; // timed out already: its retry answers instead
+    this.requests.delete(requestId);
+    const { what, sentAt } = outstanding;
+    switch (what.kind) {
+      case "scan":
+        this.scanRequest = null;
+        if (reply.type === "scanned") this.onScanned(reply);
+        return;
+      case "acquire":
+        this.acquiring.delete(what.shard);
+        this.onAcquireReply(what.shard, sentAt, reply);
+        this.rescuing.delete(what.shard);
+        return;
+      case "renew": {
+        const run = what.run;
+        if (run.renew?.requestId === requestId) run.renew = null;
+        if (this.runs.get(run.shard) !== run) return;
+        if (reply.type === "renewed") {
+          run.deadline = Math.max(run.deadline, sentAt + this.leaseTtl - this.safetyMargin);
+        } else if (reply.type === "stale-epoch") this.drop(run, "lease-refused");
+        return;
+      }
+      case "append":
+        this.onAppendReply(what.run, reply);
+        return;
+      case "inbox": {
+        const run = what.run;
+        if (run.inboxRequest?.requestId === requestId) run.inboxRequest = null;
+        if (this.runs.get(run.shard) !== run) return;
+        if (reply.type === "inbox") run.applyInbox(reply.entries, reply.through);
+        else if (reply.type === "stale-epoch") this.drop(run, "stale-epoch");
+        return;
+      }
+      case "release": {
+        const run = what.run;
+        if (this.runs.get(run.shard) !== run) return;
+        this.runs.delete(run.shard);
+        // Jobs a handoff did not wait for are the next owner's now: their results could not be written.
+        for (const job of run.jobs.values()) {
+          if (!job.running) continue;
+          this.out.push({
+            type: "cancel",
+            shard: run.shard,
+            epoch: run.epoch,
+            jobId: job.jobId,
+            fireId: job.fireId,
+            reason: "released",
+          });
+        }
+        this.out.push(
+          reply.type === "released"
+            ? { type: "released", shard: run.shard, epoch: run.epoch }
+            : { type: "lost", shard: run.shard, epoch: run.epoch, reason: "stale-epoch" },
+        );
+        return;
+      }
+      case "submit": {
+        const pending = this.commands.get(what.commandId);
+        if (pending === undefined || pending.request !== requestId) return;
+        pending.request = null;
+        if (reply.type === "submitted") pending.state = "waiting";
+        return;
+      }
+      case "withdraw": {
+        const pending = this.commands.get(what.commandId);
+        if (pending === undefined || pending.request !== requestId || reply.type !== "withdrawn") return;
+        pending.request = null;
+        if (reply.taken) {
+          pending.taken = true;
+          pending.state = "waiting";
+          return;
+        }
+        this.commands.delete(what.commandId);
+        this.out.push({
+          type: "answer",
+          commandId: what.commandId,
+          answer: {
+            status: "failed",
+            code: "not-owned",
+            message: `no node applied the command within ${this.commandTimeout} ms (shard ${pending.shard} has no reachable owner); it was withdrawn and will not be applied`,
+          },
+        });
+        return;
+      }
+      case "answers":
+        this.answersRequest = null;
+        if (reply.type !== "answers") return;
+        for (const { commandId, answer } of reply.answers) {
+          if (!this.commands.delete(commandId)) continue;
+          this.out.push({ type: "answer", commandId, answer });
+        }
+        return;
+    }
+  }
+
+  // ---- leases ---------------------------------------------------------------
+
+  private onScanned(reply: Extract<StoreReply, { type: "scanned" }>): void {
+    if (this.stopping) return;
+    const nodes = Math.max(1, reply.nodes.length + (reply.nodes.includes(this.nodeId) ? 0 : 1));
+    const target = Math.ceil(this.shardCount / nodes);
+    const leases = new Map(reply.leases.map((lease) => [lease.shard, lease]));
+    let held = this.acquiring.size;
+    for (const run of this.runs.values()) if (!run.releasing) held += 1;
+    const free: number[] = [];
+    for (let shard = 0; shard < this.shardCount; shard += 1) {
+      if (this.runs.has(shard) || this.acquiring.has(shard)) continue;
+      const lease = leases.get(shard);
+      if (lease === undefined || lease.owner === null || lease.expiresAt <= reply.now || lease.owner === this.nodeId) {
+        free.push(shard);
+      }
+    }
+    // Rendezvous order: each node prefers different shards, so nodes rarely race for one.
+    free.sort((a, b) => this.rank(a) - this.rank(b) || a - b);
+    const share = free.slice(0, Math.max(0, target - held));
+    // A shard left free for a whole scan period is one the others did not take (they may be
+    // unable to: an older program version). Take it beyond the share, and keep it.
+    const orphans = free.filter(
+      (shard) => !share.includes(shard) && (this.freeSince.get(shard) ?? this.now) <= this.now - this.renewInterval,
+    );
+    this.freeSince = new Map(free.map((shard) => [shard, this.freeSince.get(shard) ?? this.now]));
+    for (const shard of [...share, ...orphans]) {
+      const request: StoreRequest = {
+        type: "acquire",
+        shard,
+        node: this.nodeId,
+        ttl: this.leaseTtl,
+        fingerprints: this.shardFingerprints.get(shard) ?? {},
+      };
+      this.acquiring.set(shard, { requestId: this.send(request, { kind: "acquire", shard }), sentAt: this.now });
+      if (!share.includes(shard)) this.rescuing.add(shard);
+    }
+    if (held > target && nodes > 1) {
+      const idle = [...this.runs.values()]
+        .filter((run) => !run.releasing && !run.sticky)
+        .sort((a, b) => a.runningJobs - b.runningJobs || this.rank(b.shard) - this.rank(a.shard));
+      const chosen = idle[0];
+      if (chosen !== undefined) chosen.startReleasing(this.now + this.renewInterval);
+    }
+  }
+
+  private rank(shard: number): number {
+    return fnv1a32(`${this.nodeId}#${shard}`);
+  }
+
+  private onAcquireReply(shard: number, sentAt: number, reply: StoreReply): void {
+    if (reply.type === "deploy-skew") {
+      const key = JSON.stringify(reply.problems);
+      if (this.skewReported.get(shard) !== key) {
+        this.skewReported.set(shard, key);
+        this.out.push({ type: "deploy-skew", shard, problems: reply.problems });
+      }
+      return;
+    }
+    if (reply.type !== "acquired") return;
+    this.skewReported.delete(shard);
+    const previous = this.runs.get(shard);
+    if (previous !== undefined) this.drop(previous, "stale-epoch");
+    const run = new ShardRun(
+      this.host,
+      shard,
+      reply.lease.epoch,
+      this.shardPrograms.get(shard) ?? new Map(),
+      sentAt,
+      sentAt + this.leaseTtl - this.safetyMargin,
+      reply,
+    );
+    this.runs.set(shard, run);
+    if (this.rescuing.delete(shard)) run.sticky = true;
+    this.out.push({
+      type: "acquired",
+      shard,
+      epoch: run.epoch,
+      previousOwner: reply.previousOwner,
+      replayed: run.replayed,
+      adopted: run.adopted,
+      unfinished: run.unfinished,
+    });
+    run.settleUnfinished();
+    if (this.stopping) run.startReleasing(Number.POSITIVE_INFINITY);
+  }
+
+  private drop(run: ShardRun, reason: "stale-epoch" | "lease-refused" | "out-of-order"): void {
+    if (this.runs.get(run.shard) !== run) return;
+    this.runs.delete(run.shard);
+    for (const job of run.jobs.values()) {
+      if (job.running) {
+        this.out.push({
+          type: "cancel",
+          shard: run.shard,
+          epoch: run.epoch,
+          jobId: job.jobId,
+          fireId: job.fireId,
+          reason: "lost",
+        });
+      }
+    }
+    this.out.push({ type: "lost", shard: run.shard, epoch: run.epoch, reason });
+  }
+
+  // ---- writes -----------------------------------------------------------------
+
+  private onAppendReply(run: ShardRun, reply: StoreReply): void {
+    if (this.runs.get(run.shard) !== run) return;
+    const batch = run.batch;
+    run.batch = null;
+    if (reply.type === "stale-epoch") {
+      this.drop(run, "stale-epoch");
+      return;
+    }
+    if (reply.type === "out-of-order") {
+      this.drop(run, "out-of-order");
+      return;
+    }
+    if (reply.type !== "appended" || batch === null) return;
+    run.head = reply.head;
+    const existing = new Set(reply.existing);
+    for (const job of batch.runs) {
+      if (existing.has(job.fireId) && !this.host.recordBeforeCheck) {
+        // Recorded already, by an owner this one did not hear of: never run it a second time as new.
+        run.apply({ type: "complete", fireId: job.fireId, outcome: { lost: true } });
+        continue;
+      }
+      run.held.push(job);
+    }
+  }
+
+  private onJobDone(shard: number, epoch: number, jobId: string, outcome: Outcome): void {
+    const run = this.runs.get(shard);
+    if (run === undefined || run.epoch !== epoch) return;
+    const job = run.jobs.get(jobId);
+    if (job === undefined || !job.running) return;
+    run.apply({ type: "complete", fireId: job.fireId, outcome: jsonOutcome(outcome) });
+  }
+
+  // ---- commands from this node ------------------------------------------------
+
+  private onSubmit(commandId: string, command: FleetCommand): void {
+    const problem = checkFleetCommand(commandId, command, this.programs, this.commands);
+    if (problem !== undefined) {
+      this.out.push({ type: "answer", commandId, answer: problem });
+      return;
+    }
+    const shard = shardOf(command.programId, this.shardCount);
+    this.commands.set(commandId, {
+      commandId,
+      shard,
+      command,
+      submittedAt: this.now,
+      state: "submitting",
+      taken: false,
+      request: null,
+    });
+  }
+
+  // ---- the step -------------------------------------------------------------
+
+  private step(): void {
+    for (const [requestId, outstanding] of [...this.requests]) {
+      if (this.now >= outstanding.sentAt + this.requestTimeout) this.onUnknown(requestId);
+    }
+    if (!this.stopping && this.scanRequest === null && this.now >= this.nextScanAt) {
+      this.nextScanAt = this.now + this.renewInterval;
+      this.scanRequest = this.send({ type: "scan", node: this.nodeId, ttl: this.renewInterval * 2 }, { kind: "scan" });
+    }
+    for (const run of [...this.runs.values()]) this.stepShard(run);
+    this.stepCommands();
+    if (this.stopping && !this.stoppedReported && this.runs.size === 0 && this.acquiring.size === 0) {
+      this.stoppedReported = true;
+      this.out.push({ type: "stopped" });
+    }
+  }
+
+  private stepShard(run: ShardRun): void {
+    if (run.renew === null && run.release === null && this.now >= run.lastRenewSentAt + this.renewInterval) {
+      run.lastRenewSentAt = this.now;
+      const request: StoreRequest = {
+        type: "renew",
+        shard: run.shard,
+        node: this.nodeId,
+        epoch: run.epoch,
+        ttl: this.leaseTtl,
+      };
+      run.renew = { requestId: this.send(request, { kind: "renew", run }), sentAt: this.now };
+    }
+    const valid = this.ignoreLeaseDeadline || this.now < run.deadline;
+    if (!valid && !run.paused) {
+      run.paused = true;
+      this.out.push({ type: "paused", shard: run.shard, epoch: run.epoch });
+    } else if (valid && run.paused) {
+      run.paused = false;
+      this.out.push({ type: "resumed", shard: run.shard, epoch: run.epoch });
+    }
+    // Once its last checkpoint is written, a shard starts nothing: its unstarted fires are the next owner's.
+    const handedOver = run.finalCheckpointSent;
+    if (valid && !handedOver) {
+      // Only acknowledged fires start, and only while the lease is surely ours.
+      for (const job of run.held) {
+        if (run.jobs.get(job.jobId) !== job || job.running) continue;
+        job.running = true;
+        this.out.push({
+          type: "run",
+          shard: run.shard,
+          epoch: run.epoch,
+          jobId: job.jobId,
+          fireId: job.fireId,
+          programId: job.programId,
+          spawnId: job.spawnId,
+          scheduledAt: job.scheduledAt,
+          startedAt: job.startedAt,
+          args: job.args,
+          rerun: job.rerun,
+        });
+      }
+      run.held = [];
+      if (!run.releasing) {
+        if (run.kernelWake !== null && run.kernelWake <= this.wall) run.apply({ type: "tick" });
+        // A shard without programs gets no commands: its inbox is never read.
+        if (run.specs.size > 0 && run.inboxRequest === null && this.now >= run.nextInboxAt) {
+          run.nextInboxAt = this.now + this.inboxPollInterval;
+          const request: StoreRequest = {
+            type: "inbox",
+            shard: run.shard,
+            node: this.nodeId,
+            epoch: run.epoch,
+            after: run.inboxCursor,
+          };
+          run.inboxRequest = { requestId: this.send(request, { kind: "inbox", run }), sentAt: this.now };
+        }
+      }
+    }
+    if (run.batch === null && this.runs.get(run.shard) === run) {
+      const drained = this.drained(run);
+      const final = drained && !run.finalCheckpointSent;
+      const taken = run.takeBatch(final);
+      if (taken !== null) {
+        if (final) run.finalCheckpointSent = true;
+        const requestId = this.send(taken.request, { kind: "append", run });
+        run.batch = { ...taken, requestId, sentAt: this.now };
+      } else if (drained && run.finalCheckpointSent && run.release === null) {
+        const request: StoreRequest = {
+          type: "release",
+          shard: run.shard,
+          node: this.nodeId,
+          epoch: run.epoch,
+          leaving: this.stopping,
+        };
+        run.release = { requestId: this.send(request, { kind: "release", run }), sentAt: this.now };
+      }
+    }
+  }
+
+  private stepCommands(): void {
+    let waiting = false;
+    for (const pending of [...this.commands.values()]) {
+      if (pending.state !== "waiting" && this.now >= pending.submittedAt + 2 * this.commandTimeout) {
+        // The store never confirmed the command (or its withdrawal): its fate is unknown, say so.
+        this.commands.delete(pending.commandId);
+        this.out.push({
+          type: "answer",
+          commandId: pending.commandId,
+          answer: {
+            status: "failed",
+            code: "store-unreachable",
+            message: `the store did not confirm the command within ${2 * this.commandTimeout} ms: it may or may not be applied (use its effects, such as a trigger's fire id, to find out)`,
+          },
+        });
+        continue;
+      }
+      if (pending.request !== null) continue;
+      if (pending.state === "submitting") {
+        pending.request = this.send(
+          {
+            type: "submit",
+            shard: pending.shard,
+            node: this.nodeId,
+            commandId: pending.commandId,
+            command: pending.command,
+          },
+          { kind: "submit", commandId: pending.commandId },
+        );
+      } else if (
+        pending.state === "waiting" &&
+        !pending.taken &&
+        this.now >= pending.submittedAt + this.commandTimeout
+      ) {
+        pending.state = "withdrawing";
+        pending.request = this.send(
+          { type: "withdraw", shard: pending.shard, node: this.nodeId, commandId: pending.commandId },
+          { kind: "withdraw", commandId: pending.commandId },
+        );
+      } else if (pending.state === "withdrawing") {
+        pending.request = this.send(
+          { type: "withdraw", shard: pending.shard, node: this.nodeId, commandId: pending.commandId },
+          { kind: "withdraw", commandId: pending.commandId },
+        );
+      }
+      if (pending.state === "waiting") waiting = true;
+    }
+    if (waiting && this.answersRequest === null && this.now >= this.nextAnswersAt) {
+      this.nextAnswersAt = this.now + this.answerPollInterval;
+      const commandIds = [...this.commands.values()].filter((p) => p.state === "waiting").map((p) => p.commandId);
+      this.answersRequest = this.send({ type: "answers", node: this.nodeId, commandIds }, { kind: "answers" });
+    }
+  }
+
+  /** A releasing shard may write its last checkpoint: its jobs are done, or a handoff's wait is over. */
+  private drained(run: ShardRun): boolean {
+    return run.releasing && ((run.runningJobs === 0 && run.held.length === 0) || this.now >= run.handoffBy);
+  }
+
+  private nextWake(): number {
+    let wake = Number.POSITIVE_INFINITY;
+    const at = (time: number) => {
+      if (time < wake) wake = time;
+    };
+    if (!this.stopping && this.scanRequest === null) at(this.nextScanAt);
+    for (const { sentAt } of this.requests.values()) at(sentAt + this.requestTimeout);
+    for (const run of this.runs.values()) {
+      if (run.renew === null && run.release === null) at(run.lastRenewSentAt + this.renewInterval);
+      const valid = this.ignoreLeaseDeadline || this.now < run.deadline;
+      if (valid) {
+        if (this.now < run.deadline) at(run.deadline);
+        if (run.held.length > 0 && !run.finalCheckpointSent) at(this.now);
+        if (!run.releasing) {
+          if (run.kernelWake !== null) at(this.now + Math.max(0, run.kernelWake - this.wall));
+          if (run.inboxRequest === null && run.specs.size > 0) at(run.nextInboxAt);
+        }
+      }
+      if (run.batch === null && (run.pendingEntries.length > 0 || run.pendingAnswers.length > 0)) at(this.now);
+      if (this.drained(run) && run.batch === null && run.release === null) at(this.now);
+      else if (run.releasing && this.now < run.handoffBy) at(run.handoffBy);
+    }
+    for (const pending of this.commands.values()) {
+      if (pending.request === null && pending.state !== "waiting") at(this.now);
+      if (pending.state !== "waiting") at(pending.submittedAt + 2 * this.commandTimeout);
+      if (pending.state === "waiting") {
+        at(this.answersRequest === null ? this.nextAnswersAt : Number.POSITIVE_INFINITY);
+        if (!pending.taken) at(pending.submittedAt + this.commandTimeout);
+      }
+    }
+    return Math.max(this.now, wake === Number.POSITIVE_INFINITY ? this.now + this.renewInterval : wake);
+  }
+}

@@ -1,0 +1,182 @@
+import type { Interval, ProgramSpec, ResultRecord, SpawnOptions } from "../Program.js";
+import { SchedkitError } from "../SchedkitError.js";
+import type { CronSchedule } from "./cron.js";
+import { LatestResult } from "./latestResult.js";
+import { configOf, type JobRecord, type ProgramRecord, type SpawnConfig, type SpawnRecord } from "./model.js";
+import type { IntervalRef, ProgramSnapshot, SpawnSnapshot } from "./snapshotTypes.js";
+import { SpawnList } from "./spawnList.js";
+
+// A program's records rebuilt from saved data: a snapshot's part (restoreKernel) or an export
+// (the adopt command). Only records are made here; the caller puts the jobs into its heap and
+// in-flight table (with the saved job numbers, or new ones).
+
+/** A saved job: a snapshot's (with its id) or an export's (without; it gets a new one). */
+export interface SavedJob {
+  readonly seq: number;
+  readonly fireId: string;
+  readonly dueAt: number;
+  readonly startedAt: number | null;
+  readonly args?: unknown;
+}
+
+/** A saved spawn, with jobs of either kind. */
+export type SavedSpawn = Omit<SpawnSnapshot, "pending" | "inFlight"> & {
+  readonly pending: SavedJob | null;
+  readonly inFlight: readonly SavedJob[];
+};
+
+/** A saved program, with spawns and triggers of either kind. */
+export type SavedProgram = Pick<
+  ProgramSnapshot,
+  "id" | "interval" | "state" | "counts" | "spawnCounter" | "random" | "running" | "history"
+> & { readonly spawns: readonly SavedSpawn[]; readonly triggers: readonly SavedJob[]; readonly fresh?: boolean };
+
+/** What the program's own record takes from its spec (made by install, or from the spec at restore). */
+export interface ProgramBase {
+  readonly spec: ProgramSpec;
+  readonly config: SpawnConfig;
+  readonly cron: CronSchedule | undefined;
+}
+
+/** Where a missing function is named in errors. */
+export interface RebuildFields {
+  readonly programInterval: string;
+  spawnInterval(spawnId: string): string;
+  override(spawnId: string, name: string): string;
+}
+
+export interface Rebuilt {
+  readonly program: ProgramRecord;
+  /** Every live job, with what was saved of it, in the saved order (spawns' jobs, then triggers). */
+  readonly jobs: readonly { readonly record: JobRecord; readonly saved: SavedJob }[];
+}
+
+const own = <T>(record: Readonly<Record<string, T>> | undefined, key: string): T | undefined =>
+  record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
+
+const mismatch = (field: string, message: string): SchedkitError =>
+  new SchedkitError("restore-mismatch", `${field}: ${message}`, { field });
+
+/**
+ * The records of a saved program, as it was. Throws `restore-mismatch` naming the field when a
+ * function it had cannot be found again: an interval function set with `set-interval`, or a
+ * function-valued spawn override not passed in `spawnOverrides` (by spawn id). The saved data
+ * must have passed `checkSnapshot` (every listed spawn id is a known spawn, once).
+ */
+export const rebuildProgram = (
+  base: ProgramBase,
+  saved: SavedProgram,
+  spawnOverrides: Readonly<Record<string, SpawnOptions>> | undefined,
+  fields: RebuildFields,
+): Rebuilt => {
+  const { spec } = base;
+  const resolve = (ref: IntervalRef, override: Interval | undefined, field: string): Interval => {
+    if (typeof ref === "number") return ref;
+    const fn = ref.fn === "override" ? override : ref.fn === "spec" ? spec.interval : undefined;
+    if (typeof fn !== "function") {
+      throw mismatch(
+        field,
+        `the saved interval was a function (${ref.fn}) that cannot be restored from the specs; set numbers with set-interval, or put the function in the spec`,
+      );
+    }
+    return fn;
+  };
+  const program: ProgramRecord = {
+    id: spec.id,
+    spec,
+    config: base.config,
+    scope: spec.scope ?? "program",
+    min: spec.min,
+    max: spec.max,
+    policy: spec.policy,
+    cron: base.cron,
+    interval: resolve(saved.interval, undefined, fields.programInterval),
+    state: saved.state,
+    running: new SpawnList(),
+    spawns: new Map(),
+    history: [],
+    counts: { ...saved.counts },
+    triggers: new Set(),
+    spawnCounter: saved.spawnCounter,
+    random: { state: saved.random >>> 0 },
+    fresh: saved.fresh ?? false,
+  };
+  const jobs: { record: JobRecord; saved: SavedJob }[] = [];
+  const job = (savedJob: SavedJob, spawn: SpawnRecord | null): JobRecord => {
+    const started = savedJob.startedAt !== null;
+    const record: JobRecord = {
+      id: "",
+      seq: savedJob.seq,
+      dueAt: savedJob.dueAt,
+      heapIndex: -1,
+      program,
+      spawn,
+      startedAt: savedJob.startedAt ?? Number.NaN,
+      inFlightIndex: -1,
+      // A waiting spawn job's fire id follows its due time (made when it starts).
+      fireId: spawn === null || started ? savedJob.fireId : "",
+      args: started ? savedJob.args : undefined,
+    };
+    jobs.push({ record, saved: savedJob });
+    return record;
+  };
+  for (const savedSpawn of saved.spawns) {
+    let overrides: SpawnOptions | undefined;
+    if (savedSpawn.overrides !== null) {
+      const given = own(spawnOverrides, savedSpawn.id) ?? {};
+      const functions: Record<string, unknown> = {};
+      for (const name of savedSpawn.overrides.functions) {
+        const fn = (given as Record<string, unknown>)[name];
+        if (typeof fn !== "function") {
+          throw mismatch(fields.override(savedSpawn.id, name), "the spawn had this function override; pass it");
+        }
+        functions[name] = fn;
+      }
+      overrides = { ...savedSpawn.overrides.data, ...functions } as SpawnOptions;
+    }
+    const spawn: SpawnRecord = {
+      id: savedSpawn.id,
+      programId: program.id,
+      program,
+      seq: savedSpawn.seq,
+      startedAt: savedSpawn.startedAt,
+      config: overrides === undefined ? program.config : configOf(overrides as ProgramSpec, program.config),
+      overrides,
+      status: savedSpawn.status,
+      stopReason: savedSpawn.stopReason ?? undefined,
+      inHistory: savedSpawn.inHistory,
+      updatedAt: savedSpawn.updatedAt,
+      interval: resolve(savedSpawn.interval, overrides?.interval, fields.spawnInterval(savedSpawn.id)),
+      lastInterval: savedSpawn.lastInterval,
+      state: savedSpawn.state,
+      submitted: savedSpawn.submitted,
+      succeeded: savedSpawn.succeeded,
+      errored: savedSpawn.errored,
+      lost: savedSpawn.lost,
+      lastError: savedSpawn.lastError,
+      missed: savedSpawn.missed,
+      // Per-dispatch counters (the catch-up limit): they start again at the next dispatch.
+      dispatchMark: 0,
+      dispatchStarts: 0,
+      pending: null,
+      inFlight: [],
+      latestResult: new LatestResult(),
+      results: savedSpawn.results === null ? undefined : ([...savedSpawn.results] as ResultRecord[]),
+      prev: null,
+      next: null,
+    };
+    spawn.latestResult.setRecord((savedSpawn.latestResult ?? undefined) as ResultRecord | undefined);
+    spawn.pending = savedSpawn.pending === null ? null : job(savedSpawn.pending, spawn);
+    for (const savedJob of savedSpawn.inFlight) {
+      const record = job(savedJob, spawn);
+      record.inFlightIndex = spawn.inFlight.length;
+      spawn.inFlight.push(record);
+    }
+    program.spawns.set(spawn.id, spawn);
+  }
+  const known = (id: string): SpawnRecord => program.spawns.get(id) as SpawnRecord;
+  for (const id of saved.running) program.running.append(known(id));
+  for (const id of saved.history) program.history.push(known(id));
+  for (const savedJob of saved.triggers) program.triggers.add(job(savedJob, null));
+  return { program, jobs };
+};

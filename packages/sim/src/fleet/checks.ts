@@ -1,0 +1,385 @@
+import { createKernel, type Kernel, type KernelEffect } from "@schedkit/kernel";
+import {
+  type CoordinatorEffect,
+  type LogEntry,
+  type ModelStore,
+  type StoreReply,
+  type StoreRequest,
+  shardOf,
+} from "@schedkit/kernel/fleet";
+import { fleetKernelOptions, fleetProgramTable, fleetSpecs } from "./programs.js";
+import type { FleetCheck, FleetTimeline, FleetViolation } from "./types.js";
+
+type RunEffect = Extract<CoordinatorEffect, { type: "run" }>;
+
+/**
+ * A single kernel per shard that receives every command the store accepted
+ * into the shard's log, from the first checkpoint on: "a single kernel that
+ * received the same commands". Independent of the coordinator's replay: it
+ * never restores from a later checkpoint, it compares against them.
+ */
+class Shadow {
+  readonly kernel: Kernel;
+  readonly byFire = new Map<string, string>();
+  seq: number;
+  wake: number | null = null;
+  spawnsRunning = 0;
+
+  private readonly programIds: string[];
+
+  constructor(
+    readonly build: string,
+    shard: number,
+    shards: number,
+    seed: number,
+    delivery: FleetTimeline["delivery"],
+    checkpoint: NonNullable<Extract<StoreRequest, { type: "append" }>["checkpoint"]>,
+    private readonly missed: Map<string, { from: number; to: number }[]>,
+  ) {
+    this.kernel = createKernel(fleetKernelOptions(seed));
+    this.seq = checkpoint.seq;
+    const programs = new Set(Object.keys(checkpoint.programs));
+    const specs = fleetSpecs(Number.parseInt(build, 10), delivery, build.endsWith("-canary")).filter(
+      (spec) => shardOf(spec.id, shards) === shard,
+    );
+    this.programIds = specs.map((spec) => spec.id);
+    const removed = new Set(checkpoint.removed);
+    for (const spec of specs) {
+      if (!removed.has(spec.id)) this.kernel.dispatch({ type: "install", at: checkpoint.at, program: spec });
+    }
+    for (const [programId, exported] of Object.entries(checkpoint.programs)) {
+      if (!programs.has(programId)) continue;
+      this.observe(this.kernel.dispatch({ type: "adopt", at: checkpoint.at, export: exported as never }));
+    }
+  }
+
+  apply(entry: LogEntry): void {
+    this.seq = entry.seq;
+    const { command, at } = entry;
+    let effects: readonly KernelEffect[];
+    if (command.type === "tick") effects = this.kernel.dispatch({ type: "tick", at });
+    else if (command.type === "complete") {
+      const jobId = this.byFire.get(command.fireId);
+      if (jobId === undefined) return;
+      effects = this.kernel.dispatch({ type: "complete", at, jobId, outcome: command.outcome });
+    } else if (command.type === "trigger") {
+      effects = this.kernel.dispatch({ ...command, at, fireId: `${command.programId}/trigger/${entry.seq}` });
+    } else effects = this.kernel.dispatch({ ...command, at } as never);
+    this.observe(effects);
+  }
+
+  private observe(effects: readonly KernelEffect[]): void {
+    for (const effect of effects) {
+      if (effect.type === "run") this.byFire.set(effect.fireId, effect.jobId);
+      else if (effect.type === "adopted") for (const job of effect.jobs) this.byFire.set(job.fireId, job.jobId);
+      else if (effect.type === "settled" || effect.type === "cancel") this.byFire.delete(effect.fireId);
+      else if (effect.type === "wake") this.wake = effect.at;
+      else if (effect.type === "missed") {
+        const key = `${effect.programId}/${effect.spawnId}`;
+        let ranges = this.missed.get(key);
+        if (ranges === undefined) {
+          ranges = [];
+          this.missed.set(key, ranges);
+        }
+        ranges.push({ from: effect.from, to: effect.to });
+      }
+    }
+  }
+
+  exports(): Record<string, unknown> {
+    const programs: Record<string, unknown> = {};
+    for (const programId of this.programIds) {
+      const exported = this.kernel.exportProgram(programId);
+      if (exported !== undefined) programs[programId] = exported;
+    }
+    return programs;
+  }
+}
+
+/** Job and spawn sequence numbers and job ids are each kernel's own; everything else must agree. */
+const normalise = (value: unknown): unknown => {
+  if (Array.isArray(value)) return value.map(normalise);
+  if (value === null || typeof value !== "object") return value;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) {
+    if (key === "seq" || key === "jobId") continue;
+    out[key] = normalise((value as Record<string, unknown>)[key]);
+  }
+  return out;
+};
+
+const firstDifference = (a: unknown, b: unknown, path = "$"): string | undefined => {
+  if (a === b) return undefined;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) {
+    return `${path}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`;
+  }
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const key of keys) {
+    const found = firstDifference(
+      (a as Record<string, unknown>)[key],
+      (b as Record<string, unknown>)[key],
+      `${path}.${key}`,
+    );
+    if (found !== undefined) return found;
+  }
+  return undefined;
+};
+
+/**
+ * The fleet's guarantees, one checker each, run at every step that could
+ * break them (FoundationDB style). The first broken one ends the run.
+ */
+export class FleetChecks {
+  readonly violations: FleetViolation[] = [];
+  private readonly maxEpoch = new Map<number, number>();
+  private readonly shadows = new Map<number, Shadow>();
+  private readonly missed = new Map<string, { from: number; to: number }[]>();
+  private readonly runsOf = new Map<string, { node: string; epoch: number }[]>();
+  private readonly recordedAt = new Map<string, number>();
+  private readonly appliedCommands = new Set<string>();
+  private readonly submittedCommands = new Map<string, { node: string; at: number }>();
+  private readonly answeredCommands = new Set<string>();
+  private readonly crashedNodes = new Set<string>();
+  private duplicateFires = 0;
+
+  constructor(
+    private readonly timeline: FleetTimeline,
+    private readonly store: ModelStore,
+    private readonly where: () => { step: number; at: number },
+  ) {}
+
+  get broken(): boolean {
+    return this.violations.length > 0;
+  }
+
+  private fail(check: FleetCheck, message: string): void {
+    if (this.violations.length > 0) return;
+    this.violations.push({ check, ...this.where(), message });
+  }
+
+  /** Applies a request to the store, checking what the store itself must guarantee. */
+  apply(request: StoreRequest, writerBuild: string): StoreReply {
+    const shard = "shard" in request ? request.shard : undefined;
+    const before = shard === undefined ? undefined : this.store.shards.get(shard)?.lease;
+    const appendsBefore = this.store.stats.appends;
+    const reply = this.store.apply(request);
+    if (reply.type === "acquired") {
+      const previous = this.maxEpoch.get(reply.lease.shard) ?? 0;
+      if (reply.lease.epoch <= previous) {
+        this.fail("epochs-increase", `shard ${reply.lease.shard}: epoch ${reply.lease.epoch} after ${previous}`);
+      }
+      this.maxEpoch.set(reply.lease.shard, reply.lease.epoch);
+    }
+    const accepted =
+      (request.type === "append" && reply.type === "appended") ||
+      (request.type === "release" && reply.type === "released");
+    if (accepted && "epoch" in request) {
+      const fenced = before !== undefined && before.epoch === request.epoch && before.owner === request.node;
+      if (!fenced) {
+        this.fail(
+          "fenced-writes",
+          `shard ${shard}: the store accepted a ${request.type} from ${request.node} at epoch ${request.epoch} while the lease was ${JSON.stringify(before)}`,
+        );
+      }
+    }
+    if (this.store.stats.duplicateFireInserts > this.duplicateFires) {
+      this.duplicateFires = this.store.stats.duplicateFireInserts;
+      this.fail(
+        "fire-recorded-once",
+        `shard ${shard}: ${request.type === "append" ? request.node : "?"} tried to record a fire that was already recorded (${reply.type === "appended" ? reply.existing.join(", ") : ""})`,
+      );
+    }
+    if (request.type === "append" && reply.type === "appended" && this.store.stats.appends > appendsBefore) {
+      this.onAppended(request, writerBuild);
+    }
+    return reply;
+  }
+
+  private onAppended(request: Extract<StoreRequest, { type: "append" }>, writerBuild: string): void {
+    const { now } = this.store.stats.requests >= 0 ? { now: this.where().at } : { now: 0 };
+    for (const fire of request.fires) if (!this.recordedAt.has(fire.fireId)) this.recordedAt.set(fire.fireId, now);
+    const checkpoint = request.checkpoint;
+    let handled = checkpoint === null;
+    const handleCheckpoint = () => {
+      handled = true;
+      if (checkpoint === null) return;
+      const shadow = this.shadows.get(request.shard);
+      if (shadow === undefined || shadow.build !== writerBuild) {
+        // The first checkpoint, or a deploy's new program version: the shadow starts from it.
+        this.shadows.set(
+          request.shard,
+          new Shadow(
+            writerBuild,
+            request.shard,
+            this.timeline.shards,
+            this.timeline.seed,
+            this.timeline.delivery,
+            checkpoint,
+            this.missed,
+          ),
+        );
+        return;
+      }
+      if (shadow.seq !== checkpoint.seq) {
+        this.fail(
+          "replay-equals-log",
+          `shard ${request.shard}: checkpoint at seq ${checkpoint.seq}, log at ${shadow.seq}`,
+        );
+        return;
+      }
+      const difference = firstDifference(normalise(shadow.exports()), normalise(checkpoint.programs));
+      if (difference !== undefined) {
+        this.fail(
+          "replay-equals-log",
+          `shard ${request.shard}: ${request.node}'s state at seq ${checkpoint.seq} (epoch ${request.epoch}) differs from a kernel that received the shard's log: ${difference}`,
+        );
+      }
+    };
+    for (const entry of request.entries) {
+      if (!handled && checkpoint !== null && entry.seq > checkpoint.seq) handleCheckpoint();
+      if (entry.commandId !== undefined) {
+        if (this.appliedCommands.has(entry.commandId)) {
+          this.fail("commands-once", `command ${entry.commandId} applied twice (log seq ${entry.seq})`);
+        }
+        this.appliedCommands.add(entry.commandId);
+      }
+      this.shadows.get(request.shard)?.apply(entry);
+    }
+    if (!handled) handleCheckpoint();
+  }
+
+  /** A job starts: its node must hold the shard's valid lease, and the fire must not run twice. Returns the attempt number. */
+  ran(node: string, run: RunEffect, now: number): number {
+    const lease = this.store.shards.get(run.shard)?.lease;
+    if (lease === undefined || lease.owner !== node || lease.epoch !== run.epoch || lease.expiresAt <= now) {
+      this.fail(
+        "one-owner",
+        `${node} started ${run.fireId} under epoch ${run.epoch} of shard ${run.shard}, but the store's lease is ${JSON.stringify(lease)} at ${now}`,
+      );
+    }
+    const runs = this.runsOf.get(run.fireId) ?? [];
+    const previous = runs.at(-1);
+    if (previous !== undefined) {
+      if (this.timeline.delivery === "at-most-once") {
+        this.fail(
+          "delivery",
+          `at-most-once: ${run.fireId} ran twice (${previous.node} epoch ${previous.epoch}, then ${node} epoch ${run.epoch})`,
+        );
+      } else if (previous.epoch >= run.epoch) {
+        this.fail(
+          "delivery",
+          `${run.fireId} ran again without a change of owner (${previous.node} epoch ${previous.epoch}, then ${node} epoch ${run.epoch})`,
+        );
+      }
+    }
+    runs.push({ node, epoch: run.epoch });
+    this.runsOf.set(run.fireId, runs);
+    return runs.length;
+  }
+
+  /** The simulation stopped moving: some node wakes itself at once, forever. */
+  stuck(message: string): void {
+    this.fail("liveness", message);
+  }
+
+  submitted(commandId: string, node: string, at: number): void {
+    this.submittedCommands.set(commandId, { node, at });
+  }
+
+  answered(commandId: string, node: string): void {
+    if (this.answeredCommands.has(commandId)) this.fail("commands-once", `${node} got two answers to ${commandId}`);
+    this.answeredCommands.add(commandId);
+  }
+
+  crashed(node: string): void {
+    this.crashedNodes.add(node);
+    for (const [commandId, submitted] of this.submittedCommands) {
+      if (submitted.node === node && !this.answeredCommands.has(commandId)) this.submittedCommands.delete(commandId);
+    }
+  }
+
+  booted(_node: string, _build: string): void {}
+
+  /** After the last fault: every shard has an owner within leaseTtl + renewInterval. */
+  liveness(now: number): void {
+    for (let shard = 0; shard < this.timeline.shards; shard++) {
+      const lease = this.store.shards.get(shard)?.lease;
+      if (lease === undefined || lease.owner === null || lease.expiresAt <= now) {
+        this.fail(
+          "liveness",
+          `shard ${shard} has no owner ${now - this.timeline.quietAt} ms after the last fault (lease ${JSON.stringify(lease)})`,
+        );
+        return;
+      }
+    }
+  }
+
+  /** At the end of a healed run. */
+  final(now: number, walls: readonly number[]): void {
+    if (this.broken) return;
+    const { leaseTtl } = this.timeline;
+    // Every recorded fire is completed (or, at-most-once, reported lost), but the youngest.
+    const settleBy = now - (2 * leaseTtl + 4_000);
+    for (const [fireId, fire] of this.store.fires) {
+      const recorded = this.recordedAt.get(fireId) ?? 0;
+      if (fire.completed === null && recorded < settleBy) {
+        this.fail("every-fire-completed", `${fireId} was recorded at ${recorded} and never completed`);
+        return;
+      }
+    }
+    // Each gridded spawn's recorded due times have no gap but missed ones.
+    const intervals = new Map(
+      fleetProgramTable()
+        .filter((p) => p.gridded)
+        .map((p) => [p.id, p.interval]),
+    );
+    const bySpawn = new Map<string, number[]>();
+    for (const fire of this.store.fires.values()) {
+      if (fire.spawnId === null || !intervals.has(fire.programId)) continue;
+      const key = `${fire.programId}/${fire.spawnId}`;
+      let list = bySpawn.get(key);
+      if (list === undefined) {
+        list = [];
+        bySpawn.set(key, list);
+      }
+      list.push(fire.scheduledAt);
+    }
+    for (const [key, times] of bySpawn) {
+      const interval = intervals.get(key.split("/")[0] ?? "") ?? 0;
+      times.sort((a, b) => a - b);
+      const ranges = this.missed.get(key) ?? [];
+      for (let index = 1; index < times.length; index++) {
+        const a = times[index - 1] as number;
+        const b = times[index] as number;
+        for (let due = a + interval; due < b - 0.5; due += interval) {
+          if (!ranges.some((range) => range.from - 0.5 <= due && due <= range.to + 0.5)) {
+            this.fail(
+              "no-due-time-lost",
+              `${key}: due time ${due} (between fires at ${a} and ${b}) was never recorded nor reported missed`,
+            );
+            return;
+          }
+        }
+      }
+    }
+    // Each shard's kernel keeps up: its next due time is not long past.
+    const wall = Math.min(...walls);
+    for (const [shard, shadow] of this.shadows) {
+      if (shadow.wake !== null && shadow.wake < wall - 2_000) {
+        this.fail(
+          "liveness",
+          `shard ${shard}'s next due time ${shadow.wake} is ${wall - shadow.wake} ms overdue at the end`,
+        );
+        return;
+      }
+    }
+    // Every command issued on a node that stayed up was answered.
+    const commandTimeout = 2 * leaseTtl;
+    for (const [commandId, submitted] of this.submittedCommands) {
+      if (!this.answeredCommands.has(commandId) && submitted.at < now - commandTimeout - leaseTtl) {
+        this.fail("commands-once", `${commandId} (issued on ${submitted.node} at ${submitted.at}) was never answered`);
+        return;
+      }
+    }
+  }
+}

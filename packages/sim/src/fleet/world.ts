@@ -1,0 +1,518 @@
+import type { Outcome } from "@schedkit/kernel";
+import {
+  type Coordinator,
+  type CoordinatorCommandBody,
+  type CoordinatorEffect,
+  createCoordinator,
+  createModelStore,
+  type ModelStore,
+  type StoreReply,
+  type StoreRequest,
+} from "@schedkit/kernel/fleet";
+import { draw, hash32 } from "../internal/hash.js";
+import { FleetChecks } from "./checks.js";
+import { EventQueue } from "./eventQueue.js";
+import { fleetKernelOptions, fleetSpecs } from "./programs.js";
+import type { FleetCoverage, FleetEvent, FleetResult, FleetTimeline } from "./types.js";
+
+/** Wall-clock time at simulated time 0 (the kernels' epoch ms). */
+export const WALL0 = 1_800_000_000_000;
+/** Network delay bounds, ms (each way). */
+const MIN_DELAY = 1;
+const MAX_DELAY = 15;
+
+type SimEvent =
+  | { readonly k: "timeline"; readonly event: FleetEvent }
+  | { readonly k: "wake"; readonly node: number; readonly inc: number; readonly token: number }
+  | { readonly k: "arrive"; readonly node: number; readonly requestId: string; readonly request: StoreRequest }
+  | {
+      readonly k: "reply";
+      readonly node: number;
+      readonly inc: number;
+      readonly requestId: string;
+      readonly reply: StoreReply;
+    }
+  | {
+      readonly k: "job-end";
+      readonly node: number;
+      readonly inc: number;
+      readonly shard: number;
+      readonly epoch: number;
+      readonly jobId: string;
+      readonly outcome: Outcome;
+    }
+  | { readonly k: "restart"; readonly node: number; readonly inc: number }
+  | { readonly k: "notify"; readonly node: number; readonly inc: number; readonly shard: number }
+  | { readonly k: "deploy-step"; readonly node: number; readonly version: number; readonly canary: boolean }
+  | { readonly k: "liveness" }
+  | { readonly k: "end" };
+
+interface SimNode {
+  readonly index: number;
+  readonly id: string;
+  inc: number;
+  coordinator: Coordinator | null;
+  version: number;
+  /** Runs a changed program under an unchanged version. */
+  canary: boolean;
+  pausedUntil: number;
+  partitionedUntil: number;
+  lostAcksUntil: number;
+  lostAckRate: number;
+  anchorT: number;
+  anchorMono: number;
+  anchorWall: number;
+  rate: number;
+  wakeToken: number;
+}
+
+/** Runs one fleet timeline to its end (or to its first broken check). */
+export const runFleet = (timeline: FleetTimeline): FleetResult => new World(timeline).run();
+
+class World {
+  private readonly queue = new EventQueue<SimEvent>();
+  private readonly nodes: SimNode[] = [];
+  private readonly store: ModelStore;
+  private readonly checks: FleetChecks;
+  private now = 0;
+  private slowUntil = 0;
+  private slowFactor = 1;
+  private steps = 0;
+  private progressAt = Number.NEGATIVE_INFINITY;
+  private stuckSteps = 0;
+  private trace1 = 0x811c9dc5;
+  private trace2 = 0x12345678;
+  readonly coverage: FleetCoverage = {
+    takeovers: 0,
+    pausesPastLease: 0,
+    staleWritesRefused: 0,
+    adoptedPrograms: 0,
+    replayedCommands: 0,
+    reruns: 0,
+    lostFires: 0,
+    deploySkew: 0,
+    retriedAppends: 0,
+    commandsAnswered: 0,
+    notOwned: 0,
+    crashes: 0,
+    partitions: 0,
+    lostReplies: 0,
+    fires: 0,
+    jobs: 0,
+  };
+
+  constructor(private readonly timeline: FleetTimeline) {
+    this.store = createModelStore({
+      clock: () => this.now,
+      ...(timeline.unsafe?.skipEpochCheck === true ? { unsafeSkipEpochCheck: true } : {}),
+    });
+    this.checks = new FleetChecks(timeline, this.store, () => ({ step: this.steps, at: this.now }));
+    for (let index = 0; index < timeline.nodes; index++) {
+      const node: SimNode = {
+        index,
+        id: `n${index}`,
+        inc: 0,
+        coordinator: null,
+        version: 1,
+        canary: false,
+        pausedUntil: 0,
+        partitionedUntil: 0,
+        lostAcksUntil: 0,
+        lostAckRate: 0,
+        anchorT: 0,
+        anchorMono: 10_000 * (index + 1),
+        anchorWall: WALL0,
+        rate: 1,
+        wakeToken: 0,
+      };
+      this.nodes.push(node);
+    }
+    for (const event of timeline.events) this.queue.push(event.at, { k: "timeline", event });
+    for (const node of this.nodes) this.queue.push(node.index * 3, { k: "restart", node: node.index, inc: 0 });
+    this.queue.push(timeline.quietAt + timeline.leaseTtl + timeline.renewInterval + LIVENESS_SLACK, { k: "liveness" });
+    this.queue.push(timeline.endAt, { k: "end" });
+  }
+
+  run(): FleetResult {
+    for (;;) {
+      const next = this.queue.pop();
+      if (next === undefined) break;
+      this.now = next.time;
+      const event = next.item;
+      if (event.k === "end") {
+        this.checks.final(
+          this.now,
+          this.nodes.map((node) => this.wallOf(node)),
+        );
+        break;
+      }
+      const node = "node" in event ? this.nodes[event.node] : undefined;
+      if (node !== undefined && event.k !== "timeline" && event.k !== "arrive" && this.now < node.pausedUntil) {
+        // A paused process handles nothing: what reaches it waits, in order, until it wakes.
+        this.queue.push(node.pausedUntil, event);
+        continue;
+      }
+      this.steps += 1;
+      if (this.now > this.progressAt) {
+        this.progressAt = this.now;
+        this.stuckSteps = 0;
+      } else if (++this.stuckSteps > STUCK_STEPS) {
+        this.checks.stuck(
+          `${STUCK_STEPS} events at ${this.now} without time moving on (last: ${event.k}${"node" in event ? ` on n${event.node}` : ""})`,
+        );
+        break;
+      }
+      this.handle(event);
+      if (this.checks.broken) break;
+    }
+    const stats = this.store.stats;
+    this.coverage.staleWritesRefused = stats.staleWritesRefused;
+    this.coverage.retriedAppends = stats.retriedAppends;
+    this.coverage.fires = this.store.fires.size;
+    return {
+      seed: this.timeline.seed,
+      traceHash: `${(this.trace1 >>> 0).toString(16).padStart(8, "0")}${(this.trace2 >>> 0).toString(16).padStart(8, "0")}`,
+      violations: this.checks.violations,
+      coverage: this.coverage,
+      timeline: this.timeline,
+      events: this.steps,
+      simulatedMs: this.now,
+    };
+  }
+
+  private traced(text: string): void {
+    this.trace1 = hash32(this.trace1, text);
+    this.trace2 = hash32(this.trace2 ^ 0x5bd1e995, text);
+  }
+
+  // ---- clocks -------------------------------------------------------------------
+
+  private monoOf(node: SimNode): number {
+    return node.anchorMono + (this.now - node.anchorT) * node.rate;
+  }
+
+  private wallOf(node: SimNode): number {
+    return Math.floor(node.anchorWall + (this.now - node.anchorT) * node.rate);
+  }
+
+  private timeOfMono(node: SimNode, mono: number): number {
+    return node.anchorT + (mono - node.anchorMono) / node.rate;
+  }
+
+  private delay(key: string): number {
+    const base = MIN_DELAY + draw(this.timeline.seed, key) * (MAX_DELAY - MIN_DELAY);
+    return this.now < this.slowUntil ? base * this.slowFactor : base;
+  }
+
+  // ---- events -------------------------------------------------------------------
+
+  private handle(event: SimEvent): void {
+    switch (event.k) {
+      case "timeline":
+        this.onTimeline(event.event);
+        return;
+      case "wake": {
+        const node = this.nodes[event.node];
+        if (node === undefined || node.inc !== event.inc || node.wakeToken !== event.token) return;
+        this.dispatch(node, { type: "tick" });
+        return;
+      }
+      case "arrive":
+        this.onArrive(event.node, event.requestId, event.request);
+        return;
+      case "reply": {
+        const node = this.nodes[event.node];
+        if (node === undefined || node.inc !== event.inc) return;
+        this.dispatch(node, { type: "store-reply", requestId: event.requestId, reply: event.reply });
+        return;
+      }
+      case "job-end": {
+        const node = this.nodes[event.node];
+        if (node === undefined || node.inc !== event.inc) return;
+        this.dispatch(node, {
+          type: "job-done",
+          shard: event.shard,
+          epoch: event.epoch,
+          jobId: event.jobId,
+          outcome: event.outcome,
+        });
+        return;
+      }
+      case "notify": {
+        const node = this.nodes[event.node];
+        if (node === undefined || node.inc !== event.inc) return;
+        this.dispatch(node, { type: "notify", reason: "released", shard: event.shard });
+        return;
+      }
+      case "restart": {
+        const node = this.nodes[event.node];
+        if (node === undefined || node.inc !== event.inc || node.coordinator !== null) return;
+        this.boot(node);
+        return;
+      }
+      case "deploy-step": {
+        const node = this.nodes[event.node];
+        if (node === undefined) return;
+        node.version = event.version;
+        node.canary = event.canary;
+        this.crash(
+          node,
+          100 + Math.floor(draw(this.timeline.seed, `deploy:${node.id}:${event.version}:${event.canary}`) * 400),
+        );
+        return;
+      }
+      case "liveness":
+        this.checks.liveness(this.now);
+        return;
+      case "end":
+        return;
+    }
+  }
+
+  private onTimeline(event: FleetEvent): void {
+    this.traced(`t|${this.now}|${event.kind}`);
+    switch (event.kind) {
+      case "command": {
+        const node = this.nodes[event.node];
+        if (node?.coordinator == null) return; // a command on a node that is down is never issued
+        if (this.now < node.pausedUntil) {
+          // The user's call waits with the paused process.
+          this.queue.push(node.pausedUntil, { k: "timeline", event });
+          return;
+        }
+        const commandId = `${node.id}.${node.inc}.${this.steps}`;
+        this.checks.submitted(commandId, node.id, this.now);
+        this.dispatch(node, { type: "submit", commandId, command: event.command });
+        return;
+      }
+      case "pause": {
+        const node = this.nodes[event.node];
+        if (node === undefined) return;
+        node.pausedUntil = Math.max(node.pausedUntil, this.now + event.duration);
+        if (event.duration >= this.timeline.leaseTtl) this.coverage.pausesPastLease += 1;
+        return;
+      }
+      case "crash": {
+        const node = this.nodes[event.node];
+        if (node === undefined || node.coordinator === null) return;
+        this.coverage.crashes += 1;
+        this.crash(node, event.downFor);
+        return;
+      }
+      case "skew": {
+        const node = this.nodes[event.node];
+        if (node === undefined) return;
+        node.anchorMono = this.monoOf(node);
+        node.anchorWall = WALL0 + this.now + event.skew;
+        node.anchorT = this.now;
+        node.rate = 1 + event.drift;
+        if (node.coordinator !== null && this.now >= node.pausedUntil) this.dispatch(node, { type: "tick" });
+        return;
+      }
+      case "partition": {
+        const node = this.nodes[event.node];
+        if (node === undefined) return;
+        node.partitionedUntil = Math.max(node.partitionedUntil, this.now + event.duration);
+        this.coverage.partitions += 1;
+        return;
+      }
+      case "slow-store":
+        this.slowUntil = Math.max(this.slowUntil, this.now + event.duration);
+        this.slowFactor = event.factor;
+        return;
+      case "lost-acks": {
+        const node = this.nodes[event.node];
+        if (node === undefined) return;
+        node.lostAcksUntil = Math.max(node.lostAcksUntil, this.now + event.duration);
+        node.lostAckRate = event.rate;
+        return;
+      }
+      case "deploy":
+        for (const node of this.nodes) {
+          this.queue.push(this.now + node.index * event.gap, {
+            k: "deploy-step",
+            node: node.index,
+            version: event.version,
+            canary: false,
+          });
+        }
+        return;
+      case "canary": {
+        const node = this.nodes[event.node];
+        if (node === undefined) return;
+        this.queue.push(this.now, { k: "deploy-step", node: node.index, version: node.version, canary: true });
+        this.queue.push(this.now + event.duration, {
+          k: "deploy-step",
+          node: node.index,
+          version: node.version,
+          canary: false,
+        });
+        return;
+      }
+    }
+  }
+
+  private crash(node: SimNode, downFor: number): void {
+    node.coordinator = null;
+    node.inc += 1;
+    this.checks.crashed(node.id);
+    this.traced(`crash|${node.id}|${this.now}`);
+    this.queue.push(this.now + downFor, { k: "restart", node: node.index, inc: node.inc });
+  }
+
+  private boot(node: SimNode): void {
+    node.coordinator = createCoordinator({
+      nodeId: node.id,
+      programs: fleetSpecs(node.version, this.timeline.delivery, node.canary),
+      shards: this.timeline.shards,
+      leaseTtl: this.timeline.leaseTtl,
+      renewInterval: this.timeline.renewInterval,
+      safetyMargin: this.timeline.safetyMargin,
+      kernel: fleetKernelOptions(this.timeline.seed),
+      ...(this.timeline.unsafe === undefined
+        ? {}
+        : {
+            unsafe: {
+              ...(this.timeline.unsafe.ignoreLeaseDeadline === true ? { ignoreLeaseDeadline: true } : {}),
+              ...(this.timeline.unsafe.skipReplay === true ? { skipReplay: true } : {}),
+              ...(this.timeline.unsafe.recordBeforeCheck === true ? { recordBeforeCheck: true } : {}),
+            },
+          }),
+    });
+    this.checks.booted(node.id, this.buildOf(node));
+    this.dispatch(node, { type: "tick" });
+  }
+
+  /** The program build a node runs: its version, and whether it is a canary's changed one. */
+  private buildOf(node: SimNode): string {
+    return node.canary ? `${node.version}-canary` : `${node.version}`;
+  }
+
+  private dispatch(node: SimNode, body: CoordinatorCommandBody): void {
+    const coordinator = node.coordinator;
+    if (coordinator === null) return;
+    const effects = coordinator.dispatch({ ...body, at: this.monoOf(node), wall: this.wallOf(node) } as never);
+    if (traceFilter !== undefined) {
+      const text = JSON.stringify({ body, effects });
+      if (text.includes(traceFilter)) console.error(`${this.now.toFixed(1)} ${node.id} ${text}`);
+    }
+    for (const effect of effects) this.onEffect(node, effect);
+  }
+
+  private onEffect(node: SimNode, effect: CoordinatorEffect): void {
+    switch (effect.type) {
+      case "store": {
+        this.traced(`q|${effect.requestId}|${effect.request.type}`);
+        if (this.now < node.partitionedUntil) return; // lost on the way: the coordinator times out
+        this.queue.push(this.now + this.delay(`q:${effect.requestId}`), {
+          k: "arrive",
+          node: node.index,
+          requestId: effect.requestId,
+          request: effect.request,
+        });
+        return;
+      }
+      case "run": {
+        this.traced(`run|${node.id}|${effect.fireId}`);
+        this.coverage.jobs += 1;
+        if (effect.rerun) this.coverage.reruns += 1;
+        const attempt = this.checks.ran(node.id, effect, this.now);
+        const key = `${effect.fireId}#${attempt}`;
+        const roll = draw(this.timeline.seed, `d:${key}`);
+        const duration =
+          roll < 0.7 ? 1 + roll * 40 : roll < 0.95 ? 20 + (roll - 0.7) * 1_200 : 500 + (roll - 0.95) * 60_000;
+        const outcome: Outcome =
+          draw(this.timeline.seed, `o:${key}`) < 0.1
+            ? { ok: false, error: { message: `failed ${key}` } }
+            : { ok: true, value: attempt };
+        this.queue.push(this.now + duration, {
+          k: "job-end",
+          node: node.index,
+          inc: node.inc,
+          shard: effect.shard,
+          epoch: effect.epoch,
+          jobId: effect.jobId,
+          outcome,
+        });
+        return;
+      }
+      case "answer":
+        this.traced(`a|${effect.commandId}|${effect.answer.status}`);
+        this.coverage.commandsAnswered += 1;
+        if (effect.answer.status === "failed" && effect.answer.code === "not-owned") this.coverage.notOwned += 1;
+        this.checks.answered(effect.commandId, node.id);
+        return;
+      case "acquired":
+        this.traced(`acq|${node.id}|${effect.shard}|${effect.epoch}`);
+        if (effect.previousOwner !== null || effect.epoch > 1) this.coverage.takeovers += 1;
+        this.coverage.adoptedPrograms += effect.adopted;
+        this.coverage.replayedCommands += effect.replayed;
+        return;
+      case "deploy-skew":
+        this.traced(`skew|${node.id}|${effect.shard}`);
+        this.coverage.deploySkew += 1;
+        return;
+      case "kernel":
+        if (effect.effect.type === "settled" && effect.effect.status === "lost") this.coverage.lostFires += 1;
+        return;
+      case "wake": {
+        node.wakeToken += 1;
+        // The first simulated instant at which the node's clock reads at least `effect.at` (float
+        // rounding must not wake it a hair early, forever).
+        let at = Math.max(this.now, this.timeOfMono(node, effect.at));
+        while (node.anchorMono + (at - node.anchorT) * node.rate < effect.at) at += 1e-6 * Math.max(1, Math.abs(at));
+        this.queue.push(at, { k: "wake", node: node.index, inc: node.inc, token: node.wakeToken });
+        return;
+      }
+      default:
+        this.traced(`${effect.type}|${node.id}`);
+        return;
+    }
+  }
+
+  private onArrive(index: number, requestId: string, request: StoreRequest): void {
+    const node = this.nodes[index];
+    if (node === undefined) return;
+    const reply = this.checks.apply(request, this.buildOf(node));
+    this.traced(`s|${requestId}|${reply.type}`);
+    if (reply.type === "released" && request.type === "release") {
+      // LISTEN/NOTIFY: the others hear of a released lease at once (if they can hear the store).
+      for (const other of this.nodes) {
+        if (other === node || other.coordinator === null || this.now < other.partitionedUntil) continue;
+        this.queue.push(this.now + this.delay(`n:${requestId}:${other.id}`), {
+          k: "notify",
+          node: other.index,
+          inc: other.inc,
+          shard: request.shard,
+        });
+      }
+    }
+    const lost =
+      this.now < node.partitionedUntil ||
+      (this.now < node.lostAcksUntil && draw(this.timeline.seed, `lost:${requestId}`) < node.lostAckRate);
+    if (lost) {
+      this.coverage.lostReplies += 1;
+      return;
+    }
+    this.queue.push(this.now + this.delay(`r:${requestId}`), {
+      k: "reply",
+      node: index,
+      inc: node.inc,
+      requestId,
+      reply,
+    });
+  }
+}
+
+/**
+ * `SCHEDKIT_FLEET_TRACE=<text>`: print to stderr every coordinator dispatch (command and
+ * effects, as JSON) whose text contains `<text>`, such as a fire id, a command id or
+ * `"shard":3,`. For reading a failing seed; it changes nothing in the run.
+ */
+const traceFilter = typeof process === "undefined" ? undefined : process.env.SCHEDKIT_FLEET_TRACE;
+
+/** Events at one simulated instant before the run counts as a livelock. */
+const STUCK_STEPS = 100_000;
+
+/** Slack for the liveness bound: a scan, an acquire and their replies on a healthy network. */
+export const LIVENESS_SLACK = 4 * MAX_DELAY + 50;
