@@ -24,6 +24,14 @@ export type SchedkitErrorCode =
   | "stopped"
   | "cancelled"
   | "invalid-clock"
+  /** Fleet: no owner took the command in time; it was withdrawn and will never be applied. */
+  | "not-owned"
+  /** Fleet: a write was refused, the shard has a newer owner (its epoch moved on). */
+  | "stale-epoch"
+  /** Fleet: this node's programs differ from the ones the store holds for a shard. */
+  | "deploy-skew"
+  /** Fleet: the store never confirmed a command; it may or may not be applied. */
+  | "store-unreachable"
   /** A bug in schedkit, not in the input: the kernel failed while applying a command. */
   | "internal-error";
 

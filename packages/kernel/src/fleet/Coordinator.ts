@@ -76,7 +76,13 @@ export type CoordinatorCommandBody =
    * shard's inbox (read it now, not at the next poll); `"released"`, a lease
    * was given up (scan now and take it, so a graceful handoff is immediate).
    */
-  | { readonly type: "notify"; readonly reason: "inbox" | "released"; readonly shard?: number }
+  | {
+      readonly type: "notify";
+      readonly reason: "inbox" | "released";
+      readonly shard?: number;
+      /** With `"released"`: the releasing node is stopping, so its shards are everyone's to take now. */
+      readonly leaving?: boolean;
+    }
   /** Finish in-flight jobs, checkpoint, release every lease, then report `stopped`. */
   | { readonly type: "stop" };
 

@@ -279,10 +279,15 @@ export const createModelStore = (options: ModelStoreOptions): ModelStore => {
       case "scan": {
         nodes.set(request.node, now);
         const live: string[] = [];
-        for (const [node, seen] of nodes) if (seen > now - request.ttl) live.push(node);
+        const lastSeen: Record<string, number> = {};
+        for (const [node, seen] of nodes) {
+          if (seen <= now - request.ttl) continue;
+          live.push(node);
+          lastSeen[node] = seen;
+        }
         live.sort();
         const leases = [...shards.values()].map((record) => record.lease).sort((a, b) => a.shard - b.shard);
-        return { type: "scanned", now, leases, nodes: live };
+        return { type: "scanned", now, leases, nodes: live, lastSeen };
       }
     }
   };

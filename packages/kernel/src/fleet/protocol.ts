@@ -259,7 +259,10 @@ export type StoreReply =
       readonly type: "scanned";
       readonly now: number;
       readonly leases: readonly Lease[];
+      /** Nodes that scanned within the request's `ttl`. */
       readonly nodes: readonly string[];
+      /** The store time of each of those nodes' last scan. */
+      readonly lastSeen: Readonly<Record<string, number>>;
     };
 
 /** @since 0.1.0 */

@@ -35,7 +35,7 @@ describe("createCoordinator options", () => {
         at: 0,
         wall: 0,
         requestId: scan.requestId,
-        reply: { type: "scanned", now: 0, leases: [], nodes: ["A"] },
+        reply: { type: "scanned", now: 0, leases: [], nodes: ["A"], lastSeen: {} },
       })
       .find((effect) => effect.type === "store");
     if (acquire?.type !== "store") throw new Error("no acquire");

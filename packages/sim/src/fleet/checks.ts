@@ -132,6 +132,10 @@ const firstDifference = (a: unknown, b: unknown, path = "$"): string | undefined
 export class FleetChecks {
   readonly violations: FleetViolation[] = [];
   private readonly maxEpoch = new Map<number, number>();
+  /** Store time of each release, by shard and epoch. */
+  private readonly releasedAt = new Map<string, number>();
+  /** Store time of each shard's latest acquisition. */
+  private readonly acquiredAt = new Map<number, number>();
   private readonly shadows = new Map<number, Shadow>();
   private readonly missed = new Map<string, { from: number; to: number }[]>();
   private readonly runsOf = new Map<string, { node: string; epoch: number }[]>();
@@ -163,12 +167,16 @@ export class FleetChecks {
     const before = shard === undefined ? undefined : this.store.shards.get(shard)?.lease;
     const appendsBefore = this.store.stats.appends;
     const reply = this.store.apply(request);
+    if (reply.type === "released" && request.type === "release") {
+      this.releasedAt.set(`${request.shard}:${request.epoch}`, reply.now);
+    }
     if (reply.type === "acquired") {
       const previous = this.maxEpoch.get(reply.lease.shard) ?? 0;
       if (reply.lease.epoch <= previous) {
         this.fail("epochs-increase", `shard ${reply.lease.shard}: epoch ${reply.lease.epoch} after ${previous}`);
       }
       this.maxEpoch.set(reply.lease.shard, reply.lease.epoch);
+      this.acquiredAt.set(reply.lease.shard, reply.now);
     }
     const accepted =
       (request.type === "append" && reply.type === "appended") ||
@@ -311,6 +319,18 @@ export class FleetChecks {
         );
         return;
       }
+    }
+  }
+
+  /** A shard a stopping node released at `releasedAt` was taken by another node by `now`. */
+  handedOver(shard: number, epoch: number, heardAt: number, now: number): void {
+    const lease = this.store.shards.get(shard)?.lease;
+    const releasedAt = this.releasedAt.get(`${shard}:${epoch}`) ?? heardAt;
+    if ((this.acquiredAt.get(shard) ?? Number.NEGATIVE_INFINITY) <= releasedAt) {
+      this.fail(
+        "liveness",
+        `shard ${shard} was released at ${releasedAt} and has no owner ${Math.round(now - releasedAt)} ms later (lease ${JSON.stringify(lease)})`,
+      );
     }
   }
 

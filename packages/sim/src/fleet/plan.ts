@@ -65,7 +65,8 @@ export const planFleet = (options: PlanOptions): FleetTimeline => {
     else if (pick < 0.55) command(at, { type: "spawn", programId });
     else if (pick < 0.7) command(at, { type: "unspawn", programId });
     else if (pick < 0.9) command(at, { type: "set-interval", programId: tunedProgram, interval: between(150, 450) });
-    else if (pick < 0.95) command(at, { type: "kill-all", programId });
+    else if (pick < 0.94) command(at, { type: "kill-all", programId });
+    else if (pick < 0.95) command(at, { type: "clear", programId });
     else command(at, { type: "spawn", programId });
   }
 
@@ -100,6 +101,11 @@ export const planFleet = (options: PlanOptions): FleetTimeline => {
   if (families.includes("crashes")) {
     for (let n = count(10_000); n > 0; n--) {
       events.push({ at: when(), kind: "crash", node: node(), downFor: between(0, 2 * ttl) });
+    }
+  }
+  if (families.includes("restarts")) {
+    for (let n = count(12_000); n > 0; n--) {
+      events.push({ at: when(), kind: "restart", node: node(), downFor: between(0, 2 * ttl) });
     }
   }
   if (families.includes("partitions")) {
@@ -164,6 +170,7 @@ const cutAt = (event: FleetEvent, quietAt: number): FleetEvent => {
     case "lost-acks":
       return { ...event, duration: Math.max(1, Math.min(event.duration, quietAt - event.at)) };
     case "crash":
+    case "restart":
       return { ...event, downFor: Math.max(0, Math.min(event.downFor, quietAt - event.at)) };
     default:
       return event;

@@ -10,6 +10,7 @@ const eventKinds = new Set([
   "lost-acks",
   "deploy",
   "canary",
+  "restart",
   "command",
 ]);
 

@@ -9,6 +9,7 @@ export const fleetFaultFamilies = [
   "slowStore",
   "lostAcks",
   "deploys",
+  "restarts",
 ] as const;
 
 /** @since 0.1.0 */
@@ -34,6 +35,8 @@ export type Delivery = "at-least-once" | "at-most-once";
 export type FleetEvent =
   /** The node's process stops (GC, SIGSTOP) for `duration` ms, then goes on as if nothing happened. */
   | { readonly at: number; readonly kind: "pause"; readonly node: number; readonly duration: number }
+  /** The node stops gracefully (finishes its jobs, checkpoints, releases its leases), exits, and starts again `downFor` ms later. */
+  | { readonly at: number; readonly kind: "restart"; readonly node: number; readonly downFor: number }
   /** The node dies (all its state is gone) and restarts `downFor` ms later. */
   | { readonly at: number; readonly kind: "crash"; readonly node: number; readonly downFor: number }
   /** The node's wall clock jumps to `skew` ms off and its clocks run at `1 + drift`. */

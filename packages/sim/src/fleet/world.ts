@@ -13,6 +13,7 @@ import { draw, hash32 } from "../internal/hash.js";
 import { FleetChecks } from "./checks.js";
 import { EventQueue } from "./eventQueue.js";
 import { fleetKernelOptions, fleetSpecs } from "./programs.js";
+import { traceFilter } from "./trace.js";
 import type { FleetCoverage, FleetEvent, FleetResult, FleetTimeline } from "./types.js";
 
 /** Wall-clock time at simulated time 0 (the kernels' epoch ms). */
@@ -42,8 +43,17 @@ type SimEvent =
       readonly outcome: Outcome;
     }
   | { readonly k: "restart"; readonly node: number; readonly inc: number }
-  | { readonly k: "notify"; readonly node: number; readonly inc: number; readonly shard: number }
+  | {
+      readonly k: "notify";
+      readonly node: number;
+      readonly inc: number;
+      readonly shard: number;
+      readonly leaving: boolean;
+    }
   | { readonly k: "deploy-step"; readonly node: number; readonly version: number; readonly canary: boolean }
+  | { readonly k: "stop-timeout"; readonly node: number; readonly inc: number }
+  | { readonly k: "stop-now"; readonly node: number; readonly inc: number }
+  | { readonly k: "handoff-check"; readonly shard: number; readonly epoch: number; readonly releasedAt: number }
   | { readonly k: "liveness" }
   | { readonly k: "end" };
 
@@ -55,6 +65,8 @@ interface SimNode {
   version: number;
   /** Runs a changed program under an unchanged version. */
   canary: boolean;
+  /** A graceful stop under way: the build to start with and how long the process stays down. */
+  stopping: { readonly version: number; readonly canary: boolean; readonly downFor: number } | null;
   pausedUntil: number;
   partitionedUntil: number;
   lostAcksUntil: number;
@@ -115,6 +127,7 @@ class World {
         coordinator: null,
         version: 1,
         canary: false,
+        stopping: null,
         pausedUntil: 0,
         partitionedUntil: 0,
         lostAcksUntil: 0,
@@ -241,7 +254,7 @@ class World {
       case "notify": {
         const node = this.nodes[event.node];
         if (node === undefined || node.inc !== event.inc) return;
-        this.dispatch(node, { type: "notify", reason: "released", shard: event.shard });
+        this.dispatch(node, { type: "notify", reason: "released", shard: event.shard, leaving: event.leaving });
         return;
       }
       case "restart": {
@@ -253,12 +266,26 @@ class World {
       case "deploy-step": {
         const node = this.nodes[event.node];
         if (node === undefined) return;
-        node.version = event.version;
-        node.canary = event.canary;
-        this.crash(
-          node,
-          100 + Math.floor(draw(this.timeline.seed, `deploy:${node.id}:${event.version}:${event.canary}`) * 400),
-        );
+        // A deploy restarts each process gracefully (SIGTERM: stop, then exit), as a real one does.
+        const downFor =
+          100 + Math.floor(draw(this.timeline.seed, `deploy:${node.id}:${event.version}:${event.canary}`) * 400);
+        this.stopGracefully(node, event.version, event.canary, downFor);
+        return;
+      }
+      case "stop-now": {
+        const node = this.nodes[event.node];
+        if (node === undefined || node.inc !== event.inc || node.stopping === null) return;
+        this.dispatch(node, { type: "stop" });
+        return;
+      }
+      case "handoff-check":
+        this.checks.handedOver(event.shard, event.epoch, event.releasedAt, this.now);
+        return;
+      case "stop-timeout": {
+        // A stop that does not finish is ended the hard way, as an orchestrator's kill does.
+        const node = this.nodes[event.node];
+        if (node === undefined || node.inc !== event.inc || node.stopping === null) return;
+        this.finishStop(node);
         return;
       }
       case "liveness":
@@ -327,6 +354,12 @@ class World {
         node.lostAckRate = event.rate;
         return;
       }
+      case "restart": {
+        const node = this.nodes[event.node];
+        if (node === undefined || node.coordinator === null || node.stopping !== null) return;
+        this.stopGracefully(node, node.version, node.canary, event.downFor);
+        return;
+      }
       case "deploy":
         for (const node of this.nodes) {
           this.queue.push(this.now + node.index * event.gap, {
@@ -352,7 +385,29 @@ class World {
     }
   }
 
+  private stopGracefully(node: SimNode, version: number, canary: boolean, downFor: number): void {
+    if (node.coordinator === null) {
+      node.version = version;
+      node.canary = canary;
+      return;
+    }
+    node.stopping = { version, canary, downFor };
+    this.queue.push(this.now + 3 * this.timeline.leaseTtl, { k: "stop-timeout", node: node.index, inc: node.inc });
+    // Queued, not dispatched: a paused process takes the signal when it wakes.
+    this.queue.push(this.now, { k: "stop-now", node: node.index, inc: node.inc });
+  }
+
+  private finishStop(node: SimNode): void {
+    const stopping = node.stopping;
+    if (stopping === null) return;
+    node.stopping = null;
+    node.version = stopping.version;
+    node.canary = stopping.canary;
+    this.crash(node, stopping.downFor);
+  }
+
   private crash(node: SimNode, downFor: number): void {
+    node.stopping = null;
     node.coordinator = null;
     node.inc += 1;
     this.checks.crashed(node.id);
@@ -464,6 +519,34 @@ class World {
         this.queue.push(at, { k: "wake", node: node.index, inc: node.inc, token: node.wakeToken });
         return;
       }
+      case "stopped":
+        this.traced(`stopped|${node.id}`);
+        this.finishStop(node);
+        return;
+      case "released": {
+        this.traced(`released|${node.id}|${effect.shard}`);
+        // A node that stops gracefully hands its shards over at once (LISTEN/NOTIFY), when the
+        // others are up and have heard the store well for a second (no slow or lost message in flight).
+        const calm = this.now - 1_000;
+        const othersUp = this.nodes.every(
+          (other) =>
+            other === node ||
+            (other.coordinator !== null &&
+              other.stopping === null &&
+              calm >= other.pausedUntil &&
+              calm >= other.partitionedUntil &&
+              calm >= other.lostAcksUntil),
+        );
+        if (node.stopping !== null && othersUp && calm >= this.slowUntil) {
+          this.queue.push(this.now + LIVENESS_SLACK, {
+            k: "handoff-check",
+            shard: effect.shard,
+            epoch: effect.epoch,
+            releasedAt: this.now,
+          });
+        }
+        return;
+      }
       default:
         this.traced(`${effect.type}|${node.id}`);
         return;
@@ -484,6 +567,7 @@ class World {
           node: other.index,
           inc: other.inc,
           shard: request.shard,
+          leaving: request.leaving,
         });
       }
     }
@@ -503,13 +587,6 @@ class World {
     });
   }
 }
-
-/**
- * `SCHEDKIT_FLEET_TRACE=<text>`: print to stderr every coordinator dispatch (command and
- * effects, as JSON) whose text contains `<text>`, such as a fire id, a command id or
- * `"shard":3,`. For reading a failing seed; it changes nothing in the run.
- */
-const traceFilter = typeof process === "undefined" ? undefined : process.env.SCHEDKIT_FLEET_TRACE;
 
 /** Events at one simulated instant before the run counts as a livelock. */
 const STUCK_STEPS = 100_000;

@@ -3,11 +3,13 @@ import { createKernel, type KernelOptions } from "../../Kernel.js";
 import type { ProgramSpec } from "../../Program.js";
 import { SchedkitError } from "../../SchedkitError.js";
 import type { CoordinatorCommand, CoordinatorEffect, CoordinatorOptions, HeldShard } from "../Coordinator.js";
-import { fingerprintOf, fnv1a32, shardOf } from "../fingerprint.js";
-import type { Fingerprints, FleetCommand, StoreReply, StoreRequest } from "../protocol.js";
+import { fingerprintOf, shardOf } from "../fingerprint.js";
+import type { Fingerprints, StoreReply, StoreRequest } from "../protocol.js";
+import { balance, type ScannedReply } from "./balance.js";
+import { CallerCommands, type CommandRequest } from "./callerCommands.js";
 import { jsonOutcome } from "./jsonData.js";
 import { type InFlightRequest, ShardRun } from "./shardRun.js";
-import { checkFleetCommand, checkOptions } from "./validateOptions.js";
+import { checkOptions } from "./validateOptions.js";
 
 type Outstanding =
   | { readonly kind: "scan" }
@@ -16,20 +18,7 @@ type Outstanding =
   | { readonly kind: "append"; readonly run: ShardRun }
   | { readonly kind: "inbox"; readonly run: ShardRun }
   | { readonly kind: "release"; readonly run: ShardRun }
-  | { readonly kind: "submit"; readonly commandId: string }
-  | { readonly kind: "withdraw"; readonly commandId: string }
-  | { readonly kind: "answers" };
-
-interface PendingCommand {
-  readonly commandId: string;
-  readonly shard: number;
-  readonly command: FleetCommand;
-  readonly submittedAt: number;
-  state: "submitting" | "waiting" | "withdrawing";
-  /** The owner took it: it will be answered, however long that takes. */
-  taken: boolean;
-  request: string | null;
-}
+  | CommandRequest;
 
 /**
  * One node's coordinator. Everything it knows arrives in commands; everything
@@ -46,8 +35,6 @@ export class Coordinator {
   private readonly requestTimeout: number;
   private readonly checkpointEvery: number;
   private readonly inboxPollInterval: number;
-  private readonly answerPollInterval: number;
-  private readonly commandTimeout: number;
   private readonly kernelOptions: KernelOptions;
   private readonly ignoreLeaseDeadline: boolean;
   private readonly programs = new Map<string, ProgramSpec>();
@@ -59,9 +46,14 @@ export class Coordinator {
     string,
     { readonly sentAt: number; readonly request: StoreRequest; readonly what: Outstanding }
   >();
-  private readonly commands = new Map<string, PendingCommand>();
+  /** The commands this node's callers submitted. */
+  private readonly callerCommands: CallerCommands;
   private readonly skewReported = new Map<number, string>();
-  /** When each shard was first seen free, for the orphan rule in `onScanned`. */
+  /** A node left: the next scan takes every free shard. */
+  private takeAllFree = false;
+  /** The share computed at the last scan. */
+  private lastTarget = 0;
+  /** When each shard was first seen free, for the orphan rule in `balance`. */
   private freeSince = new Map<number, number>();
   /** Shards being acquired beyond this node's share: kept (sticky) once acquired. */
   private readonly rescuing = new Set<number>();
@@ -72,8 +64,6 @@ export class Coordinator {
   private requestSeq = 0;
   private nextScanAt = Number.NEGATIVE_INFINITY;
   private scanRequest: string | null = null;
-  private answersRequest: string | null = null;
-  private nextAnswersAt = Number.NEGATIVE_INFINITY;
   private stopping = false;
   private stoppedReported = false;
 
@@ -87,8 +77,6 @@ export class Coordinator {
     this.requestTimeout = checked.requestTimeout;
     this.checkpointEvery = checked.checkpointEvery;
     this.inboxPollInterval = checked.inboxPollInterval;
-    this.answerPollInterval = checked.answerPollInterval;
-    this.commandTimeout = checked.commandTimeout;
     this.kernelOptions = options.kernel ?? {};
     this.ignoreLeaseDeadline = options.unsafe?.ignoreLeaseDeadline === true;
     // A scratch kernel checks the kernel options and every spec as `install` would.
@@ -133,6 +121,18 @@ export class Coordinator {
       },
       wall: () => self.wall,
     };
+    this.callerCommands = new CallerCommands({
+      nodeId: this.nodeId,
+      shardCount: this.shardCount,
+      programs: this.programs,
+      commandTimeout: checked.commandTimeout,
+      answerPollInterval: checked.answerPollInterval,
+      get out() {
+        return self.out;
+      },
+      now: () => self.now,
+      send: (request, what) => self.send(request, what),
+    });
   }
 
   dispatch(command: CoordinatorCommand): readonly CoordinatorEffect[] {
@@ -147,8 +147,10 @@ export class Coordinator {
     switch (command.type) {
       case "tick":
       case "notify":
-        if (command.type === "notify" && command.reason === "released") this.nextScanAt = this.now;
-        else if (command.type === "notify") {
+        if (command.type === "notify" && command.reason === "released") {
+          this.nextScanAt = this.now;
+          if (command.leaving === true) this.takeAllFree = true;
+        } else if (command.type === "notify") {
           for (const run of this.runs.values()) {
             if (command.shard === undefined || command.shard === run.shard) run.nextInboxAt = this.now;
           }
@@ -164,7 +166,7 @@ export class Coordinator {
         this.onJobDone(command.shard, command.epoch, command.jobId, command.outcome);
         break;
       case "submit":
-        this.onSubmit(command.commandId, command.command);
+        this.callerCommands.submit(command.commandId, command.command);
         break;
       case "stop":
         this.stopping = true;
@@ -238,13 +240,9 @@ export class Coordinator {
         if (what.run.release?.requestId === requestId) what.run.release = null;
         return;
       case "submit":
-      case "withdraw": {
-        const pending = this.commands.get(what.commandId);
-        if (pending?.request === requestId) pending.request = null;
-        return;
-      }
+      case "withdraw":
       case "answers":
-        this.answersRequest = null;
+        this.callerCommands.onUnknown(requestId, what);
         return;
     }
   }
@@ -263,6 +261,10 @@ export class Coordinator {
         this.acquiring.delete(what.shard);
         this.onAcquireReply(what.shard, sentAt, reply);
         this.rescuing.delete(what.shard);
+        // Took one and is still short of its share: look again now rather than a whole period later.
+        if (reply.type === "acquired" && this.heldCount() < this.lastTarget) {
+          this.nextScanAt = Math.min(this.nextScanAt, this.now);
+        }
         return;
       case "renew": {
         const run = what.run;
@@ -307,93 +309,56 @@ export class Coordinator {
         );
         return;
       }
-      case "submit": {
-        const pending = this.commands.get(what.commandId);
-        if (pending === undefined || pending.request !== requestId) return;
-        pending.request = null;
-        if (reply.type === "submitted") pending.state = "waiting";
-        return;
-      }
-      case "withdraw": {
-        const pending = this.commands.get(what.commandId);
-        if (pending === undefined || pending.request !== requestId || reply.type !== "withdrawn") return;
-        pending.request = null;
-        if (reply.taken) {
-          pending.taken = true;
-          pending.state = "waiting";
-          return;
-        }
-        this.commands.delete(what.commandId);
-        this.out.push({
-          type: "answer",
-          commandId: what.commandId,
-          answer: {
-            status: "failed",
-            code: "not-owned",
-            message: `no node applied the command within ${this.commandTimeout} ms (shard ${pending.shard} has no reachable owner); it was withdrawn and will not be applied`,
-          },
-        });
-        return;
-      }
+      case "submit":
+      case "withdraw":
       case "answers":
-        this.answersRequest = null;
-        if (reply.type !== "answers") return;
-        for (const { commandId, answer } of reply.answers) {
-          if (!this.commands.delete(commandId)) continue;
-          this.out.push({ type: "answer", commandId, answer });
-        }
+        this.callerCommands.onReply(requestId, what, reply);
         return;
     }
   }
 
   // ---- leases ---------------------------------------------------------------
 
-  private onScanned(reply: Extract<StoreReply, { type: "scanned" }>): void {
+  /** Acts on the scan's balance decision: acquire the share and the orphans, hand over at most one run. */
+  private onScanned(reply: ScannedReply): void {
     if (this.stopping) return;
-    const nodes = Math.max(1, reply.nodes.length + (reply.nodes.includes(this.nodeId) ? 0 : 1));
-    const target = Math.ceil(this.shardCount / nodes);
-    const leases = new Map(reply.leases.map((lease) => [lease.shard, lease]));
-    let held = this.acquiring.size;
-    for (const run of this.runs.values()) if (!run.releasing) held += 1;
-    const free: number[] = [];
-    for (let shard = 0; shard < this.shardCount; shard += 1) {
-      if (this.runs.has(shard) || this.acquiring.has(shard)) continue;
-      const lease = leases.get(shard);
-      if (lease === undefined || lease.owner === null || lease.expiresAt <= reply.now || lease.owner === this.nodeId) {
-        free.push(shard);
-      }
-    }
-    // Rendezvous order: each node prefers different shards, so nodes rarely race for one.
-    free.sort((a, b) => this.rank(a) - this.rank(b) || a - b);
-    const share = free.slice(0, Math.max(0, target - held));
-    // A shard left free for a whole scan period is one the others did not take (they may be
-    // unable to: an older program version). Take it beyond the share, and keep it.
-    const orphans = free.filter(
-      (shard) => !share.includes(shard) && (this.freeSince.get(shard) ?? this.now) <= this.now - this.renewInterval,
-    );
-    this.freeSince = new Map(free.map((shard) => [shard, this.freeSince.get(shard) ?? this.now]));
-    for (const shard of [...share, ...orphans]) {
-      const request: StoreRequest = {
-        type: "acquire",
-        shard,
-        node: this.nodeId,
-        ttl: this.leaseTtl,
-        fingerprints: this.shardFingerprints.get(shard) ?? {},
-      };
-      this.acquiring.set(shard, { requestId: this.send(request, { kind: "acquire", shard }), sentAt: this.now });
-      if (!share.includes(shard)) this.rescuing.add(shard);
-    }
-    if (held > target && nodes > 1) {
-      const idle = [...this.runs.values()]
-        .filter((run) => !run.releasing && !run.sticky)
-        .sort((a, b) => a.runningJobs - b.runningJobs || this.rank(b.shard) - this.rank(a.shard));
-      const chosen = idle[0];
-      if (chosen !== undefined) chosen.startReleasing(this.now + this.renewInterval);
-    }
+    const decision = balance(reply, {
+      nodeId: this.nodeId,
+      shardCount: this.shardCount,
+      renewInterval: this.renewInterval,
+      now: this.now,
+      takeAllFree: this.takeAllFree,
+      freeSince: this.freeSince,
+      held: this.heldCount(),
+      ours: (shard) => this.runs.has(shard) || this.acquiring.has(shard),
+      runs: this.runs.values(),
+    });
+    this.lastTarget = decision.target;
+    this.takeAllFree = false;
+    this.freeSince = decision.freeSince;
+    for (const shard of decision.share) this.acquire(shard, false);
+    for (const shard of decision.orphans) this.acquire(shard, true);
+    decision.handOver?.startReleasing(this.now + this.renewInterval);
   }
 
-  private rank(shard: number): number {
-    return fnv1a32(`${this.nodeId}#${shard}`);
+  /** `rescue`: taken beyond the share because nobody else did; kept (sticky) once acquired. */
+  private acquire(shard: number, rescue: boolean): void {
+    const request: StoreRequest = {
+      type: "acquire",
+      shard,
+      node: this.nodeId,
+      ttl: this.leaseTtl,
+      fingerprints: this.shardFingerprints.get(shard) ?? {},
+    };
+    this.acquiring.set(shard, { requestId: this.send(request, { kind: "acquire", shard }), sentAt: this.now });
+    if (rescue) this.rescuing.add(shard);
+  }
+
+  /** Shards this node holds (and is not giving up) or is acquiring. */
+  private heldCount(): number {
+    let held = this.acquiring.size;
+    for (const run of this.runs.values()) if (!run.releasing) held += 1;
+    return held;
   }
 
   private onAcquireReply(shard: number, sentAt: number, reply: StoreReply): void {
@@ -486,26 +451,6 @@ export class Coordinator {
     run.apply({ type: "complete", fireId: job.fireId, outcome: jsonOutcome(outcome) });
   }
 
-  // ---- commands from this node ------------------------------------------------
-
-  private onSubmit(commandId: string, command: FleetCommand): void {
-    const problem = checkFleetCommand(commandId, command, this.programs, this.commands);
-    if (problem !== undefined) {
-      this.out.push({ type: "answer", commandId, answer: problem });
-      return;
-    }
-    const shard = shardOf(command.programId, this.shardCount);
-    this.commands.set(commandId, {
-      commandId,
-      shard,
-      command,
-      submittedAt: this.now,
-      state: "submitting",
-      taken: false,
-      request: null,
-    });
-  }
-
   // ---- the step -------------------------------------------------------------
 
   private step(): void {
@@ -517,7 +462,7 @@ export class Coordinator {
       this.scanRequest = this.send({ type: "scan", node: this.nodeId, ttl: this.renewInterval * 2 }, { kind: "scan" });
     }
     for (const run of [...this.runs.values()]) this.stepShard(run);
-    this.stepCommands();
+    this.callerCommands.step();
     if (this.stopping && !this.stoppedReported && this.runs.size === 0 && this.acquiring.size === 0) {
       this.stoppedReported = true;
       this.out.push({ type: "stopped" });
@@ -603,60 +548,6 @@ export class Coordinator {
     }
   }
 
-  private stepCommands(): void {
-    let waiting = false;
-    for (const pending of [...this.commands.values()]) {
-      if (pending.state !== "waiting" && this.now >= pending.submittedAt + 2 * this.commandTimeout) {
-        // The store never confirmed the command (or its withdrawal): its fate is unknown, say so.
-        this.commands.delete(pending.commandId);
-        this.out.push({
-          type: "answer",
-          commandId: pending.commandId,
-          answer: {
-            status: "failed",
-            code: "store-unreachable",
-            message: `the store did not confirm the command within ${2 * this.commandTimeout} ms: it may or may not be applied (use its effects, such as a trigger's fire id, to find out)`,
-          },
-        });
-        continue;
-      }
-      if (pending.request !== null) continue;
-      if (pending.state === "submitting") {
-        pending.request = this.send(
-          {
-            type: "submit",
-            shard: pending.shard,
-            node: this.nodeId,
-            commandId: pending.commandId,
-            command: pending.command,
-          },
-          { kind: "submit", commandId: pending.commandId },
-        );
-      } else if (
-        pending.state === "waiting" &&
-        !pending.taken &&
-        this.now >= pending.submittedAt + this.commandTimeout
-      ) {
-        pending.state = "withdrawing";
-        pending.request = this.send(
-          { type: "withdraw", shard: pending.shard, node: this.nodeId, commandId: pending.commandId },
-          { kind: "withdraw", commandId: pending.commandId },
-        );
-      } else if (pending.state === "withdrawing") {
-        pending.request = this.send(
-          { type: "withdraw", shard: pending.shard, node: this.nodeId, commandId: pending.commandId },
-          { kind: "withdraw", commandId: pending.commandId },
-        );
-      }
-      if (pending.state === "waiting") waiting = true;
-    }
-    if (waiting && this.answersRequest === null && this.now >= this.nextAnswersAt) {
-      this.nextAnswersAt = this.now + this.answerPollInterval;
-      const commandIds = [...this.commands.values()].filter((p) => p.state === "waiting").map((p) => p.commandId);
-      this.answersRequest = this.send({ type: "answers", node: this.nodeId, commandIds }, { kind: "answers" });
-    }
-  }
-
   /** A releasing shard may write its last checkpoint: its jobs are done, or a handoff's wait is over. */
   private drained(run: ShardRun): boolean {
     return run.releasing && ((run.runningJobs === 0 && run.held.length === 0) || this.now >= run.handoffBy);
@@ -684,14 +575,7 @@ export class Coordinator {
       if (this.drained(run) && run.batch === null && run.release === null) at(this.now);
       else if (run.releasing && this.now < run.handoffBy) at(run.handoffBy);
     }
-    for (const pending of this.commands.values()) {
-      if (pending.request === null && pending.state !== "waiting") at(this.now);
-      if (pending.state !== "waiting") at(pending.submittedAt + 2 * this.commandTimeout);
-      if (pending.state === "waiting") {
-        at(this.answersRequest === null ? this.nextAnswersAt : Number.POSITIVE_INFINITY);
-        if (!pending.taken) at(pending.submittedAt + this.commandTimeout);
-      }
-    }
+    at(this.callerCommands.nextWake());
     return Math.max(this.now, wake === Number.POSITIVE_INFINITY ? this.now + this.renewInterval : wake);
   }
 }

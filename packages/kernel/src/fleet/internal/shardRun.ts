@@ -84,6 +84,8 @@ export class ShardRun {
   nextInboxAt = Number.NEGATIVE_INFINITY;
   renew: InFlightRequest | null = null;
   lastRenewSentAt: number;
+  /** Monotonic time the acquire was sent. */
+  readonly acquiredAt: number;
   deadline: number;
   paused = false;
   releasing = false;
@@ -115,6 +117,7 @@ export class ShardRun {
     reply: AcquiredReply,
   ) {
     this.deadline = deadline;
+    this.acquiredAt = acquiredAt;
     this.lastRenewSentAt = acquiredAt;
     this.kernel = createKernel(host.kernelOptions);
     const { checkpoint, log } = reply;
