@@ -183,6 +183,11 @@ export const createModelStore = (options: ModelStoreOptions): ModelStore => {
           return { type: "stale-epoch", now, lease: record.lease };
         }
         const head = record.log.length;
+        if (request.entries.length === 0 && request.checkpoint !== null && request.checkpoint.seq < head) {
+          // A late copy of a checkpoint-only batch: the log has moved on since; it changes nothing.
+          stats.retriedAppends += 1;
+          return { type: "appended", now, head, existing: [] };
+        }
         const first = request.entries[0]?.seq ?? head + 1;
         if (first <= head) {
           const landed = record.landed.get(first);

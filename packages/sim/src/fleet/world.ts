@@ -90,6 +90,8 @@ class World {
   private slowUntil = 0;
   private slowFactor = 1;
   private steps = 0;
+  /** When the latest fault began (a command is not a fault). */
+  private lastFaultAt = Number.NEGATIVE_INFINITY;
   private progressAt = Number.NEGATIVE_INFINITY;
   private stuckSteps = 0;
   private trace1 = 0x811c9dc5;
@@ -279,7 +281,10 @@ class World {
         return;
       }
       case "handoff-check":
-        this.checks.handedOver(event.shard, event.epoch, event.releasedAt, this.now);
+        // Only a handoff that no fault touched owes "at once".
+        if (this.lastFaultAt < event.releasedAt - 1_000) {
+          this.checks.handedOver(event.shard, event.epoch, event.releasedAt, this.now);
+        }
         return;
       case "stop-timeout": {
         // A stop that does not finish is ended the hard way, as an orchestrator's kill does.
@@ -298,6 +303,7 @@ class World {
 
   private onTimeline(event: FleetEvent): void {
     this.traced(`t|${this.now}|${event.kind}`);
+    if (event.kind !== "command") this.lastFaultAt = this.now;
     switch (event.kind) {
       case "command": {
         const node = this.nodes[event.node];
