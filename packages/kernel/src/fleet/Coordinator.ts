@@ -13,6 +13,13 @@ import type { CommandAnswer, FingerprintProblem, FleetCommand, StoreReply, Store
  */
 export interface CoordinatorOptions {
   readonly nodeId: string;
+  /**
+   * This process life's id: draw a fresh one at every start (the fleet runner
+   * does). A restarted node with the same `nodeId` then takes its old shards
+   * with new epochs, which fences anything its previous life still had on the
+   * wire. Default: `nodeId` (right only if the node id itself is drawn per start).
+   */
+  readonly session?: string;
   /** Every node installs the same programs; each runs on its shard's owner. */
   readonly programs: readonly ProgramSpec[];
   readonly shards?: number;

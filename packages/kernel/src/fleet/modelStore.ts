@@ -15,6 +15,8 @@ import type {
 /** One shard as the model store holds it. Read-only for callers. @since 0.1.0 */
 export interface ModelShard {
   lease: Lease;
+  /** The session that holds the lease (a node's process life). */
+  session: string | null;
   fingerprints: Fingerprints;
   checkpoint: Checkpoint | null;
   /** Every entry ever appended (the model keeps the whole history, for checks). */
@@ -102,6 +104,7 @@ export const createModelStore = (options: ModelStoreOptions): ModelStore => {
     if (record === undefined) {
       record = {
         lease: { shard, owner: null, epoch: 0, expiresAt: Number.NEGATIVE_INFINITY },
+        session: null,
         fingerprints: {},
         checkpoint: null,
         log: [],
@@ -135,14 +138,16 @@ export const createModelStore = (options: ModelStoreOptions): ModelStore => {
         }
         record.fingerprints = verdict.merged;
         const previousOwner = lease.owner !== null && lease.owner !== request.node ? lease.owner : null;
+        const same = lease.owner === request.node && lease.expiresAt > now && record.session === request.session;
         record.lease = {
           shard: request.shard,
           owner: request.node,
-          epoch: lease.epoch + 1,
+          epoch: same ? lease.epoch : lease.epoch + 1,
           expiresAt: now + request.ttl,
         };
+        record.session = request.session;
         stats.acquisitions += 1;
-        if (lease.epoch > 0) stats.takeovers += 1;
+        if (lease.epoch > 0 && !same) stats.takeovers += 1;
         const from = record.checkpoint?.seq ?? 0;
         return {
           type: "acquired",
@@ -167,7 +172,11 @@ export const createModelStore = (options: ModelStoreOptions): ModelStore => {
       }
       case "release": {
         const record = shardAt(request.shard);
-        if (!fenced(record, request.node, request.epoch)) {
+        const ours =
+          request.epoch === null
+            ? record.lease.owner === request.node && record.session === request.session && record.lease.expiresAt > now
+            : fenced(record, request.node, request.epoch);
+        if (!ours) {
           stats.staleWritesRefused += 1;
           return { type: "stale-epoch", now, lease: record.lease };
         }

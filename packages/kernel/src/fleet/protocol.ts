@@ -145,11 +145,15 @@ export type StoreRequest =
    * Take the shard if its lease is free (never held, released, or expired on
    * the store's clock) or already ours, and if `fingerprints` agree with the
    * stored ones (see `fingerprintVerdict`); answer the shard's durable state.
+   * A valid lease this very `session` holds keeps its epoch (a late copy of an
+   * acquire must not fence its own sender); the same node in a new session (a
+   * restarted process) takes it with a new epoch.
    */
   | {
       readonly type: "acquire";
       readonly shard: number;
       readonly node: string;
+      readonly session: string;
       readonly ttl: number;
       readonly fingerprints: Fingerprints;
     }
@@ -162,12 +166,17 @@ export type StoreRequest =
       readonly ttl: number;
     }
   /** Give the lease up now (after a checkpoint), so another node can take it at once. */
-  /** `leaving`: the node is stopping; the store forgets it at once, so the others count it out. */
+  /**
+   * `leaving`: the node is stopping; the store forgets it at once, so the others
+   * count it out. `epoch: null`: release whatever lease this `session` holds (a
+   * stopping node that never heard whether its acquire landed).
+   */
   | {
       readonly type: "release";
       readonly shard: number;
       readonly node: string;
-      readonly epoch: number;
+      readonly epoch: number | null;
+      readonly session: string;
       readonly leaving: boolean;
     }
   /**

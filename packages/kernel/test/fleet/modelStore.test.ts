@@ -23,8 +23,8 @@ const setup = () => {
 
 type Store = ReturnType<typeof setup>["store"];
 
-const acquire = (store: Store, node: string, shard = 0, fingerprints = {}) =>
-  store.apply({ type: "acquire", shard, node, ttl: TTL, fingerprints });
+const acquire = (store: Store, node: string, shard = 0, fingerprints = {}, session = node) =>
+  store.apply({ type: "acquire", shard, node, session, ttl: TTL, fingerprints });
 
 const expectType = <T extends StoreReply["type"]>(reply: StoreReply, type: T): Extract<StoreReply, { type: T }> => {
   expect(reply.type).toBe(type);
@@ -96,10 +96,20 @@ describe("modelStore acquire", () => {
     expect(store.stats.takeovers).toBe(1);
   });
 
-  it("acquire - the owner acquiring again gets the next epoch (each acquisition fences the one before)", () => {
+  it("acquire - the same session acquiring again keeps its epoch (a late copy of its acquire fences nothing)", () => {
     const { store } = setup();
     expect(expectType(acquire(store, "A"), "acquired").lease.epoch).toBe(1);
     const again = expectType(acquire(store, "A"), "acquired");
+    expect(again.lease.epoch).toBe(1);
+    expect(again.previousOwner).toBeNull();
+    expect(store.stats.takeovers).toBe(0);
+    expect(store.apply(append("A", 1, [tick(1)])).type).toBe("appended");
+  });
+
+  it("acquire - the same node in a new session (a restarted process) gets the next epoch, fencing its old life", () => {
+    const { store } = setup();
+    expect(expectType(acquire(store, "A", 0, {}, "A#1"), "acquired").lease.epoch).toBe(1);
+    const again = expectType(acquire(store, "A", 0, {}, "A#2"), "acquired");
     expect(again.lease.epoch).toBe(2);
     expect(again.previousOwner).toBeNull();
     // The epoch-1 writer is fenced now.
@@ -110,7 +120,9 @@ describe("modelStore acquire", () => {
   it("acquire - a released lease is free at once", () => {
     const { store } = setup();
     acquire(store, "A");
-    expect(store.apply({ type: "release", shard: 0, node: "A", epoch: 1, leaving: false }).type).toBe("released");
+    expect(store.apply({ type: "release", shard: 0, node: "A", epoch: 1, session: "A", leaving: false }).type).toBe(
+      "released",
+    );
     const reply = expectType(acquire(store, "B"), "acquired");
     expect(reply.lease.epoch).toBe(2);
     expect(reply.previousOwner).toBe("A");
@@ -122,7 +134,7 @@ describe("modelStore acquire", () => {
     const checkpoint = { seq: 2, at: 5_002, epoch: 1, programs: { p: { x: 1 } }, waiting: {}, removed: [] };
     store.apply(append("A", 1, [tick(1), tick(2)], { checkpoint }));
     store.apply(append("A", 1, [tick(3)]));
-    store.apply({ type: "release", shard: 0, node: "A", epoch: 1, leaving: false });
+    store.apply({ type: "release", shard: 0, node: "A", epoch: 1, session: "A", leaving: false });
     const reply = expectType(acquire(store, "B"), "acquired");
     expect(reply.checkpoint).toEqual(checkpoint);
     expect(reply.log.map((entry) => entry.seq)).toEqual([3]);
@@ -131,7 +143,7 @@ describe("modelStore acquire", () => {
   it("acquire - refused with deploy-skew when fingerprints disagree, and the lease is untouched", () => {
     const { store } = setup();
     acquire(store, "A", 0, { p: { hash: "h1", version: 1 } });
-    store.apply({ type: "release", shard: 0, node: "A", epoch: 1, leaving: false });
+    store.apply({ type: "release", shard: 0, node: "A", epoch: 1, session: "A", leaving: false });
     const reply = expectType(acquire(store, "B", 0, { p: { hash: "h2", version: 1 } }), "deploy-skew");
     expect(reply.problems).toEqual([
       { programId: "p", reason: "changed", stored: { hash: "h1", version: 1 }, ours: { hash: "h2", version: 1 } },
@@ -144,10 +156,10 @@ describe("modelStore acquire", () => {
   it("acquire - a higher version upgrades the stored fingerprints, then the older version is refused", () => {
     const { store } = setup();
     acquire(store, "A", 0, { p: { hash: "h1", version: 1 } });
-    store.apply({ type: "release", shard: 0, node: "A", epoch: 1, leaving: false });
+    store.apply({ type: "release", shard: 0, node: "A", epoch: 1, session: "A", leaving: false });
     expect(acquire(store, "B", 0, { p: { hash: "h2", version: 2 } }).type).toBe("acquired");
     expect(store.shards.get(0)?.fingerprints).toEqual({ p: { hash: "h2", version: 2 } });
-    store.apply({ type: "release", shard: 0, node: "B", epoch: 2, leaving: false });
+    store.apply({ type: "release", shard: 0, node: "B", epoch: 2, session: "B", leaving: false });
     expect(
       expectType(acquire(store, "A", 0, { p: { hash: "h1", version: 1 } }), "deploy-skew").problems[0]?.reason,
     ).toBe("older");
@@ -192,7 +204,9 @@ describe("modelStore renew and release", () => {
     acquire(store, "A");
     advance(TTL);
     acquire(store, "B");
-    expect(store.apply({ type: "release", shard: 0, node: "A", epoch: 1, leaving: false }).type).toBe("stale-epoch");
+    expect(store.apply({ type: "release", shard: 0, node: "A", epoch: 1, session: "A", leaving: false }).type).toBe(
+      "stale-epoch",
+    );
     expect(store.shards.get(0)?.lease.owner).toBe("B");
     expect(acquire(store, "C").type).toBe("busy");
   });
@@ -256,7 +270,7 @@ describe("modelStore append", () => {
     acquire(store, "A");
     const request = append("A", 1, [tick(1)]);
     store.apply(request);
-    acquire(store, "A"); // epoch 2
+    acquire(store, "A", 0, {}, "A#restarted"); // epoch 2
     expect(store.apply(request).type).toBe("stale-epoch");
   });
 
@@ -463,7 +477,14 @@ describe("modelStore scan", () => {
 
   it("execute - answers as apply does, asynchronously", async () => {
     const { store } = setup();
-    const reply = await store.execute({ type: "acquire", shard: 1, node: "A", ttl: TTL, fingerprints: {} });
+    const reply = await store.execute({
+      type: "acquire",
+      shard: 1,
+      node: "A",
+      session: "A",
+      ttl: TTL,
+      fingerprints: {},
+    });
     expect(reply.type).toBe("acquired");
   });
 });

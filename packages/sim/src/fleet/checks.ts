@@ -132,6 +132,8 @@ const firstDifference = (a: unknown, b: unknown, path = "$"): string | undefined
 export class FleetChecks {
   readonly violations: FleetViolation[] = [];
   private readonly maxEpoch = new Map<number, number>();
+  /** The session that made each shard's latest acquisition. */
+  private readonly sessionOf = new Map<number, string | null>();
   /** Store time of each release, by shard and epoch. */
   private readonly releasedAt = new Map<string, number>();
   /** Store time of each shard's latest acquisition. */
@@ -165,6 +167,7 @@ export class FleetChecks {
   apply(request: StoreRequest, writerBuild: string): StoreReply {
     const shard = "shard" in request ? request.shard : undefined;
     const before = shard === undefined ? undefined : this.store.shards.get(shard)?.lease;
+    const sessionBefore = shard === undefined ? undefined : this.store.shards.get(shard)?.session;
     const appendsBefore = this.store.stats.appends;
     const reply = this.store.apply(request);
     if (reply.type === "released" && request.type === "release") {
@@ -172,7 +175,26 @@ export class FleetChecks {
     }
     if (reply.type === "acquired") {
       const previous = this.maxEpoch.get(reply.lease.shard) ?? 0;
-      if (reply.lease.epoch <= previous) {
+      const session = this.store.shards.get(reply.lease.shard)?.session ?? null;
+      // The same process life asking again keeps its epoch; any other acquisition moves it on.
+      const again = reply.lease.epoch === previous && session === this.sessionOf.get(reply.lease.shard);
+      this.sessionOf.set(reply.lease.shard, session);
+      // "The epoch grows at every change of owner", and only then: the same process life asking
+      // again while its lease is valid must keep it (else a late copy of its acquire fences it).
+      if (
+        request.type === "acquire" &&
+        before !== undefined &&
+        before.owner === request.node &&
+        before.expiresAt > reply.now &&
+        sessionBefore === request.session &&
+        reply.lease.epoch !== before.epoch
+      ) {
+        this.fail(
+          "epochs-increase",
+          `shard ${reply.lease.shard}: ${request.node} acquired its own valid lease again and the epoch moved ${before.epoch} -> ${reply.lease.epoch} without a change of owner`,
+        );
+      }
+      if (reply.lease.epoch <= previous && !again) {
         this.fail("epochs-increase", `shard ${reply.lease.shard}: epoch ${reply.lease.epoch} after ${previous}`);
       }
       this.maxEpoch.set(reply.lease.shard, reply.lease.epoch);
@@ -182,7 +204,13 @@ export class FleetChecks {
       (request.type === "append" && reply.type === "appended") ||
       (request.type === "release" && reply.type === "released");
     if (accepted && "epoch" in request) {
-      const fenced = before !== undefined && before.epoch === request.epoch && before.owner === request.node;
+      // A release by session (epoch null) is fenced by the session that holds the lease.
+      const fenced =
+        before !== undefined &&
+        before.owner === request.node &&
+        (request.epoch === null
+          ? request.type === "release" && sessionBefore === request.session
+          : before.epoch === request.epoch);
       if (!fenced) {
         this.fail(
           "fenced-writes",

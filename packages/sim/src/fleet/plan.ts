@@ -115,7 +115,13 @@ export const planFleet = (options: PlanOptions): FleetTimeline => {
   }
   if (families.includes("slowStore")) {
     for (let n = count(15_000); n > 0; n--) {
-      events.push({ at: when(), kind: "slow-store", duration: between(500, 3_000), factor: between(5, 40) });
+      // Half are short spikes, half a sustained slowness past the coordinators' request timeout.
+      const sustained = random() < 0.5;
+      events.push(
+        sustained
+          ? { at: when(), kind: "slow-store", duration: between(ttl, 3 * ttl), factor: between(40, 100) }
+          : { at: when(), kind: "slow-store", duration: between(500, 3_000), factor: between(5, 40) },
+      );
     }
   }
   if (families.includes("lostAcks")) {

@@ -216,7 +216,11 @@ class World {
 
   private delay(key: string): number {
     const base = MIN_DELAY + draw(this.timeline.seed, key) * (MAX_DELAY - MIN_DELAY);
-    return this.now < this.slowUntil ? base * this.slowFactor : base;
+    if (this.now >= this.slowUntil) return base;
+    // A slow store has a long tail: one message in twenty is held ten times longer (a lock
+    // wait, a pooler queue), so it can arrive after its sender gave up on it and retried.
+    const held = draw(this.timeline.seed, `held:${key}`) < 0.05 ? 10 : 1;
+    return base * this.slowFactor * held;
   }
 
   // ---- events -------------------------------------------------------------------
@@ -295,6 +299,15 @@ class World {
       }
       case "liveness":
         this.checks.liveness(this.now);
+        // An owner that holds a lease but stays paused runs nothing: as bad as no owner.
+        for (const node of this.nodes) {
+          for (const held of node.coordinator?.held() ?? []) {
+            if (held.paused)
+              this.checks.stuck(
+                `${node.id} holds shard ${held.shard} but is paused ${Math.round(this.now - this.timeline.quietAt)} ms after the last fault`,
+              );
+          }
+        }
         return;
       case "end":
         return;
@@ -424,6 +437,8 @@ class World {
   private boot(node: SimNode): void {
     node.coordinator = createCoordinator({
       nodeId: node.id,
+      // Each process life is its own session: a restarted node's old leases come back with new epochs.
+      session: `${node.id}.${node.inc}`,
       programs: fleetSpecs(node.version, this.timeline.delivery, node.canary),
       shards: this.timeline.shards,
       leaseTtl: this.timeline.leaseTtl,

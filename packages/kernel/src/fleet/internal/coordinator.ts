@@ -18,6 +18,7 @@ type Outstanding =
   | { readonly kind: "append"; readonly run: ShardRun }
   | { readonly kind: "inbox"; readonly run: ShardRun }
   | { readonly kind: "release"; readonly run: ShardRun }
+  | { readonly kind: "probe"; readonly shard: number }
   | CommandRequest;
 
 /**
@@ -28,6 +29,7 @@ type Outstanding =
  */
 export class Coordinator {
   readonly nodeId: string;
+  private readonly session: string;
   readonly shardCount: number;
   private readonly leaseTtl: number;
   private readonly renewInterval: number;
@@ -57,6 +59,15 @@ export class Coordinator {
   private freeSince = new Map<number, number>();
   /** Shards being acquired beyond this node's share: kept (sticky) once acquired. */
   private readonly rescuing = new Set<number>();
+  /** Renewals and appends that timed out, kept a while: their replies may still come (see onLateReply). */
+  private readonly late = new Map<
+    string,
+    { readonly sentAt: number; readonly request: StoreRequest; readonly what: Outstanding; readonly until: number }
+  >();
+  /** Shards whose acquire's outcome a stopping node does not know, with the release-by-session in flight. */
+  private readonly probes = new Map<number, string | null>();
+  /** When `stop` came. */
+  private stoppedAt = Number.POSITIVE_INFINITY;
   private readonly host: ConstructorParameters<typeof ShardRun>[0];
   private out: CoordinatorEffect[] = [];
   private now = Number.NEGATIVE_INFINITY;
@@ -70,6 +81,7 @@ export class Coordinator {
   constructor(options: CoordinatorOptions) {
     const checked = checkOptions(options);
     this.nodeId = options.nodeId;
+    this.session = options.session ?? options.nodeId;
     this.shardCount = checked.shards;
     this.leaseTtl = checked.leaseTtl;
     this.renewInterval = checked.renewInterval;
@@ -169,6 +181,7 @@ export class Coordinator {
         this.callerCommands.submit(command.commandId, command.command);
         break;
       case "stop":
+        if (!this.stopping) this.stoppedAt = this.now;
         this.stopping = true;
         for (const run of this.runs.values()) run.startReleasing(Number.POSITIVE_INFINITY);
         break;
@@ -217,14 +230,19 @@ export class Coordinator {
         this.scanRequest = null;
         return;
       case "acquire":
-        // If it landed, the store thinks the shard is ours: a later acquire by this node takes it again.
+        // If it landed, the store thinks the shard is ours: a later acquire by this node takes it
+        // again (same session, same epoch). A stopping node must find out, to release it.
         this.acquiring.delete(what.shard);
         this.rescuing.delete(what.shard);
+        if (this.stopping) this.probes.set(what.shard, null);
         return;
       case "renew":
         if (what.run.renew?.requestId === requestId) what.run.renew = null;
+        // Slow is not lost: a late "renewed" still proves the lease from its own send time.
+        this.late.set(requestId, { ...outstanding, until: this.now + 2 * this.leaseTtl });
         return;
       case "append": {
+        this.late.set(requestId, { ...outstanding, until: this.now + 2 * this.leaseTtl });
         // The batch may have landed: send it again; the store answers a landed retry as the first time.
         const batch = what.run.batch;
         if (batch?.requestId === requestId && this.runs.get(what.run.shard) === what.run) {
@@ -239,6 +257,9 @@ export class Coordinator {
       case "release":
         if (what.run.release?.requestId === requestId) what.run.release = null;
         return;
+      case "probe":
+        if (this.probes.get(what.shard) === requestId) this.probes.set(what.shard, null);
+        return;
       case "submit":
       case "withdraw":
       case "answers":
@@ -249,7 +270,10 @@ export class Coordinator {
 
   private onReply(requestId: string, reply: StoreReply): void {
     const outstanding = this.requests.get(requestId);
-    if (outstanding === undefined) return; // timed out already: its retry answers instead
+    if (outstanding === undefined) {
+      this.onLateReply(requestId, reply);
+      return;
+    }
     this.requests.delete(requestId);
     const { what, sentAt } = outstanding;
     switch (what.kind) {
@@ -276,7 +300,7 @@ export class Coordinator {
         return;
       }
       case "append":
-        this.onAppendReply(what.run, reply);
+        if (what.run.batch?.requestId === requestId) this.onAppendReply(what.run, reply);
         return;
       case "inbox": {
         const run = what.run;
@@ -286,6 +310,10 @@ export class Coordinator {
         else if (reply.type === "stale-epoch") this.drop(run, "stale-epoch");
         return;
       }
+      case "probe":
+        // Released, or not ours after all: either way nothing is left to wait for.
+        this.probes.delete(what.shard);
+        return;
       case "release": {
         const run = what.run;
         if (this.runs.get(run.shard) !== run) return;
@@ -314,6 +342,29 @@ export class Coordinator {
       case "answers":
         this.callerCommands.onReply(requestId, what, reply);
         return;
+    }
+  }
+
+  /**
+   * A reply after its request timed out. A renewal still moves the deadline (from its own send
+   * time); an append still answers its batch if that batch is the one in flight (its retry's
+   * answer is then ignored). Everything else was retried or given up, and its retry answers.
+   */
+  private onLateReply(requestId: string, reply: StoreReply): void {
+    const late = this.late.get(requestId);
+    if (late === undefined) return;
+    this.late.delete(requestId);
+    const { what, sentAt, request } = late;
+    if (what.kind === "renew") {
+      const run = what.run;
+      if (this.runs.get(run.shard) !== run) return;
+      if (reply.type === "renewed") run.deadline = Math.max(run.deadline, sentAt + this.leaseTtl - this.safetyMargin);
+      else if (reply.type === "stale-epoch") this.drop(run, "lease-refused");
+    } else if (what.kind === "append") {
+      if (what.run.batch?.request !== request) return;
+      const retry = what.run.batch.requestId;
+      this.requests.delete(retry);
+      this.onAppendReply(what.run, reply);
     }
   }
 
@@ -347,6 +398,7 @@ export class Coordinator {
       type: "acquire",
       shard,
       node: this.nodeId,
+      session: this.session,
       ttl: this.leaseTtl,
       fingerprints: this.shardFingerprints.get(shard) ?? {},
     };
@@ -373,6 +425,11 @@ export class Coordinator {
     if (reply.type !== "acquired") return;
     this.skewReported.delete(shard);
     const previous = this.runs.get(shard);
+    if (previous !== undefined && previous.epoch === reply.lease.epoch) {
+      // The store kept our epoch (the same session asked again): the lease was extended, nothing else.
+      previous.deadline = Math.max(previous.deadline, sentAt + this.leaseTtl - this.safetyMargin);
+      return;
+    }
     if (previous !== undefined) this.drop(previous, "stale-epoch");
     const run = new ShardRun(
       this.host,
@@ -461,9 +518,34 @@ export class Coordinator {
       this.nextScanAt = this.now + this.renewInterval;
       this.scanRequest = this.send({ type: "scan", node: this.nodeId, ttl: this.renewInterval * 2 }, { kind: "scan" });
     }
+    for (const [requestId, late] of [...this.late]) if (this.now > late.until) this.late.delete(requestId);
+    if (this.stopping) {
+      // Release, by session, what an acquire with no answer may have taken; after a lease's time
+      // it has lapsed anyway, and the stop goes on without an answer.
+      for (const [shard, probe] of [...this.probes]) {
+        if (this.now >= this.stoppedAt + this.leaseTtl) this.probes.delete(shard);
+        else if (probe === null && !this.acquiring.has(shard) && !this.runs.has(shard)) {
+          const request: StoreRequest = {
+            type: "release",
+            shard,
+            node: this.nodeId,
+            epoch: null,
+            session: this.session,
+            leaving: true,
+          };
+          this.probes.set(shard, this.send(request, { kind: "probe", shard }));
+        }
+      }
+    }
     for (const run of [...this.runs.values()]) this.stepShard(run);
     this.callerCommands.step();
-    if (this.stopping && !this.stoppedReported && this.runs.size === 0 && this.acquiring.size === 0) {
+    if (
+      this.stopping &&
+      !this.stoppedReported &&
+      this.runs.size === 0 &&
+      this.acquiring.size === 0 &&
+      this.probes.size === 0
+    ) {
       this.stoppedReported = true;
       this.out.push({ type: "stopped" });
     }
@@ -541,6 +623,7 @@ export class Coordinator {
           shard: run.shard,
           node: this.nodeId,
           epoch: run.epoch,
+          session: this.session,
           leaving: this.stopping,
         };
         run.release = { requestId: this.send(request, { kind: "release", run }), sentAt: this.now };
@@ -560,6 +643,10 @@ export class Coordinator {
     };
     if (!this.stopping && this.scanRequest === null) at(this.nextScanAt);
     for (const { sentAt } of this.requests.values()) at(sentAt + this.requestTimeout);
+    for (const [shard, probe] of this.probes) {
+      at(this.stoppedAt + this.leaseTtl);
+      if (probe === null && !this.acquiring.has(shard) && !this.runs.has(shard)) at(this.now);
+    }
     for (const run of this.runs.values()) {
       if (run.renew === null && run.release === null) at(run.lastRenewSentAt + this.renewInterval);
       const valid = this.ignoreLeaseDeadline || this.now < run.deadline;

@@ -35,6 +35,9 @@ export const checkOptions = (options: CoordinatorOptions): CheckedOptions => {
   if (typeof options.nodeId !== "string" || options.nodeId === "") {
     throw new SchedkitError("invalid-options", "nodeId must be a non-empty string", { field: "nodeId" });
   }
+  if (options.session !== undefined && (typeof options.session !== "string" || options.session === "")) {
+    throw new SchedkitError("invalid-options", "session must be a non-empty string", { field: "session" });
+  }
   if (!Array.isArray(options.programs)) {
     throw new SchedkitError("invalid-options", "programs must be a list of program specs", { field: "programs" });
   }

@@ -170,8 +170,13 @@ export class Fleet {
   }
 
   /** A crashed node comes back as a fresh process (same id, maybe new programs): nothing of the old one is left. */
+  private restarts = 0;
+
   restart(node: FleetNode, setup: Partial<NodeSetup> = {}): FleetNode {
-    const fresh = new FleetNode({ ...node.setup, ...setup, nodeId: node.id }, this);
+    // A restarted process is a new session: its old leases come back with new epochs.
+    this.restarts += 1;
+    const session = setup.session ?? `${node.id}#restart-${this.restarts}`;
+    const fresh = new FleetNode({ ...node.setup, ...setup, nodeId: node.id, session }, this);
     this.nodes.set(node.id, fresh);
     return fresh;
   }
