@@ -15,6 +15,7 @@ import { runTimeline } from "../packages/sim/src/internal/engine.js";
 import { generateTimeline } from "../packages/sim/src/internal/generate.js";
 import { arrayChurn, kernelChurn } from "./churn.js";
 import { effectRate, fakeTimersRate, heapRate, kernelRate } from "./firing.js";
+import { fleetBench, fleetLines } from "./fleet.js";
 import { completionRate } from "./inflight.js";
 import type { Timing } from "./realclock.js";
 
@@ -221,6 +222,11 @@ goal(
   importCost.kernelOverNeeded <= 1.2,
 );
 
+// 9. The fleet simulator beside the single-node one, in this process (bench/fleet.ts).
+log("9. fleet simulator: simulated events/s, every check on, determinism off, beside the single-node simulator");
+const fleet = fleetBench(smoke);
+for (const line of fleetLines(fleet)) log(line);
+
 log("");
 log("goals:");
 for (const entry of goals) {
@@ -240,6 +246,19 @@ log(
 if (json) {
   const inflight = Object.fromEntries(bursts.map((size, index) => [size, completions[index]]));
   console.log(
-    JSON.stringify({ smoke, machine, firing, memory, churn, timings, hostSteal, sim, inflight, importCost, goals }),
+    JSON.stringify({
+      smoke,
+      machine,
+      firing,
+      memory,
+      churn,
+      timings,
+      hostSteal,
+      sim,
+      inflight,
+      importCost,
+      fleet,
+      goals,
+    }),
   );
 }

@@ -5,6 +5,7 @@ import { pathToFileURL } from "node:url";
 import { parseArgs as parseArgv } from "node:util";
 import { isSchedkitError, type UnspawnPolicy } from "@schedkit/kernel";
 import { writeFailure as writeFailureFile, writeReport } from "./files.js";
+import { fleetMain, isFleetTimeline, replayFleetFile } from "./fleetCli.js";
 import { canonical, TraceHash } from "./internal/hash.js";
 import { jitterOf } from "./internal/stats.js";
 import { replay, type SimulateResult, simulate } from "./simulate.js";
@@ -22,7 +23,9 @@ const USAGE = `schedkit-sim: deterministic simulation of schedkit schedules
 
 Usage:
   schedkit-sim [options]            the guide's five scenarios, then a swarm of seeds
-  schedkit-sim replay FILE          run a saved timeline again (same trace, same violations)
+  schedkit-sim replay FILE          run a saved timeline again (same trace, same violations);
+                                    a fleet failure file too
+  schedkit-sim fleet [options]      a fleet of nodes on one store (schedkit-sim fleet --help)
 
 Options:
   --seed N          first seed (default 1)
@@ -53,13 +56,17 @@ export class CliError extends Error {
   constructor(
     readonly code: string,
     readonly line: string,
-    withUsage = false,
+    /** `true`: this command's usage text; a string: that usage text (a subcommand's). */
+    withUsage: boolean | string = false,
+    /** The command that lists the options, named in the one-line error. */
+    readonly helpCommand = "schedkit-sim --help",
   ) {
-    super(withUsage ? `${line}\n\n${USAGE}` : line);
+    super(withUsage === false ? line : `${line}\n\n${withUsage === true ? USAGE : withUsage}`);
   }
 }
 
 const usageError = (code: string, line: string) => new CliError(code, line, true);
+const usageErrorOf = usageError;
 
 interface CliOptions {
   seed: number;
@@ -109,7 +116,7 @@ const flags = {
 } as const;
 
 /** What each flag that takes a value expects, for the error when the value is missing. */
-const expects: Record<string, string> = {
+const expected: Record<string, string> = {
   seed: "a whole number",
   seeds: "a whole number",
   scenario: "a scenario name",
@@ -120,8 +127,13 @@ const expects: Record<string, string> = {
   out: "a folder",
 };
 
-/** node:util's parseArgs errors, as one coded line each. */
-const argvError = (error: unknown, argv: readonly string[]): CliError => {
+/** node:util's parseArgs errors, as one coded line each (`fleet` passes its own usage error and flags). */
+export const argvError = (
+  error: unknown,
+  argv: readonly string[],
+  usageError: (code: string, line: string) => CliError = usageErrorOf,
+  expects: Record<string, string> = expected,
+): CliError => {
   const code = (error as { code?: unknown }).code;
   const message = error instanceof Error ? error.message : String(error);
   const flag = /'(-[^' ]+)/.exec(message)?.[1] ?? "";
@@ -157,7 +169,8 @@ export const parseArgs = (argv: readonly string[]): CliOptions | "help" => {
   let replayFile: string | undefined;
   if (positionals.length > 0) {
     if (positionals[0] !== "replay") {
-      throw usageError("unknown-command", `unknown argument ${JSON.stringify(positionals[0])}`);
+      const hint = positionals[0] === "fleet" ? " (fleet comes first: schedkit-sim fleet [options])" : "";
+      throw usageError("unknown-command", `unknown argument ${JSON.stringify(positionals[0])}${hint}`);
     }
     replayFile = positionals[1];
     if (replayFile === undefined) throw usageError("missing-file", "replay: expected a timeline file");
@@ -203,7 +216,7 @@ export const parseArgs = (argv: readonly string[]): CliOptions | "help" => {
 };
 
 /** Refuses (before a run) a report file that could not be written. */
-const assertWritableFile = (file: string, what: string): void => {
+export const assertWritableFile = (file: string, what: string): void => {
   const path = resolve(file);
   const dir = dirname(path);
   const fail = (why: string): never => {
@@ -225,7 +238,7 @@ const assertWritableFile = (file: string, what: string): void => {
 };
 
 /** Refuses (before a run) an out folder that could not be made or written. */
-const assertWritableDir = (dir: string, what: string): void => {
+export const assertWritableDir = (dir: string, what: string): void => {
   const path = resolve(dir);
   for (let probe = path; ; probe = dirname(probe)) {
     if (existsSync(probe)) {
@@ -244,7 +257,7 @@ const assertWritableDir = (dir: string, what: string): void => {
 };
 
 /** Reads and parses a timeline file; each way it can be wrong is its own coded error. */
-const readTimelineFile = (name: string): unknown => {
+export const readTimelineFile = (name: string): unknown => {
   const file = resolve(name);
   let text: string;
   try {
@@ -361,7 +374,7 @@ interface Run {
 }
 
 /** How the user ran this: `pnpm sim` inside the workspace, the installed bin elsewhere. */
-const command = (): string => (process.env.npm_lifecycle_event === "sim" ? "pnpm sim" : "npx schedkit-sim");
+export const command = (): string => (process.env.npm_lifecycle_event === "sim" ? "pnpm sim" : "npx schedkit-sim");
 
 /**
  * The runs `schedkit-sim` makes: the five scenarios (or one), then the swarm; with custom
@@ -526,6 +539,15 @@ const run = (
   const runs: Run[] = [];
   if (options.replay !== undefined) {
     const timeline = readTimelineFile(options.replay);
+    if (isFleetTimeline(timeline)) {
+      if (options.policies !== undefined) {
+        throw usageError(
+          "replay-flag",
+          "replay: a fleet failure file takes no --policies (it runs the fleet simulator's programs)",
+        );
+      }
+      return replayFleetFile(options.replay, timeline, options, write);
+    }
     let result: SimResult;
     try {
       result = replay(timeline, policies === undefined ? {} : { policies });
@@ -603,6 +625,7 @@ const run = (
  * returns the exit code (1 when a check broke). Throws a `CliError` for a bad invocation.
  */
 export const main = (argv: readonly string[], write: (line: string) => void = console.log): number => {
+  if (argv[0] === "fleet") return fleetMain(argv.slice(1), write);
   const options = parseArgs(argv);
   if (options === "help") {
     write(USAGE);
@@ -619,6 +642,7 @@ export const mainAsync = async (
   argv: readonly string[],
   write: (line: string) => void = console.log,
 ): Promise<number> => {
+  if (argv[0] === "fleet") return fleetMain(argv.slice(1), write);
   const options = parseArgs(argv);
   if (options === "help") {
     write(USAGE);
@@ -635,7 +659,7 @@ const firstLine = (text: string) => text.split("\n")[0] ?? text;
 /** One line for stderr: `schedkit-sim: error [code]: what was wrong`. */
 export const errorLine = (error: unknown): string => {
   if (error instanceof CliError) {
-    return `schedkit-sim: error [${error.code}]: ${error.line}${error.message === error.line ? "" : " (schedkit-sim --help lists the options)"}`;
+    return `schedkit-sim: error [${error.code}]: ${error.line}${error.message === error.line ? "" : ` (${error.helpCommand} lists the options)`}`;
   }
   if (isSchedkitError(error)) return `schedkit-sim: error [${error.code}]: ${firstLine(error.message)}`;
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);

@@ -1,18 +1,23 @@
 import { SchedkitError } from "@schedkit/kernel";
-import { type FleetTimeline, fleetFaultFamilies, fleetScenarioNames } from "./types.js";
+import { type FleetEventKind, type FleetTimeline, fleetFaultFamilies, fleetScenarioNames } from "./types.js";
 
-const eventKinds = new Set([
-  "pause",
-  "crash",
-  "skew",
-  "partition",
-  "slow-store",
-  "lost-acks",
-  "deploy",
-  "canary",
-  "restart",
-  "command",
-]);
+// A Record over the event kinds, so a kind added to `FleetEvent` without a line here fails to compile.
+const eventKindNames: Record<FleetEventKind, true> = {
+  pause: true,
+  crash: true,
+  restart: true,
+  skew: true,
+  partition: true,
+  "slow-store": true,
+  "lost-acks": true,
+  deploy: true,
+  canary: true,
+  command: true,
+};
+const eventKinds = new Set<string>(Object.keys(eventKindNames));
+
+/** The longest run a file may ask for: 28 simulated hours (a replay of more would not end in a CI's time). */
+const MAX_END_AT = 100_000_000;
 
 const bad = (field: string, message: string): never => {
   throw new SchedkitError("invalid-options", `timeline.${field}: ${message}`, { field: `timeline.${field}` });
@@ -36,6 +41,10 @@ export const decodeFleetTimeline = (input: unknown): FleetTimeline => {
   for (const field of ["seed", "nodes", "shards", "leaseTtl", "renewInterval", "safetyMargin", "quietAt", "endAt"]) {
     finite(timeline[field], field);
   }
+  if ((timeline.endAt as number) < 0 || (timeline.endAt as number) > MAX_END_AT) {
+    bad("endAt", `expected a time from 0 to ${MAX_END_AT} ms`);
+  }
+  if ((timeline.quietAt as number) > (timeline.endAt as number)) bad("quietAt", "expected a time no later than endAt");
   if (!Number.isInteger(timeline.nodes) || (timeline.nodes as number) < 1) bad("nodes", "expected a positive integer");
   if (!Number.isInteger(timeline.shards) || (timeline.shards as number) < 1)
     bad("shards", "expected a positive integer");
