@@ -8,6 +8,7 @@ import {
   shardOf,
 } from "@schedkit/kernel/fleet";
 import { fleetKernelOptions, fleetProgramTable, fleetSpecs } from "./programs.js";
+import { LIVENESS_SLACK } from "./timing.js";
 import type { FleetCheck, FleetTimeline, FleetViolation } from "./types.js";
 
 type RunEffect = Extract<CoordinatorEffect, { type: "run" }>;
@@ -134,6 +135,8 @@ export class FleetChecks {
   private readonly maxEpoch = new Map<number, number>();
   /** The session that made each shard's latest acquisition. */
   private readonly sessionOf = new Map<number, string | null>();
+  /** Store time of each shard's latest release. */
+  private readonly lastReleasedAt = new Map<number, number>();
   /** Store time of each release, by shard and epoch. */
   private readonly releasedAt = new Map<string, number>();
   /** Store time of each shard's latest acquisition. */
@@ -172,6 +175,7 @@ export class FleetChecks {
     const reply = this.store.apply(request);
     if (reply.type === "released" && request.type === "release") {
       this.releasedAt.set(`${request.shard}:${request.epoch}`, reply.now);
+      this.lastReleasedAt.set(request.shard, reply.now);
     }
     if (reply.type === "acquired") {
       const previous = this.maxEpoch.get(reply.lease.shard) ?? 0;
@@ -340,6 +344,8 @@ export class FleetChecks {
   liveness(now: number): void {
     for (let shard = 0; shard < this.timeline.shards; shard++) {
       const lease = this.store.shards.get(shard)?.lease;
+      // A shard handed over this very moment is between owners, not ownerless.
+      if ((this.lastReleasedAt.get(shard) ?? Number.NEGATIVE_INFINITY) >= now - 2 * LIVENESS_SLACK) continue;
       if (lease === undefined || lease.owner === null || lease.expiresAt <= now) {
         this.fail(
           "liveness",

@@ -13,14 +13,12 @@ import { draw, hash32 } from "../internal/hash.js";
 import { FleetChecks } from "./checks.js";
 import { EventQueue } from "./eventQueue.js";
 import { fleetKernelOptions, fleetSpecs } from "./programs.js";
+import { LIVENESS_SLACK, MAX_DELAY, MIN_DELAY } from "./timing.js";
 import { traceFilter } from "./trace.js";
 import type { FleetCoverage, FleetEvent, FleetResult, FleetTimeline } from "./types.js";
 
 /** Wall-clock time at simulated time 0 (the kernels' epoch ms). */
 export const WALL0 = 1_800_000_000_000;
-/** Network delay bounds, ms (each way). */
-const MIN_DELAY = 1;
-const MAX_DELAY = 15;
 
 type SimEvent =
   | { readonly k: "timeline"; readonly event: FleetEvent }
@@ -90,6 +88,9 @@ class World {
   private slowUntil = 0;
   private slowFactor = 1;
   private steps = 0;
+  /** When a node last crashed, stopped or booted (the liveness bound counts from the latest). */
+  private lastDisruptionAt = Number.NEGATIVE_INFINITY;
+  private livenessChecked = false;
   /** When the latest fault began (a command is not a fault). */
   private lastFaultAt = Number.NEGATIVE_INFINITY;
   private progressAt = Number.NEGATIVE_INFINITY;
@@ -154,6 +155,11 @@ class World {
       if (next === undefined) break;
       this.now = next.time;
       const event = next.item;
+      if (event.k === "end" && !this.livenessChecked && this.now < this.timeline.endAt + 10 * this.timeline.leaseTtl) {
+        const later = this.lastDisruptionAt + 2 * this.timeline.leaseTtl + this.timeline.renewInterval;
+        this.queue.push(Math.max(this.now + this.timeline.renewInterval, later), { k: "end" });
+        continue;
+      }
       if (event.k === "end") {
         this.checks.final(
           this.now,
@@ -297,7 +303,15 @@ class World {
         this.finishStop(node);
         return;
       }
-      case "liveness":
+      case "liveness": {
+        // A graceful stop can outlast the faults (its jobs drain, its process restarts after):
+        // the bound counts from the last such disruption.
+        const due = this.lastDisruptionAt + this.timeline.leaseTtl + this.timeline.renewInterval + LIVENESS_SLACK;
+        if (this.now < due) {
+          this.queue.push(due, { k: "liveness" });
+          return;
+        }
+        this.livenessChecked = true;
         this.checks.liveness(this.now);
         // An owner that holds a lease but stays paused runs nothing: as bad as no owner.
         for (const node of this.nodes) {
@@ -309,6 +323,7 @@ class World {
           }
         }
         return;
+      }
       case "end":
         return;
     }
@@ -426,6 +441,12 @@ class World {
   }
 
   private crash(node: SimNode, downFor: number): void {
+    this.lastDisruptionAt = Math.max(this.lastDisruptionAt, this.now + downFor);
+    // Killed in the middle of a deploy's stop, it still comes back with the new build.
+    if (node.stopping !== null) {
+      node.version = node.stopping.version;
+      node.canary = node.stopping.canary;
+    }
     node.stopping = null;
     node.coordinator = null;
     node.inc += 1;
@@ -554,6 +575,8 @@ class World {
             other === node ||
             (other.coordinator !== null &&
               other.stopping === null &&
+              // Mid-deploy, an older build may not take what a newer one ran: that handoff waits.
+              this.buildOf(other) === this.buildOf(node) &&
               calm >= other.pausedUntil &&
               calm >= other.partitionedUntil &&
               calm >= other.lostAcksUntil),
@@ -611,6 +634,3 @@ class World {
 
 /** Events at one simulated instant before the run counts as a livelock. */
 const STUCK_STEPS = 100_000;
-
-/** Slack for the liveness bound: a scan, an acquire and their replies on a healthy network. */
-export const LIVENESS_SLACK = 4 * MAX_DELAY + 50;
