@@ -58,7 +58,8 @@ import { createKernel, createRunner, restoreKernel, SchedkitError } from "@sched
 import { checkPolicy } from "@schedkit/kernel/testing";
 import { lifo } from "@schedkit/policy-lifo";
 import { fifo } from "@schedkit/policy-fifo";
-import { replay, simulate } from "@schedkit/sim";
+import { replay, replayFleet, simulate, simulateFleet } from "@schedkit/sim";
+import { createCoordinator, createModelStore, shardOf } from "@schedkit/kernel/fleet";
 
 const kernel = createKernel({ policies: [lifo(), fifo()] });
 kernel.dispatch({ type: "install", at: 0, program: { id: "p", interval: 100, createFn: () => 0, mergeFn: (s, v) => s + v, mainFn: () => 1 } });
@@ -78,6 +79,15 @@ await runner.stop();
 const result = simulate({ seed: 1, scenario: "stats", steps: 200 });
 assert.deepEqual(result.violations, []);
 assert.equal(replay(result.timeline).traceHash, result.traceHash);
+const store = createModelStore({ clock: () => 0 });
+const coordinator = createCoordinator({ nodeId: "n1", shards: 4, programs: [{ id: "p", interval: 100, mainFn: () => 1 }] });
+const [scan] = coordinator.dispatch({ type: "tick", at: 0, wall: 0 });
+assert.equal(scan.type, "store");
+assert.equal(store.apply(scan.request).type, "scanned");
+assert.equal(shardOf("p", 4), shardOf("p", 4));
+const fleet = simulateFleet({ seed: 1, steps: 150 });
+assert.deepEqual(fleet.violations, []);
+assert.equal(replayFleet(fleet.timeline).traceHash, fleet.traceHash);
 console.log("every package imports and works under plain Node");
 `,
   );
@@ -88,6 +98,9 @@ console.log("every package imports and works under plain Node");
       ["--scenario", "stats", "--seeds", "1", "--steps", "200"],
       project,
     ),
+  );
+  process.stdout.write(
+    run(join(project, "node_modules", ".bin", "schedkit-sim"), ["fleet", "--seeds", "1", "--steps", "150"], project),
   );
   console.log("packages: ok");
 } finally {
