@@ -337,7 +337,7 @@ class World {
         const node = this.nodes[event.node];
         if (node?.coordinator == null) return; // a command on a node that is down is never issued
         if (this.now < node.pausedUntil) {
-          // The user's call waits with the paused process.
+          // The user's call waits until the paused node wakes.
           this.queue.push(node.pausedUntil, { k: "timeline", event });
           return;
         }
