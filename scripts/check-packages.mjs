@@ -14,7 +14,7 @@ import { join, resolve } from "node:path";
 import { checkDeclarations } from "./check-declarations.mjs";
 
 const root = resolve(new URL("..", import.meta.url).pathname);
-const packages = ["kernel", "policy-lifo", "policy-fifo", "sim"];
+const packages = ["kernel", "policy-lifo", "policy-fifo", "sim", "postgres"];
 const bin = (name) => join(root, "node_modules", ".bin", name);
 const run = (command, args, cwd = root) => {
   console.log(`$ ${[command, ...args].join(" ")}`);
@@ -60,6 +60,7 @@ import { lifo } from "@schedkit/policy-lifo";
 import { fifo } from "@schedkit/policy-fifo";
 import { replay, replayFleet, simulate, simulateFleet } from "@schedkit/sim";
 import { createCoordinator, createModelStore, shardOf } from "@schedkit/kernel/fleet";
+import { createSqlStore, pgliteStore, postgresStore } from "@schedkit/postgres";
 
 const kernel = createKernel({ policies: [lifo(), fifo()] });
 kernel.dispatch({ type: "install", at: 0, program: { id: "p", interval: 100, createFn: () => 0, mergeFn: (s, v) => s + v, mainFn: () => 1 } });
@@ -88,6 +89,12 @@ assert.equal(shardOf("p", 4), shardOf("p", 4));
 const fleet = simulateFleet({ seed: 1, steps: 150 });
 assert.deepEqual(fleet.violations, []);
 assert.equal(replayFleet(fleet.timeline).traceHash, fleet.traceHash);
+assert.equal(typeof postgresStore, "function");
+assert.equal(typeof createSqlStore, "function");
+const sqlStore = pgliteStore();
+assert.equal((await sqlStore.execute({ type: "scan", node: "n1", ttl: 1000 })).type, "scanned");
+assert.equal((await sqlStore.execute(scan.request)).type, "scanned");
+await sqlStore.close();
 console.log("every package imports and works under plain Node");
 `,
   );

@@ -1,0 +1,223 @@
+import { randomUUID } from "node:crypto";
+import {
+  type Clock,
+  type KernelOptions,
+  type ProgramSpec,
+  SchedkitError,
+  type SchedkitErrorCode,
+  systemClock,
+} from "@schedkit/kernel";
+import type { CommandAnswer, CoordinatorEffect, FleetCommand, FleetSpawnOptions, Store } from "@schedkit/kernel/fleet";
+import { FleetHost } from "./internal/fleetHost.js";
+
+/** @since 0.1.0 */
+export interface FleetRunnerOptions {
+  /** Where leases, checkpoints, the log and fires live: `postgresStore`, `pgliteStore`, or any `Store`. */
+  readonly store: Store;
+  /** The programs (every replica installs the same ones); more with `install` before `start`. */
+  readonly programs?: readonly ProgramSpec[];
+  /** Default: a random id drawn at creation. */
+  readonly nodeId?: string;
+  readonly shards?: number;
+  readonly leaseTtl?: number;
+  readonly renewInterval?: number;
+  readonly safetyMargin?: number;
+  readonly requestTimeout?: number;
+  readonly commandTimeout?: number;
+  readonly checkpointEvery?: number;
+  /** The shard kernels' options (policies, seed): the same on every replica. */
+  readonly kernel?: KernelOptions;
+  /** Monotonic time for leases, `wallNow` for the kernels' time. Default: the system clock. */
+  readonly clock?: Clock;
+}
+
+/** What `subscribe` hears: the coordinator's reports (jobs settled, shards acquired and lost, deploy skew...). @since 0.1.0 */
+export type FleetRunnerEvent = Exclude<CoordinatorEffect, { type: "store" } | { type: "wake" }>;
+
+/** @since 0.1.0 */
+export interface FleetHealth {
+  /** `degraded`: the store did not answer lately, or a held shard is paused past its lease deadline. */
+  readonly status: "idle" | "ok" | "degraded" | "stopping" | "stopped";
+  readonly reason?: string;
+  /** Shards this node holds. */
+  readonly shards: number;
+}
+
+/**
+ * A runner for one replica of a fleet: the programs run on whichever replica
+ * owns their shard; every method that changes the schedule goes to that owner
+ * through the store and resolves with its answer.
+ * @since 0.1.0
+ */
+export interface FleetRunner {
+  readonly nodeId: string;
+  /** Adds a program before `start` (every replica must install the same ones). */
+  install(spec: ProgramSpec): void;
+  start(): void;
+  /** The new spawn's id, or `undefined` when a bound (`max`) refused it. */
+  spawn(programId: string, opts?: FleetSpawnOptions): Promise<string | undefined>;
+  /** The stopping spawn's id, or `undefined` when a bound (`min`) or an empty pool refused it. */
+  unspawn(programId: string): Promise<string | undefined>;
+  /** The triggered job's output; rejects with its error, or `cancelled`/`job-lost`. */
+  trigger(programId: string, opts?: { readonly scheduledAt?: number }): Promise<unknown>;
+  setInterval(programId: string, interval: number, spawnId?: string): Promise<void>;
+  stopSpawn(programId: string, spawnId: string): Promise<void>;
+  killSpawn(programId: string, spawnId: string): Promise<void>;
+  stopAll(programId: string): Promise<void>;
+  killAll(programId: string): Promise<void>;
+  clear(programId: string): Promise<void>;
+  /** Finishes running jobs, checkpoints, releases every lease (another replica takes over at once). */
+  stop(): Promise<void>;
+  /** Stops at once: no checkpoint, no release; leases lapse after `leaseTtl`, and others rerun unfinished fires. */
+  kill(): void;
+  subscribe(listener: (event: FleetRunnerEvent) => void): () => void;
+  health(): FleetHealth;
+}
+
+/**
+ * Creates a fleet runner on a store. Throws a `SchedkitError` for bad options
+ * (they are the coordinator's, named by field).
+ * @since 0.1.0
+ */
+export const createFleetRunner = (options: FleetRunnerOptions): FleetRunner => {
+  if (typeof options !== "object" || options === null || typeof options.store?.execute !== "function") {
+    throw new SchedkitError(
+      "invalid-options",
+      "store: a Store (postgresStore, pgliteStore or one of your own) is required",
+      {
+        field: "store",
+      },
+    );
+  }
+  const clock = options.clock ?? systemClock;
+  const nodeId = options.nodeId ?? `node-${randomUUID().slice(0, 8)}`;
+  const programs: ProgramSpec[] = [...(options.programs ?? [])];
+  let host: FleetHost | undefined;
+  let commandSeq = 0;
+  const listeners = new Set<(event: FleetRunnerEvent) => void>();
+
+  const started = (): FleetHost => {
+    if (host === undefined)
+      throw new SchedkitError("not-started", "the fleet runner is not started: call start() first");
+    return host;
+  };
+
+  const ask = (command: FleetCommand): Promise<CommandAnswer> => {
+    const running = started();
+    commandSeq += 1;
+    return running.submit(`${running.session}:${commandSeq}`, command);
+  };
+
+  const answerValue = async (command: FleetCommand): Promise<unknown> => {
+    const answer = await ask(command);
+    if (answer.status === "done") return answer.value;
+    if (answer.status === "refused") return undefined;
+    throw new SchedkitError(
+      codeOf(answer.code),
+      answer.message,
+      answer.field === undefined ? {} : { field: answer.field },
+    );
+  };
+  const done = async (command: FleetCommand): Promise<void> => {
+    await answerValue(command);
+  };
+
+  return {
+    nodeId,
+    install(spec) {
+      if (host !== undefined) {
+        throw new SchedkitError(
+          "invalid-command",
+          `install: the runner is started; install ${String(spec?.id)} before start()`,
+          {
+            field: "program",
+          },
+        );
+      }
+      programs.push(spec);
+    },
+    start() {
+      if (host !== undefined) return;
+      host = new FleetHost({ ...options, nodeId, programs, clock, session: randomUUID() }, (event) => {
+        for (const listener of [...listeners]) {
+          try {
+            listener(event);
+          } catch {
+            // A listener's failure is its own; the runner goes on.
+          }
+        }
+      });
+      host.start();
+    },
+    spawn: async (programId, opts) => {
+      const value = await answerValue(
+        opts === undefined ? { type: "spawn", programId } : { type: "spawn", programId, opts },
+      );
+      return typeof value === "string" ? value : undefined;
+    },
+    unspawn: async (programId) => {
+      const value = await answerValue({ type: "unspawn", programId });
+      return typeof value === "string" ? value : undefined;
+    },
+    trigger: (programId, opts) =>
+      answerValue(
+        opts?.scheduledAt === undefined
+          ? { type: "trigger", programId }
+          : { type: "trigger", programId, scheduledAt: opts.scheduledAt },
+      ),
+    setInterval: (programId, interval, spawnId) =>
+      done(
+        spawnId === undefined
+          ? { type: "set-interval", programId, interval }
+          : { type: "set-interval", programId, interval, spawnId },
+      ),
+    stopSpawn: (programId, spawnId) => done({ type: "stop-spawn", programId, spawnId }),
+    killSpawn: (programId, spawnId) => done({ type: "kill-spawn", programId, spawnId }),
+    stopAll: (programId) => done({ type: "stop-all", programId }),
+    killAll: (programId) => done({ type: "kill-all", programId }),
+    clear: (programId) => done({ type: "clear", programId }),
+    stop: () => (host === undefined ? Promise.resolve() : host.stop()),
+    kill() {
+      host?.kill();
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+    health: () => host?.health() ?? { status: "idle", shards: 0 },
+  };
+};
+
+const knownCodes = new Set<string>([
+  "invalid-command",
+  "invalid-program",
+  "invalid-options",
+  "invalid-interval",
+  "unknown-program",
+  "unknown-spawn",
+  "unknown-job",
+  "unknown-policy",
+  "duplicate-spawn",
+  "no-policy",
+  "policy-failed",
+  "hook-failed",
+  "not-started",
+  "stopped",
+  "cancelled",
+  "not-owned",
+  "stale-epoch",
+  "deploy-skew",
+  "store-unreachable",
+]);
+
+/** An answer's code as a `SchedkitError` code; a job's own failure (`job-failed`, `job-lost`) is `hook-failed`/`cancelled`. */
+const codeOf = (code: string): SchedkitErrorCode =>
+  knownCodes.has(code)
+    ? (code as SchedkitErrorCode)
+    : code === "job-lost"
+      ? "cancelled"
+      : code === "job-failed"
+        ? "hook-failed"
+        : "invalid-command";

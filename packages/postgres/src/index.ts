@@ -1,0 +1,8 @@
+export type { FleetHealth, FleetRunner, FleetRunnerEvent, FleetRunnerOptions } from "./fleetRunner.js";
+export { createFleetRunner } from "./fleetRunner.js";
+export type { Queryable, Row, SqlDatabase } from "./internal/sql.js";
+export { schemaVersion } from "./internal/sql.js";
+export type { PgliteStore, PgliteStoreOptions, PostgresStoreOptions } from "./postgres.js";
+export { pgliteStore, postgresStore } from "./postgres.js";
+export type { SqlStore, SqlStoreOptions } from "./store.js";
+export { createSqlStore } from "./store.js";

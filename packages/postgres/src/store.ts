@@ -1,0 +1,493 @@
+import { SchedkitError } from "@schedkit/kernel";
+import {
+  type Checkpoint,
+  type Fingerprints,
+  fingerprintVerdict,
+  type InboxEntry,
+  type Lease,
+  type LogEntry,
+  type Store,
+  type StoredAnswer,
+  type StoreReply,
+  type StoreRequest,
+} from "@schedkit/kernel/fleet";
+import { migrate, type Queryable, quoteSchema, type Row, type SqlDatabase } from "./internal/sql.js";
+
+/** @since 0.1.0 */
+export interface SqlStoreOptions {
+  /** The PostgreSQL schema that holds the store's tables. Default `"schedkit"`. */
+  readonly schema?: string;
+  /**
+   * The store's clock (epoch ms). Default: the database's (`clock_timestamp()`),
+   * which is what every node must share; inject one only for tests.
+   */
+  readonly clock?: () => number;
+}
+
+/** A `Store` on SQL tables. @since 0.1.0 */
+export interface SqlStore extends Store {
+  /** Applies the migrations (once; `execute` waits for it too). Rejects with a SchedkitError on a foreign or newer schema. */
+  ready(): Promise<void>;
+  /** The schema the tables live in. */
+  readonly schema: string;
+}
+
+/** At most this many inbox entries per read (as the model store). */
+const inboxPage = 100;
+
+const storeNow = "SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::float8 AS now";
+
+const num = (value: unknown): number => Number(value);
+
+const leaseOf = (row: Row): Lease => ({
+  shard: num(row.shard),
+  owner: row.owner === null ? null : String(row.owner),
+  epoch: num(row.epoch),
+  expiresAt: num(row.expires_at),
+});
+
+const entryOf = (row: Row): LogEntry => {
+  const entry = {
+    seq: num(row.seq),
+    at: num(row.at),
+    epoch: num(row.epoch),
+    command: row.command as LogEntry["command"],
+  };
+  return row.command_id === null ? entry : { ...entry, commandId: String(row.command_id) };
+};
+
+const json = (value: unknown): string => JSON.stringify(value);
+
+interface LeaseRow {
+  readonly lease: Lease;
+  readonly session: string | null;
+  readonly head: number;
+  readonly inboxCursor: number;
+  readonly inboxHead: number;
+}
+
+/**
+ * A `Store` with the model store's semantics (`createModelStore`) on the
+ * tables the migrations make: one transaction per request, the shard's lease
+ * row locked first (`SELECT ... FOR UPDATE`), the epoch checked, then the
+ * writes. The store's clock is the database's unless `clock` is given.
+ * @since 0.1.0
+ */
+export const createSqlStore = (db: SqlDatabase, options: SqlStoreOptions = {}): SqlStore => {
+  const schema = options.schema ?? "schedkit";
+  const s = quoteSchema(schema);
+  const clock = options.clock;
+  if (clock !== undefined && typeof clock !== "function") {
+    throw new SchedkitError("invalid-options", "clock must be a function returning epoch ms", { field: "clock" });
+  }
+
+  let migrated: Promise<void> | undefined;
+  const ready = (): Promise<void> => {
+    if (migrated === undefined) {
+      migrated = migrate(db, schema).then(
+        () => undefined,
+        (error: unknown) => {
+          migrated = undefined;
+          throw error;
+        },
+      );
+    }
+    return migrated;
+  };
+
+  const readNow = async (tx: Queryable): Promise<number> => {
+    if (clock !== undefined) return clock();
+    const result = await tx.query(storeNow);
+    return num(result.rows[0]?.now);
+  };
+
+  /** Locks the shard's lease row, creating it (never held) when missing. */
+  const lockShard = async (tx: Queryable, shard: number): Promise<LeaseRow> => {
+    const select = `SELECT shard, owner, session, epoch, expires_at, head, inbox_cursor, inbox_head FROM ${s}.leases WHERE shard = $1 FOR UPDATE`;
+    let result = await tx.query(select, [shard]);
+    if (result.rows.length === 0) {
+      await tx.query(`INSERT INTO ${s}.leases (shard) VALUES ($1) ON CONFLICT (shard) DO NOTHING`, [shard]);
+      result = await tx.query(select, [shard]);
+    }
+    const row = result.rows[0];
+    if (row === undefined) throw new Error(`lease row of shard ${shard} is missing`);
+    return {
+      lease: leaseOf(row),
+      session: row.session === null ? null : String(row.session),
+      head: num(row.head),
+      inboxCursor: num(row.inbox_cursor),
+      inboxHead: num(row.inbox_head),
+    };
+  };
+
+  const fenced = (row: LeaseRow, node: string, epoch: number): boolean =>
+    row.lease.epoch === epoch && row.lease.owner === node;
+
+  const apply = async (tx: Queryable, request: StoreRequest): Promise<StoreReply> => {
+    switch (request.type) {
+      case "acquire": {
+        const row = await lockShard(tx, request.shard);
+        const now = await readNow(tx);
+        const { lease } = row;
+        const free = lease.owner === null || lease.expiresAt <= now || lease.owner === request.node;
+        if (!free) return { type: "busy", now, lease };
+        const stored = await tx.query(
+          `SELECT program_id, hash, version FROM ${s}.fingerprints WHERE shard = $1 ORDER BY position`,
+          [request.shard],
+        );
+        const fingerprints: Record<string, Fingerprints[string]> = {};
+        for (const fp of stored.rows) {
+          fingerprints[String(fp.program_id)] = {
+            hash: String(fp.hash),
+            version: (fp.version ?? null) as Fingerprints[string]["version"],
+          };
+        }
+        const verdict = fingerprintVerdict(fingerprints, request.fingerprints);
+        if (!verdict.ok) return { type: "deploy-skew", now, problems: verdict.problems };
+        const changed = Object.entries(request.fingerprints).filter(([programId, fp]) => {
+          const old = Object.hasOwn(fingerprints, programId) ? fingerprints[programId] : undefined;
+          return old === undefined || old.hash !== fp.hash || old.version !== fp.version;
+        });
+        if (changed.length > 0) {
+          await tx.query(
+            `INSERT INTO ${s}.fingerprints (shard, program_id, position, hash, version)
+             SELECT $1, f.program_id, $2 + f.ord, f.hash, f.version
+             FROM json_to_recordset($3::json) AS f(program_id text, ord integer, hash text, version json)
+             ON CONFLICT (shard, program_id) DO UPDATE SET hash = EXCLUDED.hash, version = EXCLUDED.version`,
+            [
+              request.shard,
+              stored.rows.length,
+              json(
+                changed.map(([programId, fp], ord) => ({
+                  program_id: programId,
+                  ord,
+                  hash: fp.hash,
+                  version: fp.version,
+                })),
+              ),
+            ],
+          );
+        }
+        const previousOwner = lease.owner !== null && lease.owner !== request.node ? lease.owner : null;
+        const same = lease.owner === request.node && lease.expiresAt > now && row.session === request.session;
+        const next: Lease = {
+          shard: request.shard,
+          owner: request.node,
+          epoch: same ? lease.epoch : lease.epoch + 1,
+          expiresAt: now + request.ttl,
+        };
+        await tx.query(
+          `UPDATE ${s}.leases SET owner = $2, session = $3, epoch = $4, expires_at = $5 WHERE shard = $1`,
+          [request.shard, next.owner, request.session, next.epoch, next.expiresAt],
+        );
+        const checkpoint = await readCheckpoint(tx, request.shard);
+        const from = checkpoint?.seq ?? 0;
+        const log = await tx.query(
+          `SELECT seq, epoch, at, command, command_id FROM ${s}.log_entries WHERE shard = $1 AND seq > $2 ORDER BY seq`,
+          [request.shard, from],
+        );
+        return {
+          type: "acquired",
+          now,
+          lease: next,
+          previousOwner,
+          checkpoint,
+          log: log.rows.map(entryOf),
+          inboxCursor: row.inboxCursor,
+        };
+      }
+      case "renew": {
+        const row = await lockShard(tx, request.shard);
+        const now = await readNow(tx);
+        const { lease } = row;
+        if (lease.owner !== request.node || lease.epoch !== request.epoch || lease.expiresAt <= now) {
+          return { type: "stale-epoch", now, lease };
+        }
+        const next: Lease = { ...lease, expiresAt: now + request.ttl };
+        await tx.query(`UPDATE ${s}.leases SET expires_at = $2 WHERE shard = $1`, [request.shard, next.expiresAt]);
+        return { type: "renewed", now, lease: next };
+      }
+      case "release": {
+        const row = await lockShard(tx, request.shard);
+        const now = await readNow(tx);
+        const ours =
+          request.epoch === null
+            ? row.lease.owner === request.node && row.session === request.session && row.lease.expiresAt > now
+            : fenced(row, request.node, request.epoch);
+        if (!ours) return { type: "stale-epoch", now, lease: row.lease };
+        await tx.query(`UPDATE ${s}.leases SET expires_at = $2 WHERE shard = $1`, [request.shard, now]);
+        if (request.leaving) await tx.query(`DELETE FROM ${s}.nodes WHERE node = $1`, [request.node]);
+        return { type: "released", now };
+      }
+      case "append":
+        return append(tx, request);
+      case "submit": {
+        await lockShard(tx, request.shard);
+        const now = await readNow(tx);
+        const known = await tx.query(`SELECT seq FROM ${s}.inbox WHERE command_id = $1`, [request.commandId]);
+        const knownRow = known.rows[0];
+        if (knownRow !== undefined) return { type: "submitted", now, seq: num(knownRow.seq) };
+        // The inbox head lives on the lease row we hold locked: seqs have no gaps.
+        const bumped = await tx.query(
+          `UPDATE ${s}.leases SET inbox_head = inbox_head + 1 WHERE shard = $1 RETURNING inbox_head`,
+          [request.shard],
+        );
+        const seq = num(bumped.rows[0]?.inbox_head);
+        await tx.query(
+          `INSERT INTO ${s}.inbox (shard, seq, command_id, origin, command) VALUES ($1, $2, $3, $4, $5::json)`,
+          [request.shard, seq, request.commandId, request.node, json(request.command)],
+        );
+        return { type: "submitted", now, seq };
+      }
+      case "inbox": {
+        const row = await lockShard(tx, request.shard);
+        const now = await readNow(tx);
+        if (!fenced(row, request.node, request.epoch)) return { type: "stale-epoch", now, lease: row.lease };
+        const after = Math.max(request.after, row.inboxCursor);
+        const page = await tx.query(
+          `SELECT i.seq, i.command_id, i.origin, i.command, (w.command_id IS NOT NULL) AS withdrawn
+           FROM ${s}.inbox i LEFT JOIN ${s}.withdrawn w ON w.shard = i.shard AND w.command_id = i.command_id
+           WHERE i.shard = $1 AND i.seq > $2 ORDER BY i.seq LIMIT ${inboxPage}`,
+          [request.shard, after],
+        );
+        const entries: InboxEntry[] = [];
+        for (const entry of page.rows) {
+          if (entry.withdrawn === true) continue;
+          entries.push({
+            seq: num(entry.seq),
+            commandId: String(entry.command_id),
+            origin: String(entry.origin),
+            command: entry.command as InboxEntry["command"],
+          });
+        }
+        if (entries.length > 0) {
+          await tx.query(`UPDATE ${s}.inbox SET claimed = true WHERE shard = $1 AND command_id = ANY($2::text[])`, [
+            request.shard,
+            entries.map((entry) => entry.commandId),
+          ]);
+        }
+        return { type: "inbox", now, entries, through: after + page.rows.length };
+      }
+      case "answers": {
+        const now = await readNow(tx);
+        const found = await tx.query(`SELECT command_id, answer FROM ${s}.answers WHERE command_id = ANY($1::text[])`, [
+          [...request.commandIds],
+        ]);
+        const byId = new Map(found.rows.map((row) => [String(row.command_id), row.answer]));
+        const answers: StoredAnswer[] = [];
+        for (const commandId of request.commandIds) {
+          if (byId.has(commandId)) answers.push({ commandId, answer: byId.get(commandId) as StoredAnswer["answer"] });
+        }
+        return { type: "answers", now, answers };
+      }
+      case "withdraw": {
+        const row = await lockShard(tx, request.shard);
+        const now = await readNow(tx);
+        const done = await tx.query(`SELECT 1 FROM ${s}.withdrawn WHERE shard = $1 AND command_id = $2`, [
+          request.shard,
+          request.commandId,
+        ]);
+        // A retried withdraw (its answer was lost) is answered as the first one was.
+        if (done.rows.length > 0) return { type: "withdrawn", now, taken: false };
+        const found = await tx.query(`SELECT shard, seq, claimed FROM ${s}.inbox WHERE command_id = $1`, [
+          request.commandId,
+        ]);
+        const entry = found.rows[0];
+        const taken =
+          entry !== undefined &&
+          ((num(entry.shard) === request.shard && entry.claimed === true) || num(entry.seq) <= row.inboxCursor);
+        if (!taken) {
+          await tx.query(`INSERT INTO ${s}.withdrawn (shard, command_id) VALUES ($1, $2)`, [
+            request.shard,
+            request.commandId,
+          ]);
+        }
+        return { type: "withdrawn", now, taken };
+      }
+      case "scan": {
+        const now = await readNow(tx);
+        await tx.query(
+          `INSERT INTO ${s}.nodes (node, last_seen) VALUES ($1, $2) ON CONFLICT (node) DO UPDATE SET last_seen = EXCLUDED.last_seen`,
+          [request.node, now],
+        );
+        const seen = await tx.query(`SELECT node, last_seen FROM ${s}.nodes WHERE last_seen > $1`, [now - request.ttl]);
+        const live = seen.rows.map((row) => String(row.node)).sort();
+        const lastSeen: Record<string, number> = {};
+        for (const row of seen.rows) lastSeen[String(row.node)] = num(row.last_seen);
+        const sorted: Record<string, number> = {};
+        for (const node of live) sorted[node] = lastSeen[node] ?? now;
+        const leases = await tx.query(`SELECT shard, owner, epoch, expires_at FROM ${s}.leases ORDER BY shard`);
+        return { type: "scanned", now, leases: leases.rows.map(leaseOf), nodes: live, lastSeen: sorted };
+      }
+    }
+  };
+
+  const readCheckpoint = async (tx: Queryable, shard: number): Promise<Checkpoint | null> => {
+    const result = await tx.query(
+      `SELECT seq, epoch, at, programs, waiting, removed FROM ${s}.checkpoints WHERE shard = $1`,
+      [shard],
+    );
+    const row = result.rows[0];
+    if (row === undefined) return null;
+    return {
+      seq: num(row.seq),
+      at: num(row.at),
+      epoch: num(row.epoch),
+      programs: row.programs as Checkpoint["programs"],
+      waiting: row.waiting as Checkpoint["waiting"],
+      removed: row.removed as Checkpoint["removed"],
+    };
+  };
+
+  const append = async (tx: Queryable, request: Extract<StoreRequest, { type: "append" }>): Promise<StoreReply> => {
+    const row = await lockShard(tx, request.shard);
+    const now = await readNow(tx);
+    if (!fenced(row, request.node, request.epoch)) return { type: "stale-epoch", now, lease: row.lease };
+    const { head } = row;
+    if (request.entries.length === 0 && request.checkpoint !== null && request.checkpoint.seq < head) {
+      // A late copy of a checkpoint-only batch: the log has moved on since; it changes nothing.
+      return { type: "appended", now, head, existing: [] };
+    }
+    const first = request.entries[0]?.seq ?? head + 1;
+    if (first <= head) {
+      const landed = await tx.query(`SELECT epoch, existing FROM ${s}.batches WHERE shard = $1 AND first_seq = $2`, [
+        request.shard,
+        first,
+      ]);
+      const batch = landed.rows[0];
+      if (batch !== undefined && num(batch.epoch) === request.epoch) {
+        return { type: "appended", now, head, existing: batch.existing as string[] };
+      }
+      return { type: "out-of-order", now, head };
+    }
+    if (first !== head + 1 || request.entries.some((entry, index) => entry.seq !== first + index)) {
+      return { type: "out-of-order", now, head };
+    }
+
+    // Every fire of the batch in one statement; the ones already recorded come back missing.
+    const existing: string[] = [];
+    if (request.fires.length > 0) {
+      const inserted = await tx.query(
+        `INSERT INTO ${s}.fires (fire_id, shard, program_id, spawn_id, scheduled_at, started_at, epoch, node)
+         SELECT f.fire_id, f.shard, f.program_id, f.spawn_id, f.scheduled_at, f.started_at, f.epoch, f.node
+         FROM json_to_recordset($1::json) AS f(ord integer, fire_id text, shard integer, program_id text, spawn_id text,
+           scheduled_at double precision, started_at double precision, epoch bigint, node text)
+         ORDER BY f.ord
+         ON CONFLICT (fire_id) DO NOTHING
+         RETURNING fire_id`,
+        [
+          json(
+            request.fires.map((fire, ord) => ({
+              ord,
+              fire_id: fire.fireId,
+              shard: fire.shard,
+              program_id: fire.programId,
+              spawn_id: fire.spawnId,
+              scheduled_at: fire.scheduledAt,
+              started_at: fire.startedAt,
+              epoch: fire.epoch,
+              node: fire.node,
+            })),
+          ),
+        ],
+      );
+      const fresh = new Set(inserted.rows.map((fire) => String(fire.fire_id)));
+      for (const fire of request.fires) {
+        // A fire id twice in one batch: the first is recorded, the second reported.
+        if (fresh.has(fire.fireId)) fresh.delete(fire.fireId);
+        else existing.push(fire.fireId);
+      }
+    }
+
+    if (request.entries.length > 0) {
+      await tx.query(
+        `INSERT INTO ${s}.log_entries (shard, seq, epoch, at, command, command_id)
+         SELECT $1, e.seq, e.epoch, e.at, e.command, e.command_id
+         FROM json_to_recordset($2::json) AS e(seq bigint, epoch bigint, at double precision, command json, command_id text)`,
+        [
+          request.shard,
+          json(
+            request.entries.map((entry) => ({
+              seq: entry.seq,
+              epoch: entry.epoch,
+              at: entry.at,
+              command: entry.command,
+              command_id: entry.commandId ?? null,
+            })),
+          ),
+        ],
+      );
+    }
+
+    // Completions in log order, then cancellations; a fire keeps its first end.
+    const ends = new Map<string, string>();
+    for (const entry of request.entries) {
+      if (entry.command.type !== "complete" || ends.has(entry.command.fireId)) continue;
+      const outcome = entry.command.outcome;
+      ends.set(entry.command.fireId, "lost" in outcome ? "lost" : outcome.ok ? "succeeded" : "errored");
+    }
+    for (const fireId of request.cancelled) if (!ends.has(fireId)) ends.set(fireId, "cancelled");
+    if (ends.size > 0) {
+      await tx.query(
+        `UPDATE ${s}.fires AS f SET completed = e.completed
+         FROM json_to_recordset($1::json) AS e(fire_id text, completed text)
+         WHERE f.fire_id = e.fire_id AND f.completed IS NULL`,
+        [json([...ends].map(([fireId, completed]) => ({ fire_id: fireId, completed })))],
+      );
+    }
+
+    if (request.answers.length > 0) {
+      await tx.query(
+        `INSERT INTO ${s}.answers (command_id, answer)
+         SELECT a.command_id, a.answer FROM json_to_recordset($1::json) AS a(ord integer, command_id text, answer json)
+         ORDER BY a.ord
+         ON CONFLICT (command_id) DO NOTHING`,
+        [json(request.answers.map((stored, ord) => ({ ord, command_id: stored.commandId, answer: stored.answer })))],
+      );
+    }
+
+    const newHead = head + request.entries.length;
+    await tx.query(`UPDATE ${s}.leases SET head = $2, inbox_cursor = GREATEST(inbox_cursor, $3) WHERE shard = $1`, [
+      request.shard,
+      newHead,
+      request.inboxCursor,
+    ]);
+    // A late duplicate of an old batch must not bring back an older checkpoint.
+    const checkpoint = request.checkpoint;
+    if (checkpoint !== null) {
+      await tx.query(
+        `INSERT INTO ${s}.checkpoints (shard, seq, epoch, at, programs, waiting, removed)
+         VALUES ($1, $2, $3, $4, $5::json, $6::json, $7::json)
+         ON CONFLICT (shard) DO UPDATE SET seq = EXCLUDED.seq, epoch = EXCLUDED.epoch, at = EXCLUDED.at,
+           programs = EXCLUDED.programs, waiting = EXCLUDED.waiting, removed = EXCLUDED.removed
+         WHERE ${s}.checkpoints.seq <= EXCLUDED.seq`,
+        [
+          request.shard,
+          checkpoint.seq,
+          checkpoint.epoch,
+          checkpoint.at,
+          json(checkpoint.programs),
+          json(checkpoint.waiting),
+          json(checkpoint.removed),
+        ],
+      );
+    }
+    if (request.entries.length > 0) {
+      await tx.query(
+        `INSERT INTO ${s}.batches (shard, first_seq, epoch, existing) VALUES ($1, $2, $3, $4::json)
+         ON CONFLICT (shard, first_seq) DO UPDATE SET epoch = EXCLUDED.epoch, existing = EXCLUDED.existing`,
+        [request.shard, first, request.epoch, json(existing)],
+      );
+    }
+    return { type: "appended", now, head: newHead, existing };
+  };
+
+  return {
+    schema,
+    ready,
+    execute: async (request) => {
+      await ready();
+      return db.transaction((tx) => apply(tx, request));
+    },
+  };
+};

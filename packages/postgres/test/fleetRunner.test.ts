@@ -1,0 +1,159 @@
+import type { Clock, ProgramSpec } from "@schedkit/kernel";
+import { createModelStore } from "@schedkit/kernel/fleet";
+import { describe, expect, it } from "vitest";
+import { createFleetRunner, type FleetRunner, type FleetRunnerEvent } from "../src/fleetRunner.js";
+
+/** A virtual clock: timers fire when `advance` passes them; store promises settle in between. */
+class VirtualClock implements Clock {
+  time = 0;
+  private timers = new Map<number, { at: number; callback: () => void }>();
+  private nextId = 1;
+  now = () => this.time;
+  wallNow = () => 1_800_000_000_000 + this.time;
+  setTimeout = (callback: () => void, ms: number) => {
+    const id = this.nextId++;
+    this.timers.set(id, { at: this.time + ms, callback });
+    return id;
+  };
+  clearTimeout = (handle: unknown) => {
+    this.timers.delete(handle as number);
+  };
+  /** Moves time on until `promise` settles (at most `limit` ms), and returns its value. */
+  async until<T>(promise: Promise<T> | undefined, limit = 10_000): Promise<T> {
+    if (promise === undefined) throw new Error("no promise");
+    let settled = false;
+    const watched = promise.finally(() => {
+      settled = true;
+    });
+    watched.catch(() => {});
+    for (let waited = 0; !settled && waited < limit; waited += 10) await this.advance(10);
+    return watched;
+  }
+
+  /** Moves time on in 1 ms steps, firing due timers and letting promises settle at each. */
+  async advance(ms: number): Promise<void> {
+    const end = this.time + ms;
+    while (this.time < end) {
+      this.time += 1;
+      for (const [id, timer] of [...this.timers]) {
+        if (timer.at <= this.time) {
+          this.timers.delete(id);
+          timer.callback();
+        }
+      }
+      for (let i = 0; i < 5; i++) await Promise.resolve();
+    }
+  }
+}
+
+const OPTIONS = { shards: 4, leaseTtl: 3_000, renewInterval: 1_000, safetyMargin: 300 } as const;
+
+const setup = (count: number, programs: (node: string, runs: string[]) => ProgramSpec[]) => {
+  const clock = new VirtualClock();
+  const store = createModelStore({ clock: () => clock.time });
+  const runs: string[] = [];
+  const events: FleetRunnerEvent[] = [];
+  const nodes: FleetRunner[] = [];
+  for (let index = 0; index < count; index++) {
+    const nodeId = `n${index}`;
+    const runner = createFleetRunner({ store, clock, nodeId, programs: programs(nodeId, runs), ...OPTIONS });
+    runner.subscribe((event) => events.push(event));
+    nodes.push(runner);
+  }
+  return { clock, store, runs, events, nodes };
+};
+
+const ticking =
+  (id: string, interval: number) =>
+  (node: string, runs: string[]): ProgramSpec => ({
+    id,
+    interval,
+    mainFn: (_args: unknown, _t: number, ctx) => {
+      runs.push(`${node} ${ctx.fireId}`);
+      return node;
+    },
+  });
+
+describe("createFleetRunner", () => {
+  it("spawn - a spawn from any replica runs its job once per due time across the fleet", async () => {
+    const { clock, store, runs, nodes } = setup(3, (node, runs) => [
+      ticking("reports", 100)(node, runs),
+      ticking("sync", 250)(node, runs),
+    ]);
+    for (const node of nodes) node.start();
+    await clock.advance(50);
+    expect(await clock.until(nodes[2]?.spawn("reports"))).toBe("reports-1");
+    await clock.advance(2_000);
+    const fires = runs.map((run) => run.split(" ")[1]);
+    expect(fires.length).toBeGreaterThan(15);
+    expect(new Set(fires).size).toBe(fires.length);
+    expect([...store.fires.keys()].sort()).toEqual([...fires].sort());
+    for (const node of nodes) node.kill();
+  });
+
+  it("trigger - a trigger on a replica that does not own the program answers with the job's output", async () => {
+    const { clock, nodes } = setup(2, (node, runs) => [ticking("reports", 1_000)(node, runs)]);
+    for (const node of nodes) node.start();
+    await clock.advance(100);
+    const outputs = await clock.until(Promise.all(nodes.map((node) => node.trigger("reports"))));
+    // Both ran on the owner, whichever node asked.
+    expect(outputs[0]).toBe(outputs[1]);
+    expect(["n0", "n1"]).toContain(outputs[0]);
+    for (const node of nodes) node.kill();
+  });
+
+  it("stop - a graceful stop hands the shards over at once and the schedule goes on elsewhere", async () => {
+    const { clock, runs, nodes, events } = setup(2, (node, runs) => [ticking("reports", 100)(node, runs)]);
+    for (const node of nodes) node.start();
+    await clock.advance(50);
+    await clock.until(nodes[0]?.spawn("reports"));
+    await clock.advance(300);
+    const owner = runs.at(-1)?.split(" ")[0];
+    const ownerIndex = owner === "n0" ? 0 : 1;
+    await clock.until(nodes[ownerIndex]?.stop());
+    expect(nodes[ownerIndex]?.health().status).toBe("stopped");
+    const before = runs.length;
+    await clock.advance(1_000);
+    const after = runs.slice(before);
+    expect(after.length).toBeGreaterThan(5);
+    expect(after.every((run) => !run.startsWith(`${owner} `))).toBe(true);
+    expect(events.some((event) => event.type === "released")).toBe(true);
+    const fires = runs.map((run) => run.split(" ")[1]);
+    expect(new Set(fires).size).toBe(fires.length);
+    for (const node of nodes) node.kill();
+  });
+
+  it("kill - a killed owner's shards are taken over after the lease and its unfinished fire runs again", async () => {
+    let hang = true;
+    const { clock, runs, nodes } = setup(2, (node, runs) => [
+      {
+        id: "reports",
+        interval: 500,
+        mainFn: (_args: unknown, _t: number, ctx) => {
+          runs.push(`${node} ${ctx.fireId}`);
+          return hang ? new Promise(() => {}) : node;
+        },
+      },
+    ]);
+    for (const node of nodes) node.start();
+    await clock.advance(50);
+    await clock.until(nodes[0]?.spawn("reports"));
+    await clock.advance(600); // the first job starts an interval after the spawn, and hangs
+    expect(runs.length).toBe(1);
+    const [owner, fireId] = (runs[0] ?? "").split(" ");
+    hang = false;
+    nodes[owner === "n0" ? 0 : 1]?.kill();
+    await clock.advance(5_000);
+    const rerun = runs.filter((run) => run.endsWith(` ${fireId}`));
+    expect(rerun.length, JSON.stringify({ owner, fireId, runs: runs.slice(0, 5) })).toBe(2);
+    expect(rerun[1]?.startsWith(owner === "n0" ? "n1 " : "n0 ")).toBe(true);
+    for (const node of nodes) node.kill();
+  });
+
+  it("createFleetRunner - bad options and early calls are coded errors", async () => {
+    expect(() => createFleetRunner({} as never)).toThrow(/store/);
+    const runner = createFleetRunner({ store: createModelStore({ clock: () => 0 }) });
+    await expect(runner.spawn("x")).rejects.toMatchObject({ code: "not-started" });
+    expect(runner.health()).toEqual({ status: "idle", shards: 0 });
+  });
+});
