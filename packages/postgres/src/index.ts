@@ -2,7 +2,7 @@ export type { FleetHealth, FleetRunner, FleetRunnerEvent, FleetRunnerOptions } f
 export { createFleetRunner } from "./fleetRunner.js";
 export type { Queryable, Row, SqlDatabase } from "./internal/sql.js";
 export { schemaVersion } from "./internal/sql.js";
-export type { PgliteStore, PgliteStoreOptions, PostgresStoreOptions } from "./postgres.js";
+export type { ListeningStore, PgliteStore, PgliteStoreOptions, PostgresStoreOptions } from "./postgres.js";
 export { pgliteStore, postgresStore } from "./postgres.js";
-export type { SqlStore, SqlStoreOptions } from "./store.js";
-export { createSqlStore } from "./store.js";
+export type { SqlStore, SqlStoreOptions, StoreNotice } from "./store.js";
+export { createSqlStore, noticeChannel } from "./store.js";

@@ -73,6 +73,31 @@ interface LeaseRow {
  * writes. The store's clock is the database's unless `clock` is given.
  * @since 0.1.0
  */
+/** What the store announces on its channel (`<schema>_events`), for `listen`. @since 0.1.0 */
+export interface StoreNotice {
+  readonly reason: "inbox" | "released";
+  readonly shard: number;
+  readonly leaving?: boolean;
+}
+
+/** The LISTEN/NOTIFY channel of a schema's store. @since 0.1.0 */
+export const noticeChannel = (schema: string): string => `${schema}_events`;
+
+/** A notice as sent on the channel, or `undefined` for anything else. */
+export const parseNotice = (payload: string | undefined): StoreNotice | undefined => {
+  try {
+    const value = JSON.parse(payload ?? "") as Partial<StoreNotice>;
+    if ((value.reason === "inbox" || value.reason === "released") && typeof value.shard === "number") {
+      return value.leaving === true
+        ? { reason: value.reason, shard: value.shard, leaving: true }
+        : { reason: value.reason, shard: value.shard };
+    }
+  } catch {
+    // Not ours.
+  }
+  return undefined;
+};
+
 export const createSqlStore = (db: SqlDatabase, options: SqlStoreOptions = {}): SqlStore => {
   const schema = options.schema ?? "schedkit";
   const s = quoteSchema(schema);
@@ -119,6 +144,10 @@ export const createSqlStore = (db: SqlDatabase, options: SqlStoreOptions = {}): 
       inboxHead: num(row.inbox_head),
     };
   };
+
+  const channel = noticeChannel(schema);
+  const notify = (tx: Queryable, notice: StoreNotice) =>
+    tx.query("SELECT pg_notify($1, $2)", [channel, JSON.stringify(notice)]);
 
   const fenced = (row: LeaseRow, node: string, epoch: number): boolean =>
     row.lease.epoch === epoch && row.lease.owner === node;
@@ -217,6 +246,8 @@ export const createSqlStore = (db: SqlDatabase, options: SqlStoreOptions = {}): 
         if (!ours) return { type: "stale-epoch", now, lease: row.lease };
         await tx.query(`UPDATE ${s}.leases SET expires_at = $2 WHERE shard = $1`, [request.shard, now]);
         if (request.leaving) await tx.query(`DELETE FROM ${s}.nodes WHERE node = $1`, [request.node]);
+        // Delivered at commit: the others take the shard at once instead of at their next scan.
+        await notify(tx, { reason: "released", shard: request.shard, leaving: request.leaving });
         return { type: "released", now };
       }
       case "append":
@@ -237,6 +268,8 @@ export const createSqlStore = (db: SqlDatabase, options: SqlStoreOptions = {}): 
           `INSERT INTO ${s}.inbox (shard, seq, command_id, origin, command) VALUES ($1, $2, $3, $4, $5::json)`,
           [request.shard, seq, request.commandId, request.node, json(request.command)],
         );
+        // Delivered at commit: the owner reads its inbox now instead of at its next poll.
+        await notify(tx, { reason: "inbox", shard: request.shard });
         return { type: "submitted", now, seq };
       }
       case "inbox": {

@@ -10,6 +10,7 @@ import {
   type RunningJob,
 } from "@schedkit/kernel/fleet";
 import type { FleetHealth, FleetRunnerEvent, FleetRunnerOptions } from "../fleetRunner.js";
+import type { ListeningStore } from "../postgres.js";
 
 type RunEffect = Extract<CoordinatorEffect, { type: "run" }>;
 
@@ -38,6 +39,7 @@ export class FleetHost {
   private readonly waiting = new Map<string, (answer: CommandAnswer) => void>();
   private readonly stopWaiters: (() => void)[] = [];
   private timer: unknown;
+  private unlisten: (() => Promise<void>) | undefined;
   private dispatching = false;
   private readonly queued: CoordinatorCommandBody[] = [];
   private state: "running" | "stopping" | "stopped" = "running";
@@ -65,6 +67,26 @@ export class FleetHost {
 
   start(): void {
     this.dispatch({ type: "tick" });
+    // LISTEN/NOTIFY when the store offers it: commands and released shards are acted on at once.
+    const listen = (this.store as Partial<ListeningStore>).listen;
+    if (typeof listen !== "function") return;
+    listen
+      .call(this.store, (notice) => {
+        this.dispatch(
+          notice.reason === "released"
+            ? { type: "notify", reason: "released", shard: notice.shard, leaving: notice.leaving === true }
+            : { type: "notify", reason: "inbox", shard: notice.shard },
+        );
+      })
+      .then(
+        (unlisten) => {
+          if (this.state === "stopped") void unlisten().catch(() => {});
+          else this.unlisten = unlisten;
+        },
+        () => {
+          // No notices, then: polling alone still works.
+        },
+      );
   }
 
   submit(commandId: string, command: FleetCommand): Promise<CommandAnswer> {
@@ -113,6 +135,9 @@ export class FleetHost {
 
   private finish(): void {
     this.state = "stopped";
+    const unlisten = this.unlisten;
+    this.unlisten = undefined;
+    if (unlisten !== undefined) void unlisten().catch(() => {});
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
     for (const resolve of this.waiting.values()) {
