@@ -73,6 +73,51 @@ interface LeaseRow {
  * writes. The store's clock is the database's unless `clock` is given.
  * @since 0.1.0
  */
+/**
+ * A failure to reach or use the database at start, as a coded error naming the
+ * cause (the migration's transaction rolled back: nothing was written).
+ */
+export const connectionProblem = (error: unknown, schema: string): unknown => {
+  if (error instanceof SchedkitError) return error;
+  const code = typeof (error as { code?: unknown })?.code === "string" ? (error as { code: string }).code : "";
+  const message = error instanceof Error ? error.message : String(error);
+  const cause = { cause: error };
+  if (["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "ECONNRESET", "EHOSTUNREACH"].includes(code)) {
+    return new SchedkitError(
+      "store-unreachable",
+      `cannot reach PostgreSQL (${code}): ${message}; check the connection URL`,
+      {
+        field: "pool",
+        ...cause,
+      },
+    );
+  }
+  if (code === "28P01" || code === "28000") {
+    return new SchedkitError(
+      "invalid-options",
+      `PostgreSQL refused the login (${code}): ${message}; check the user and password`,
+      {
+        field: "pool",
+        ...cause,
+      },
+    );
+  }
+  if (code === "3D000") {
+    return new SchedkitError("invalid-options", `no such database (${code}): ${message}; check the connection URL`, {
+      field: "pool",
+      ...cause,
+    });
+  }
+  if (code === "42501") {
+    return new SchedkitError(
+      "invalid-options",
+      `the database user may not create or use schema "${schema}" (${code}): ${message}; grant CREATE on the database, or create the schema and grant its use`,
+      { field: "schema", ...cause },
+    );
+  }
+  return error;
+};
+
 /** What the store announces on its channel (`<schema>_events`), for `listen`. @since 0.1.0 */
 export interface StoreNotice {
   readonly reason: "inbox" | "released";
@@ -113,7 +158,7 @@ export const createSqlStore = (db: SqlDatabase, options: SqlStoreOptions = {}): 
         () => undefined,
         (error: unknown) => {
           migrated = undefined;
-          throw error;
+          throw connectionProblem(error, schema);
         },
       );
     }

@@ -18,7 +18,6 @@ import { createFleetRunner } from "../../src/fleetRunner.js";
 import { postgresStore } from "../../src/postgres.js";
 import { NODE_OPTIONS, PROGRAMS } from "./fleet.js";
 
-
 const main = async (): Promise<void> => {
   const nodeId = process.argv[2];
   const url = process.env.SCHEDKIT_PG_URL;
