@@ -46,7 +46,10 @@ const main = async (): Promise<void> => {
         jobsFile,
         `${JSON.stringify({ node: nodeId, pid: process.pid, fireId: ctx.fireId, at: Date.now() })}\n`,
       );
-      return nodeId;
+      // Each job takes a while (up to 120 ms), so a fault often catches some in flight: the new owner
+      // must run those again (at-least-once), and a paused node's late completions must be refused.
+      const ms = 20 + ((ctx.fireId.length * 37) % 100);
+      return new Promise((resolve) => setTimeout(() => resolve(nodeId), ms));
     },
   }));
   const runner = createFleetRunner({ store, programs, nodeId, ...NODE_OPTIONS });
