@@ -9,6 +9,7 @@ import {
 } from "@schedkit/kernel";
 import type { CommandAnswer, CoordinatorEffect, FleetCommand, FleetSpawnOptions, Store } from "@schedkit/kernel/fleet";
 import { FleetHost } from "./internal/fleetHost.js";
+import { nodeCoordinator } from "./internal/nodeCoordinator.js";
 
 /** @since 0.1.0 */
 export interface FleetRunnerOptions {
@@ -138,7 +139,9 @@ export const createFleetRunner = (options: FleetRunnerOptions): FleetRunner => {
     },
     start() {
       if (host !== undefined) return;
-      host = new FleetHost({ ...options, nodeId, programs, clock, session: randomUUID() }, (event) => {
+      const session = randomUUID();
+      const coordinator = nodeCoordinator(options, { nodeId, session, programs });
+      host = new FleetHost({ store: options.store, programs, clock, session, coordinator }, (event) => {
         for (const listener of [...listeners]) {
           try {
             listener(event);

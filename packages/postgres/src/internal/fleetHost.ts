@@ -4,7 +4,6 @@ import {
   type Coordinator,
   type CoordinatorCommandBody,
   type CoordinatorEffect,
-  createCoordinator,
   executeJob,
   type FleetCommand,
   type RunningJob,
@@ -48,21 +47,22 @@ export class FleetHost {
   private readonly paused = new Set<number>();
   private readonly heldShards = new Set<number>();
 
+  /** `coordinator`: the node's pure logic, made by the caller; this host only carries out its effects. */
   constructor(
-    options: FleetRunnerOptions & {
-      readonly nodeId: string;
+    options: {
+      readonly store: FleetRunnerOptions["store"];
       readonly programs: readonly ProgramSpec[];
       readonly clock: Clock;
       readonly session: string;
+      readonly coordinator: Coordinator;
     },
     private readonly emit: (event: FleetRunnerEvent) => void,
   ) {
     this.session = options.session;
     this.clock = options.clock;
     this.store = options.store;
+    this.coordinator = options.coordinator;
     for (const spec of options.programs) this.specs.set(spec.id, spec);
-    const { store: _store, clock: _clock, programs, ...rest } = options;
-    this.coordinator = createCoordinator({ ...rest, programs });
   }
 
   start(): void {
