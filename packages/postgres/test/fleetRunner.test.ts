@@ -1,50 +1,8 @@
-import type { Clock, ProgramSpec } from "@schedkit/kernel";
+import type { ProgramSpec } from "@schedkit/kernel";
 import { createModelStore } from "@schedkit/kernel/fleet";
 import { describe, expect, it } from "vitest";
 import { createFleetRunner, type FleetRunner, type FleetRunnerEvent } from "../src/fleetRunner.js";
-
-/** A virtual clock: timers fire when `advance` passes them; store promises settle in between. */
-class VirtualClock implements Clock {
-  time = 0;
-  private timers = new Map<number, { at: number; callback: () => void }>();
-  private nextId = 1;
-  now = () => this.time;
-  wallNow = () => 1_800_000_000_000 + this.time;
-  setTimeout = (callback: () => void, ms: number) => {
-    const id = this.nextId++;
-    this.timers.set(id, { at: this.time + ms, callback });
-    return id;
-  };
-  clearTimeout = (handle: unknown) => {
-    this.timers.delete(handle as number);
-  };
-  /** Moves time on until `promise` settles (at most `limit` ms), and returns its value. */
-  async until<T>(promise: Promise<T> | undefined, limit = 10_000): Promise<T> {
-    if (promise === undefined) throw new Error("no promise");
-    let settled = false;
-    const watched = promise.finally(() => {
-      settled = true;
-    });
-    watched.catch(() => {});
-    for (let waited = 0; !settled && waited < limit; waited += 10) await this.advance(10);
-    return watched;
-  }
-
-  /** Moves time on in 1 ms steps, firing due timers and letting promises settle at each. */
-  async advance(ms: number): Promise<void> {
-    const end = this.time + ms;
-    while (this.time < end) {
-      this.time += 1;
-      for (const [id, timer] of [...this.timers]) {
-        if (timer.at <= this.time) {
-          this.timers.delete(id);
-          timer.callback();
-        }
-      }
-      for (let i = 0; i < 5; i++) await Promise.resolve();
-    }
-  }
-}
+import { VirtualClock } from "./support/virtualClock.js";
 
 const OPTIONS = { shards: 4, leaseTtl: 3_000, renewInterval: 1_000, safetyMargin: 300 } as const;
 

@@ -1,67 +1,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Clock, ProgramSpec } from "@schedkit/kernel";
-import type { Store } from "@schedkit/kernel/fleet";
+import type { ProgramSpec } from "@schedkit/kernel";
 import { describe, expect, it } from "vitest";
 import { createFleetRunner, type FleetRunner } from "../src/fleetRunner.js";
 import { type PgliteStore, pgliteStore } from "../src/postgres.js";
-
-/** Virtual time for the runner and the store alike; each ms also lets PGlite's real I/O finish. */
-class VirtualClock implements Clock {
-  time = 0;
-  private readonly timers = new Map<number, { at: number; callback: () => void }>();
-  private nextId = 1;
-  now = () => this.time;
-  wallNow = () => 1_800_000_000_000 + this.time;
-  setTimeout = (callback: () => void, ms: number) => {
-    const id = this.nextId++;
-    this.timers.set(id, { at: this.time + ms, callback });
-    return id;
-  };
-  clearTimeout = (handle: unknown) => {
-    this.timers.delete(handle as number);
-  };
-  /** Store requests in flight: virtual time stands still until they are answered (a store in no time). */
-  pending = 0;
-
-  tracked(store: Store): Store {
-    return {
-      execute: async (request) => {
-        this.pending += 1;
-        try {
-          return await store.execute(request);
-        } finally {
-          this.pending -= 1;
-        }
-      },
-    };
-  }
-
-  async advance(ms: number): Promise<void> {
-    const end = this.time + ms;
-    while (this.time < end) {
-      while (this.pending > 0) await new Promise((resolve) => setImmediate(resolve));
-      this.time += 1;
-      for (const [id, timer] of [...this.timers]) {
-        if (timer.at > this.time) continue;
-        this.timers.delete(id);
-        timer.callback();
-      }
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  }
-  async until<T>(promise: Promise<T> | undefined, limit = 20_000): Promise<T> {
-    if (promise === undefined) throw new Error("no promise");
-    let settled = false;
-    const watched = promise.finally(() => {
-      settled = true;
-    });
-    watched.catch(() => {});
-    for (let waited = 0; !settled && waited < limit; waited += 10) await this.advance(10);
-    return watched;
-  }
-}
+import { VirtualClock } from "./support/virtualClock.js";
 
 const LEASES = { shards: 2, leaseTtl: 3_000, renewInterval: 1_000, safetyMargin: 300 } as const;
 
