@@ -21,8 +21,12 @@ export const nextFloat = (random: RandomState): number => {
 export const nextInt = (random: RandomState, bound: number): number =>
   Math.floor(nextFloat(random) * Math.max(1, Math.floor(bound)));
 
-/** FNV-1a, 32 bits, over a string's UTF-16 code units (the same as over its bytes for ASCII text). */
-export const fnv1a32 = (text: string): number => {
+/**
+ * FNV-1a, 32 bits, over a string's UTF-16 code units (the same as over its bytes for ASCII text).
+ * Not the fleet's `fnv1a32` (over UTF-8 bytes, for shards): the two differ for other text, and
+ * each is fixed (this one in every seed's random delays, that one in every fleet's shard map).
+ */
+const fnv1a32Utf16 = (text: string): number => {
   let hash = 0x811c9dc5;
   for (let index = 0; index < text.length; index++) {
     hash ^= text.charCodeAt(index);
@@ -37,4 +41,4 @@ export const fnv1a32 = (text: string): number => {
  * depend on the seed and its own id alone, never on other programs, so a
  * program exported from one kernel and adopted by another draws the same.
  */
-export const programSeed = (seed: number, programId: string): number => (seed ^ fnv1a32(programId)) >>> 0;
+export const programSeed = (seed: number, programId: string): number => (seed ^ fnv1a32Utf16(programId)) >>> 0;
