@@ -10,6 +10,7 @@ import {
 import type { CommandAnswer, CoordinatorEffect, FleetCommand, FleetSpawnOptions, Store } from "@schedkit/kernel/fleet";
 import { FleetHost } from "./internal/fleetHost.js";
 import { nodeCoordinator } from "./internal/nodeCoordinator.js";
+import { backoffSettings, type RetryOptions } from "./internal/storeBackoff.js";
 
 /** @since 0.1.0 */
 export interface FleetRunnerOptions {
@@ -30,10 +31,31 @@ export interface FleetRunnerOptions {
   readonly kernel?: KernelOptions;
   /** Monotonic time for leases, `wallNow` for the kernels' time. Default: the system clock. */
   readonly clock?: Clock;
+  /**
+   * While the store fails (a lost connection, a restarting server), requests wait
+   * `initialDelay` (100 ms), then twice as long each round up to `maxDelay`
+   * (`renewInterval`, at most 5 s); any answer ends the wait.
+   */
+  readonly retry?: RetryOptions;
 }
 
-/** What `subscribe` hears: the coordinator's reports (jobs settled, shards acquired and lost, deploy skew...). @since 0.1.0 */
-export type FleetRunnerEvent = Exclude<CoordinatorEffect, { type: "store" } | { type: "wake" }>;
+/**
+ * What `subscribe` hears: the coordinator's reports (jobs settled, shards
+ * acquired and lost, deploy skew...), and the store's reachability:
+ * `store-unreachable` at each failed round of attempts (`attempt`, the wait
+ * `retryIn`), `store-reachable` when it answers again (`downFor` ms).
+ * @since 0.1.0
+ */
+export type FleetRunnerEvent =
+  | Exclude<CoordinatorEffect, { type: "store" } | { type: "wake" }>
+  | {
+      readonly type: "store-unreachable";
+      readonly at: number;
+      readonly message: string;
+      readonly attempt: number;
+      readonly retryIn: number;
+    }
+  | { readonly type: "store-reachable"; readonly at: number; readonly downFor: number; readonly attempts: number };
 
 /** @since 0.1.0 */
 export interface FleetHealth {
@@ -93,6 +115,7 @@ export const createFleetRunner = (options: FleetRunnerOptions): FleetRunner => {
   const clock = options.clock ?? systemClock;
   const nodeId = options.nodeId ?? `node-${randomUUID().slice(0, 8)}`;
   const programs: ProgramSpec[] = [...(options.programs ?? [])];
+  const backoff = backoffSettings(options.retry, options, nodeId);
   let host: FleetHost | undefined;
   let commandSeq = 0;
   const listeners = new Set<(event: FleetRunnerEvent) => void>();
@@ -141,7 +164,7 @@ export const createFleetRunner = (options: FleetRunnerOptions): FleetRunner => {
       if (host !== undefined) return;
       const session = randomUUID();
       const coordinator = nodeCoordinator(options, { nodeId, session, programs });
-      host = new FleetHost({ store: options.store, programs, clock, session, coordinator }, (event) => {
+      host = new FleetHost({ store: options.store, programs, clock, session, coordinator, backoff }, (event) => {
         for (const listener of [...listeners]) {
           try {
             listener(event);

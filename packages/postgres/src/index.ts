@@ -2,6 +2,7 @@ export type { FleetHealth, FleetRunner, FleetRunnerEvent, FleetRunnerOptions } f
 export { createFleetRunner } from "./fleetRunner.js";
 export type { Queryable, Row, SqlDatabase } from "./internal/sql.js";
 export { schemaVersion } from "./internal/sql.js";
+export type { RetryOptions } from "./internal/storeBackoff.js";
 export type { ListeningStore, PgliteStore, PgliteStoreOptions, PostgresStoreOptions } from "./postgres.js";
 export { pgliteStore, postgresStore } from "./postgres.js";
 export type { SqlStore, SqlStoreOptions, StoreNotice } from "./store.js";

@@ -7,9 +7,11 @@ import {
   executeJob,
   type FleetCommand,
   type RunningJob,
+  type StoreRequest,
 } from "@schedkit/kernel/fleet";
 import type { FleetHealth, FleetRunnerEvent, FleetRunnerOptions } from "../fleetRunner.js";
 import type { ListeningStore } from "../postgres.js";
+import { type BackoffSettings, StoreBackoff } from "./storeBackoff.js";
 
 type RunEffect = Extract<CoordinatorEffect, { type: "run" }>;
 
@@ -20,8 +22,13 @@ interface HostJob extends RunningJob {
   aborted: boolean;
 }
 
-/** How long without a store answer before health says `degraded`. */
+/** How long a store request may go unanswered (a hung connection fails nothing) before health says `degraded`. */
 const QUIET_STORE_MS = 5_000;
+
+interface HeldRequest {
+  readonly requestId: string;
+  readonly request: StoreRequest;
+}
 
 /**
  * The imperative shell around one node's coordinator: it reads the injected
@@ -43,7 +50,12 @@ export class FleetHost {
   private readonly queued: CoordinatorCommandBody[] = [];
   private state: "running" | "stopping" | "stopped" = "running";
   private lastStoreAnswer = Number.NEGATIVE_INFINITY;
-  private lastStoreError: string | undefined;
+  private readonly backoff: StoreBackoff;
+  /** Requests made while the store was failing, sent when the backoff has passed. */
+  private readonly held: HeldRequest[] = [];
+  private retryTimer: unknown;
+  /** Requests sent and not answered yet, with their send times. */
+  private readonly inFlight = new Map<string, number>();
   private readonly paused = new Set<number>();
   private readonly heldShards = new Set<number>();
 
@@ -55,6 +67,7 @@ export class FleetHost {
       readonly clock: Clock;
       readonly session: string;
       readonly coordinator: Coordinator;
+      readonly backoff: BackoffSettings;
     },
     private readonly emit: (event: FleetRunnerEvent) => void,
   ) {
@@ -62,6 +75,7 @@ export class FleetHost {
     this.clock = options.clock;
     this.store = options.store;
     this.coordinator = options.coordinator;
+    this.backoff = new StoreBackoff(options.backoff);
     for (const spec of options.programs) this.specs.set(spec.id, spec);
   }
 
@@ -120,15 +134,31 @@ export class FleetHost {
     const shards = this.heldShards.size;
     if (this.state === "stopped") return { status: "stopped", shards };
     if (this.state === "stopping") return { status: "stopping", shards };
+    const now = this.clock.now();
+    const outage = this.backoff.outage();
+    const store =
+      outage === undefined
+        ? undefined
+        : `the store failed ${outage.attempts} time${outage.attempts === 1 ? "" : "s"} in a row over ${Math.round(now - outage.since)} ms, retrying with backoff (last error: ${outage.message})`;
     if (this.paused.size > 0) {
       return {
         status: "degraded",
-        reason: `shards ${[...this.paused].join(", ")} passed their lease deadline without a renewal: no job of theirs starts${this.lastStoreError === undefined ? "" : ` (store: ${this.lastStoreError})`}`,
+        reason: `shards ${[...this.paused].join(", ")} passed their lease deadline without a renewal: no job of theirs starts${store === undefined ? "" : `; ${store}`}`,
         shards,
       };
     }
-    if (this.lastStoreError !== undefined && this.clock.now() - this.lastStoreAnswer > QUIET_STORE_MS) {
-      return { status: "degraded", reason: `the store has not answered for a while: ${this.lastStoreError}`, shards };
+    // One failed round that the next attempt may cure is not yet "degraded".
+    if (outage !== undefined && (outage.attempts >= 2 || now - outage.since >= QUIET_STORE_MS)) {
+      return { status: "degraded", reason: store ?? "", shards };
+    }
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const sentAt of this.inFlight.values()) oldest = Math.min(oldest, sentAt);
+    if (now - oldest > QUIET_STORE_MS && now - this.lastStoreAnswer > QUIET_STORE_MS) {
+      return {
+        status: "degraded",
+        reason: `a store request has waited ${Math.round(now - oldest)} ms for an answer (a hung connection? set the pool's connectionTimeoutMillis and query_timeout)`,
+        shards,
+      };
     }
     return { status: "ok", shards };
   }
@@ -140,6 +170,9 @@ export class FleetHost {
     if (unlisten !== undefined) void unlisten().catch(() => {});
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.retryTimer !== undefined) this.clock.clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.held.length = 0;
     for (const resolve of this.waiting.values()) {
       resolve({
         status: "failed",
@@ -174,24 +207,9 @@ export class FleetHost {
 
   private onEffect(effect: CoordinatorEffect): void {
     switch (effect.type) {
-      case "store": {
-        const { requestId, request } = effect;
-        // Through a Promise even if `execute` throws at once: a store's failure is an unknown answer, never a crash here.
-        Promise.resolve()
-          .then(() => this.store.execute(request))
-          .then(
-            (reply) => {
-              this.lastStoreAnswer = this.clock.now();
-              this.lastStoreError = undefined;
-              this.dispatch({ type: "store-reply", requestId, reply });
-            },
-            (error: unknown) => {
-              this.lastStoreError = error instanceof Error ? error.message : String(error);
-              this.dispatch({ type: "store-failed", requestId, message: this.lastStoreError });
-            },
-          );
+      case "store":
+        this.toStore(effect.requestId, effect.request);
         return;
-      }
       case "run":
         this.run(effect);
         break;
@@ -247,6 +265,89 @@ export class FleetHost {
     this.emit(effect);
   }
 
+  /** Sends a request, or holds it while the store is failing (the backoff says when to try again). */
+  private toStore(requestId: string, request: StoreRequest): void {
+    const now = this.clock.now();
+    if (this.backoff.holding(now)) {
+      this.held.push({ requestId, request });
+      this.armRetry();
+      return;
+    }
+    this.execute(requestId, request, now);
+  }
+
+  private execute(requestId: string, request: StoreRequest, sentAt: number): void {
+    this.inFlight.set(requestId, sentAt);
+    // Through a Promise even if `execute` throws at once: a store's failure is an unknown answer, never a crash here.
+    Promise.resolve()
+      .then(() => this.store.execute(request))
+      .then(
+        (reply) => {
+          this.inFlight.delete(requestId);
+          const now = this.clock.now();
+          this.lastStoreAnswer = now;
+          const ended = this.backoff.succeeded(now);
+          if (ended !== undefined && this.state !== "stopped") {
+            this.emit({ type: "store-reachable", at: now, downFor: ended.downFor, attempts: ended.attempts });
+          }
+          this.dispatch({ type: "store-reply", requestId, reply });
+        },
+        (error: unknown) => {
+          this.inFlight.delete(requestId);
+          const now = this.clock.now();
+          const message = error instanceof Error ? error.message : String(error);
+          const verdict = this.backoff.failed(now, sentAt, message);
+          if (verdict.advanced && this.state !== "stopped") {
+            this.emit({
+              type: "store-unreachable",
+              at: now,
+              message,
+              attempt: verdict.attempt,
+              retryIn: verdict.retryIn,
+            });
+          }
+          // The coordinator learns at once (the request may or may not have landed); what it sends
+          // next waits in `held` until the backoff has passed.
+          this.dispatch({ type: "store-failed", requestId, message });
+        },
+      );
+  }
+
+  private armRetry(): void {
+    if (this.retryTimer !== undefined || this.state === "stopped") return;
+    const delay = Math.max(0, Math.ceil(this.backoff.until() - this.clock.now()));
+    this.retryTimer = this.clock.setTimeout(() => {
+      this.retryTimer = undefined;
+      this.flushHeld();
+    }, delay);
+  }
+
+  /**
+   * The wait is over: of the requests held meanwhile, the newest per shard and kind goes out
+   * (an older one was replaced by its own retry); the others are reported failed, unsent.
+   */
+  private flushHeld(): void {
+    if (this.state === "stopped") return;
+    const now = this.clock.now();
+    if (this.backoff.holding(now)) {
+      this.armRetry();
+      return;
+    }
+    const held = this.held.splice(0);
+    const newest = new Map<string, HeldRequest>();
+    for (const entry of held) newest.set(heldKey(entry.request), entry);
+    const survivors = new Set(newest.values());
+    for (const entry of held) {
+      if (survivors.has(entry)) continue;
+      this.dispatch({
+        type: "store-failed",
+        requestId: entry.requestId,
+        message: "superseded while the store was failing",
+      });
+    }
+    for (const entry of survivors) this.execute(entry.requestId, entry.request, now);
+  }
+
   private run(effect: RunEffect): void {
     const spec = this.specs.get(effect.programId);
     const key = jobKey(effect.shard, effect.epoch, effect.jobId);
@@ -284,5 +385,20 @@ export class FleetHost {
     job.controller.abort();
   }
 }
+
+/** Requests that replace one another while held: one per kind and shard (commands by their id). */
+const heldKey = (request: StoreRequest): string => {
+  switch (request.type) {
+    case "submit":
+    case "withdraw":
+      return `${request.type}:${request.commandId}`;
+    case "answers":
+      return `answers:${request.commandIds.join(",")}`;
+    case "scan":
+      return "scan";
+    default:
+      return `${request.type}:${request.shard}`;
+  }
+};
 
 const jobKey = (shard: number, epoch: number, jobId: string) => `${shard}/${epoch}/${jobId}`;

@@ -10,6 +10,6 @@ export const nodeCoordinator = (
   options: FleetRunnerOptions,
   node: { readonly nodeId: string; readonly session: string; readonly programs: readonly ProgramSpec[] },
 ): Coordinator => {
-  const { store: _store, clock: _clock, programs: _programs, ...coordinatorOptions } = options;
+  const { store: _store, clock: _clock, programs: _programs, retry: _retry, ...coordinatorOptions } = options;
   return createCoordinator({ ...coordinatorOptions, ...node });
 };
