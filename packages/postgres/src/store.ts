@@ -58,6 +58,20 @@ const entryOf = (row: Row): LogEntry => {
 
 const json = (value: unknown): string => JSON.stringify(value);
 
+/** The requests answered by one server-side function call (migration 2). */
+const serverSide = { append: "sk_append", renew: "sk_renew", inbox: "sk_inbox" } as const;
+
+/** A function's JSON reply as the protocol's: a lease's `expiresAt` may be `-Infinity`, which JSON spells as a string. */
+const replyOf = (value: unknown): StoreReply => {
+  const reply = (typeof value === "string" ? JSON.parse(value) : value) as StoreReply & {
+    lease?: { expiresAt: unknown };
+  };
+  if (reply === null || typeof reply !== "object") throw new Error("the store function gave no reply");
+  if (reply.lease !== undefined)
+    return { ...reply, lease: { ...reply.lease, expiresAt: num(reply.lease.expiresAt) } } as StoreReply;
+  return reply;
+};
+
 interface LeaseRow {
   readonly lease: Lease;
   readonly session: string | null;
@@ -565,6 +579,15 @@ export const createSqlStore = (db: SqlDatabase, options: SqlStoreOptions = {}): 
     ready,
     execute: async (request) => {
       await ready();
+      const oneCall = serverSide[request.type as keyof typeof serverSide];
+      if (oneCall !== undefined) {
+        // One statement, its own transaction: one round trip (see internal/functions.ts).
+        const result = await db.query(`SELECT ${s}.${oneCall}($1::json, $2::float8) AS reply`, [
+          json(request),
+          clock === undefined ? null : clock(),
+        ]);
+        return replyOf(result.rows[0]?.reply);
+      }
       return db.transaction((tx) => apply(tx, request));
     },
   };

@@ -26,7 +26,9 @@ const expectSchemaError = async (promise: Promise<unknown>, pattern: RegExp): Pr
 };
 
 describe("migrations", () => {
-  it("apply once: twice in a row and three at once leave one version row", async () => {
+  const everyVersion = Array.from({ length: schemaVersion }, (_, index) => ({ version: index + 1 }));
+
+  it("apply once: twice in a row and three at once leave one row per version", async () => {
     const pglite = new PGlite();
     try {
       const db = pgliteDatabase(pglite);
@@ -35,9 +37,36 @@ describe("migrations", () => {
       await Promise.all([migrate(db, "other"), migrate(db, "other"), migrate(db, "other")]);
       for (const schema of ["schedkit", "other"]) {
         const versions = await pglite.query(`SELECT version FROM "${schema}".schema_version`);
-        expect(versions.rows).toEqual([{ version: 1 }]);
+        expect(versions.rows).toEqual(everyVersion);
         expect(await tablesIn(pglite, schema)).toContain("leases");
       }
+    } finally {
+      await pglite.close();
+    }
+  });
+
+  it("upgrade - a schema at version 1, with a shard held in it, is upgraded to the server-side functions and goes on", async () => {
+    const pglite = new PGlite();
+    try {
+      const store = createSqlStore(pgliteDatabase(pglite));
+      const acquired = await store.execute({
+        type: "acquire",
+        shard: 0,
+        node: "n0",
+        session: "s",
+        ttl: 60_000,
+        fingerprints: {},
+      });
+      expect(acquired.type).toBe("acquired");
+      // Back to what version 1 left: no functions, one version row.
+      await pglite.exec(`DROP FUNCTION schedkit.sk_append, schedkit.sk_renew, schedkit.sk_inbox, schedkit.sk_lock,
+        schedkit.sk_now, schedkit.sk_lease_json; DELETE FROM schedkit.schema_version WHERE version > 1;`);
+      expect(await migrate(pgliteDatabase(pglite), "schedkit")).toEqual({ from: 1, to: schemaVersion });
+      const upgraded = createSqlStore(pgliteDatabase(pglite));
+      expect(await upgraded.execute({ type: "renew", shard: 0, node: "n0", epoch: 1, ttl: 60_000 })).toMatchObject({
+        type: "renewed",
+        lease: { shard: 0, owner: "n0", epoch: 1 },
+      });
     } finally {
       await pglite.close();
     }
@@ -88,7 +117,7 @@ describe("migrations", () => {
         expect(results.filter((result) => result.from === 0)).toHaveLength(1);
         const first = pools[0] as pg.Pool;
         const versions = await first.query(`SELECT version FROM "${schema}".schema_version`);
-        expect(versions.rows).toEqual([{ version: 1 }]);
+        expect(versions.rows).toEqual(everyVersion);
         await Promise.all(pools.map((pool) => createSqlStore(poolDatabase(pool), { schema }).ready()));
       } finally {
         await (pools[0] as pg.Pool).query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);

@@ -1,4 +1,5 @@
 import { SchedkitError } from "@schedkit/kernel";
+import { functionsMigration } from "./functions.js";
 
 /** A row as a client returns it. @since 0.1.0 */
 export type Row = Record<string, unknown>;
@@ -75,7 +76,7 @@ export const tableNames = [
  * handed back to coordinators is `json`, not `jsonb`, so it comes back exactly
  * as written (key order included).
  */
-export const migrations: readonly ((s: string) => string)[] = [
+export const migrations: readonly ((s: string) => string | readonly string[])[] = [
   (s) => `
 CREATE TABLE ${s}.leases (
   shard integer PRIMARY KEY,
@@ -157,6 +158,8 @@ CREATE TABLE ${s}.nodes (
   last_seen double precision NOT NULL
 );
 `,
+  // 2: append, renew and inbox as server-side functions: one round trip each.
+  functionsMigration,
 ];
 
 /** The schema version this code writes. */
@@ -209,8 +212,10 @@ export const migrate = async (db: SqlDatabase, schema: string): Promise<{ from: 
     for (let version = from + 1; version <= schemaVersion; version += 1) {
       const migration = migrations[version - 1];
       if (migration === undefined) break;
-      // One statement per query: PGlite's `query` takes exactly one.
-      for (const statement of migration(s).split(/;\s*\n/)) {
+      // One statement per query: PGlite's `query` takes exactly one. A function body (with
+      // semicolons of its own) comes as a list of statements instead.
+      const text = migration(s);
+      for (const statement of typeof text === "string" ? text.split(/;\s*\n/) : text) {
         if (statement.trim() !== "") await tx.query(statement);
       }
       await tx.query(`INSERT INTO ${s}.schema_version (version) VALUES ($1)`, [version]);

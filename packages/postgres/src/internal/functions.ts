@@ -1,0 +1,198 @@
+/**
+ * Migration 2: the requests a shard's owner makes all the time (append, renew,
+ * inbox) as server-side functions, so each is one round trip (one statement,
+ * its own transaction) instead of a BEGIN ... COMMIT exchange of up to eleven.
+ * Each mirrors the model store's rule for its request and `store.ts`'s
+ * transaction for the others: the lease row is locked first, the time read
+ * after (the injected clock's when given, else `clock_timestamp()`), the epoch
+ * checked, then the writes. A reply is JSON in the protocol's shape (a
+ * non-finite `expiresAt` comes back as a string; the caller turns it into a
+ * number).
+ */
+export const functionsMigration = (s: string): readonly string[] => [
+  `CREATE FUNCTION ${s}.sk_lock(p_shard integer) RETURNS ${s}.leases
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  v_lease ${s}.leases%ROWTYPE;
+BEGIN
+  SELECT * INTO v_lease FROM ${s}.leases WHERE shard = p_shard FOR UPDATE;
+  IF NOT FOUND THEN
+    INSERT INTO ${s}.leases (shard) VALUES (p_shard) ON CONFLICT (shard) DO NOTHING;
+    SELECT * INTO v_lease FROM ${s}.leases WHERE shard = p_shard FOR UPDATE;
+  END IF;
+  RETURN v_lease;
+END
+$fn$`,
+  `CREATE FUNCTION ${s}.sk_now(p_now double precision) RETURNS double precision
+LANGUAGE sql VOLATILE AS $fn$
+  SELECT coalesce(p_now, floor(extract(epoch FROM clock_timestamp()) * 1000)::float8)
+$fn$`,
+  `CREATE FUNCTION ${s}.sk_lease_json(p_shard integer, p_owner text, p_epoch bigint, p_expires double precision) RETURNS json
+LANGUAGE sql IMMUTABLE AS $fn$
+  SELECT json_build_object('shard', p_shard, 'owner', p_owner, 'epoch', p_epoch, 'expiresAt', p_expires)
+$fn$`,
+  `CREATE FUNCTION ${s}.sk_renew(p_req json, p_now double precision) RETURNS json
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  v_shard integer := (p_req->>'shard')::integer;
+  v_lease ${s}.leases%ROWTYPE;
+  v_now double precision;
+  v_expires double precision;
+BEGIN
+  v_lease := ${s}.sk_lock(v_shard);
+  v_now := ${s}.sk_now(p_now);
+  IF v_lease.owner IS DISTINCT FROM p_req->>'node' OR v_lease.epoch <> (p_req->>'epoch')::bigint
+     OR v_lease.expires_at <= v_now THEN
+    RETURN json_build_object('type', 'stale-epoch', 'now', v_now,
+      'lease', ${s}.sk_lease_json(v_shard, v_lease.owner, v_lease.epoch, v_lease.expires_at));
+  END IF;
+  v_expires := v_now + (p_req->>'ttl')::float8;
+  UPDATE ${s}.leases SET expires_at = v_expires WHERE shard = v_shard;
+  RETURN json_build_object('type', 'renewed', 'now', v_now,
+    'lease', ${s}.sk_lease_json(v_shard, v_lease.owner, v_lease.epoch, v_expires));
+END
+$fn$`,
+  `CREATE FUNCTION ${s}.sk_inbox(p_req json, p_now double precision) RETURNS json
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  v_shard integer := (p_req->>'shard')::integer;
+  v_lease ${s}.leases%ROWTYPE;
+  v_now double precision;
+  v_after bigint;
+  v_count integer;
+  v_entries json;
+BEGIN
+  v_lease := ${s}.sk_lock(v_shard);
+  v_now := ${s}.sk_now(p_now);
+  IF v_lease.epoch <> (p_req->>'epoch')::bigint OR v_lease.owner IS DISTINCT FROM p_req->>'node' THEN
+    RETURN json_build_object('type', 'stale-epoch', 'now', v_now,
+      'lease', ${s}.sk_lease_json(v_shard, v_lease.owner, v_lease.epoch, v_lease.expires_at));
+  END IF;
+  v_after := GREATEST((p_req->>'after')::bigint, v_lease.inbox_cursor);
+  -- One page (as the model store's), withdrawn commands looked at but left out.
+  WITH page AS (
+    SELECT i.seq, i.command_id, i.origin, i.command, (w.command_id IS NOT NULL) AS withdrawn
+    FROM ${s}.inbox i LEFT JOIN ${s}.withdrawn w ON w.shard = i.shard AND w.command_id = i.command_id
+    WHERE i.shard = v_shard AND i.seq > v_after ORDER BY i.seq LIMIT 100
+  )
+  SELECT count(*)::integer,
+         coalesce(json_agg(json_build_object('seq', seq, 'commandId', command_id, 'origin', origin, 'command', command)
+                  ORDER BY seq) FILTER (WHERE NOT withdrawn), '[]'::json)
+  INTO v_count, v_entries FROM page;
+  UPDATE ${s}.inbox i SET claimed = true
+  FROM json_array_elements(v_entries) e
+  WHERE i.shard = v_shard AND i.command_id = e->>'commandId';
+  RETURN json_build_object('type', 'inbox', 'now', v_now, 'entries', v_entries, 'through', v_after + v_count);
+END
+$fn$`,
+  `CREATE FUNCTION ${s}.sk_append(p_req json, p_now double precision) RETURNS json
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  v_shard integer := (p_req->>'shard')::integer;
+  v_epoch bigint := (p_req->>'epoch')::bigint;
+  v_entries json := p_req->'entries';
+  v_count integer := json_array_length(p_req->'entries');
+  v_checkpoint json := p_req->'checkpoint';
+  v_lease ${s}.leases%ROWTYPE;
+  v_now double precision;
+  v_first bigint;
+  v_batch record;
+  v_inserted text[];
+  v_existing json;
+BEGIN
+  v_lease := ${s}.sk_lock(v_shard);
+  v_now := ${s}.sk_now(p_now);
+  IF v_lease.epoch <> v_epoch OR v_lease.owner IS DISTINCT FROM p_req->>'node' THEN
+    RETURN json_build_object('type', 'stale-epoch', 'now', v_now,
+      'lease', ${s}.sk_lease_json(v_shard, v_lease.owner, v_lease.epoch, v_lease.expires_at));
+  END IF;
+  IF json_typeof(v_checkpoint) = 'null' THEN v_checkpoint := NULL; END IF;
+  IF v_count = 0 AND v_checkpoint IS NOT NULL AND (v_checkpoint->>'seq')::bigint < v_lease.head THEN
+    -- A late copy of a checkpoint-only batch: the log has moved on since; it changes nothing.
+    RETURN json_build_object('type', 'appended', 'now', v_now, 'head', v_lease.head, 'existing', '[]'::json);
+  END IF;
+  v_first := CASE WHEN v_count > 0 THEN (v_entries->0->>'seq')::bigint ELSE v_lease.head + 1 END;
+  IF v_first <= v_lease.head THEN
+    SELECT epoch, existing INTO v_batch FROM ${s}.batches WHERE shard = v_shard AND first_seq = v_first;
+    IF FOUND AND v_batch.epoch = v_epoch THEN
+      RETURN json_build_object('type', 'appended', 'now', v_now, 'head', v_lease.head, 'existing', v_batch.existing);
+    END IF;
+    RETURN json_build_object('type', 'out-of-order', 'now', v_now, 'head', v_lease.head);
+  END IF;
+  IF v_first <> v_lease.head + 1 OR EXISTS (
+    SELECT 1 FROM json_array_elements(v_entries) WITH ORDINALITY AS e(v, ord)
+    WHERE (e.v->>'seq')::bigint <> v_first + e.ord - 1
+  ) THEN
+    RETURN json_build_object('type', 'out-of-order', 'now', v_now, 'head', v_lease.head);
+  END IF;
+
+  -- Every fire of the batch in one statement; the ones already recorded come back missing.
+  WITH inserted AS (
+    INSERT INTO ${s}.fires (fire_id, shard, program_id, spawn_id, scheduled_at, started_at, epoch, node)
+    SELECT f.v->>'fireId', (f.v->>'shard')::integer, f.v->>'programId', f.v->>'spawnId',
+           (f.v->>'scheduledAt')::float8, (f.v->>'startedAt')::float8, (f.v->>'epoch')::bigint, f.v->>'node'
+    FROM json_array_elements(p_req->'fires') WITH ORDINALITY AS f(v, ord)
+    ORDER BY f.ord
+    ON CONFLICT (fire_id) DO NOTHING
+    RETURNING fire_id
+  )
+  SELECT coalesce(array_agg(fire_id), '{}') INTO v_inserted FROM inserted;
+  -- A fire id twice in one batch: the first is recorded, the second reported.
+  SELECT coalesce(json_agg(x.fire_id ORDER BY x.ord), '[]'::json) INTO v_existing
+  FROM (
+    SELECT f.v->>'fireId' AS fire_id, f.ord,
+           row_number() OVER (PARTITION BY f.v->>'fireId' ORDER BY f.ord) AS nth
+    FROM json_array_elements(p_req->'fires') WITH ORDINALITY AS f(v, ord)
+  ) x
+  WHERE NOT (x.nth = 1 AND x.fire_id = ANY (v_inserted));
+
+  IF v_count > 0 THEN
+    INSERT INTO ${s}.log_entries (shard, seq, epoch, at, command, command_id)
+    SELECT v_shard, (e->>'seq')::bigint, (e->>'epoch')::bigint, (e->>'at')::float8, e->'command', e->>'commandId'
+    FROM json_array_elements(v_entries) AS e;
+  END IF;
+
+  -- Completions in log order, then cancellations; a fire keeps its first end.
+  UPDATE ${s}.fires AS f SET completed = ends.completed
+  FROM (
+    SELECT DISTINCT ON (fire_id) fire_id, completed FROM (
+      SELECT e.v->'command'->>'fireId' AS fire_id, e.ord,
+             CASE WHEN (e.v->'command'->'outcome')::jsonb ? 'lost' THEN 'lost'
+                  WHEN (e.v->'command'->'outcome'->>'ok') = 'true' THEN 'succeeded'
+                  ELSE 'errored' END AS completed
+      FROM json_array_elements(v_entries) WITH ORDINALITY AS e(v, ord)
+      WHERE e.v->'command'->>'type' = 'complete'
+      UNION ALL
+      SELECT c.v #>> '{}', 1000000000 + c.ord, 'cancelled'
+      FROM json_array_elements(p_req->'cancelled') WITH ORDINALITY AS c(v, ord)
+    ) candidates
+    ORDER BY fire_id, ord
+  ) ends
+  WHERE f.fire_id = ends.fire_id AND f.completed IS NULL;
+
+  INSERT INTO ${s}.answers (command_id, answer)
+  SELECT a.v->>'commandId', a.v->'answer'
+  FROM json_array_elements(p_req->'answers') WITH ORDINALITY AS a(v, ord)
+  ORDER BY a.ord
+  ON CONFLICT (command_id) DO NOTHING;
+
+  UPDATE ${s}.leases SET head = v_lease.head + v_count,
+    inbox_cursor = GREATEST(inbox_cursor, (p_req->>'inboxCursor')::bigint)
+  WHERE shard = v_shard;
+  -- A late duplicate of an old batch must not bring back an older checkpoint.
+  IF v_checkpoint IS NOT NULL THEN
+    INSERT INTO ${s}.checkpoints (shard, seq, epoch, at, programs, waiting, removed)
+    VALUES (v_shard, (v_checkpoint->>'seq')::bigint, (v_checkpoint->>'epoch')::bigint, (v_checkpoint->>'at')::float8,
+            v_checkpoint->'programs', v_checkpoint->'waiting', v_checkpoint->'removed')
+    ON CONFLICT (shard) DO UPDATE SET seq = EXCLUDED.seq, epoch = EXCLUDED.epoch, at = EXCLUDED.at,
+      programs = EXCLUDED.programs, waiting = EXCLUDED.waiting, removed = EXCLUDED.removed
+    WHERE ${s}.checkpoints.seq <= EXCLUDED.seq;
+  END IF;
+  IF v_count > 0 THEN
+    INSERT INTO ${s}.batches (shard, first_seq, epoch, existing) VALUES (v_shard, v_first, v_epoch, v_existing)
+    ON CONFLICT (shard, first_seq) DO UPDATE SET epoch = EXCLUDED.epoch, existing = EXCLUDED.existing;
+  END IF;
+  RETURN json_build_object('type', 'appended', 'now', v_now, 'head', v_lease.head + v_count, 'existing', v_existing);
+END
+$fn$`,
+];
