@@ -26,7 +26,7 @@ export interface ModelShard {
   /** Inbox entries an owner has read (a withdraw then fails: the command will be applied). */
   readonly claimed: Set<string>;
   readonly withdrawn: Set<string>;
-  /** Retries of a landed batch get the first answer: by first seq. */
+  /** Retries of a landed batch get the first answer: by first seq (those before the previous checkpoint are forgotten). */
   readonly landed: Map<number, { readonly epoch: number; readonly existing: readonly string[] }>;
 }
 
@@ -237,6 +237,11 @@ export const createModelStore = (options: ModelStoreOptions): ModelStore => {
         record.inboxCursor = Math.max(record.inboxCursor, request.inboxCursor);
         // A late duplicate of an old batch must not bring back an older checkpoint.
         if (request.checkpoint !== null && request.checkpoint.seq >= (record.checkpoint?.seq ?? 0)) {
+          // Retention (as a SQL store keeps it): the batches before the previous checkpoint are
+          // forgotten; none of them can still be waiting for an answer.
+          const previous = record.checkpoint?.seq;
+          if (previous !== undefined)
+            for (const seq of record.landed.keys()) if (seq <= previous) record.landed.delete(seq);
           record.checkpoint = request.checkpoint;
         }
         if (request.entries.length > 0) record.landed.set(first, { epoch: request.epoch, existing });

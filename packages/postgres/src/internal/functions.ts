@@ -99,6 +99,7 @@ DECLARE
   v_batch record;
   v_inserted text[];
   v_existing json;
+  v_previous bigint;
 BEGIN
   v_lease := ${s}.sk_lock(v_shard);
   v_now := ${s}.sk_now(p_now);
@@ -181,6 +182,13 @@ BEGIN
   WHERE shard = v_shard;
   -- A late duplicate of an old batch must not bring back an older checkpoint.
   IF v_checkpoint IS NOT NULL THEN
+    SELECT seq INTO v_previous FROM ${s}.checkpoints WHERE shard = v_shard;
+    IF v_previous IS NOT NULL AND v_previous <= (v_checkpoint->>'seq')::bigint THEN
+      -- Retention: what came before the previous checkpoint is never read again (an owner
+      -- replays from the newest), and no append of it can still be waiting for its answer.
+      DELETE FROM ${s}.log_entries WHERE shard = v_shard AND seq <= v_previous;
+      DELETE FROM ${s}.batches WHERE shard = v_shard AND first_seq <= v_previous;
+    END IF;
     INSERT INTO ${s}.checkpoints (shard, seq, epoch, at, programs, waiting, removed)
     VALUES (v_shard, (v_checkpoint->>'seq')::bigint, (v_checkpoint->>'epoch')::bigint, (v_checkpoint->>'at')::float8,
             v_checkpoint->'programs', v_checkpoint->'waiting', v_checkpoint->'removed')
