@@ -109,6 +109,9 @@ console.log("every package imports and works under plain Node");
   process.stdout.write(
     run(join(project, "node_modules", ".bin", "schedkit-sim"), ["fleet", "--seeds", "1", "--steps", "150"], project),
   );
+  const pgHelp = run(join(project, "node_modules", ".bin", "schedkit-pg"), ["--help"], project);
+  if (!pgHelp.includes("schedkit-pg status")) throw new Error(`schedkit-pg --help printed:\n${pgHelp}`);
+  console.log("schedkit-pg: the installed bin runs");
   console.log("packages: ok");
 } finally {
   rmSync(work, { recursive: true, force: true });
