@@ -1,6 +1,6 @@
 import { PGlite } from "@electric-sql/pglite";
 import { SchedkitError } from "@schedkit/kernel";
-import type { Pool } from "pg";
+import type { Pool, PoolClient } from "pg";
 import { pgliteDatabase, poolDatabase } from "./internal/clients.js";
 import { createSqlStore, noticeChannel, parseNotice, type SqlStore, type StoreNotice } from "./store.js";
 
@@ -33,34 +33,105 @@ export const postgresStore = (options: PostgresStoreOptions): ListeningStore => 
   if (pool === undefined || pool === null || typeof pool.connect !== "function") {
     throw new SchedkitError("invalid-options", "postgresStore needs a pg Pool as `pool`", { field: "pool" });
   }
+  // An idle pooled connection that the server drops (a restart) is an 'error' on the pool, which
+  // crashes the process when nobody listens: the store listens; the next request reconnects.
+  if (pool.listenerCount("error") === 0) pool.on("error", () => {});
   const store = createSqlStore(poolDatabase(pool), options.schema === undefined ? {} : { schema: options.schema });
   const channel = noticeChannel(store.schema);
   return {
     ...store,
-    listen: async (onNotice) => {
-      const client = await pool.connect();
-      const onNotification = (message: { channel: string; payload?: string | undefined }) => {
-        if (message.channel !== channel) return;
-        const notice = parseNotice(message.payload);
-        if (notice !== undefined) onNotice(notice);
-      };
-      // A listening connection the server drops just stops the notices: polling goes on.
-      const onError = () => {};
-      client.on("notification", onNotification);
-      client.on("error", onError);
+    listen: (onNotice) => listenOnPool(pool, channel, onNotice),
+  };
+};
+
+/** Waits between attempts to listen again: from 100 ms, doubling, at most 5 s. */
+const relistenDelay = (attempt: number): number => Math.min(5_000, 100 * 2 ** Math.min(attempt, 6));
+
+/**
+ * LISTEN on a connection of its own, kept: when the server drops it (a restart,
+ * `pg_terminate_backend`), a new one listens again after a backoff. Resolves
+ * after the first attempt, whether it worked or not; notices sent while no
+ * connection listened are lost (polling finds their work).
+ */
+const listenOnPool = async (
+  pool: Pool,
+  channel: string,
+  onNotice: (notice: StoreNotice) => void,
+): Promise<() => Promise<void>> => {
+  let stopped = false;
+  let current: PoolClient | undefined;
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  let failures = 0;
+  const onNotification = (message: { channel: string; payload?: string | undefined }) => {
+    if (message.channel !== channel) return;
+    const notice = parseNotice(message.payload);
+    if (notice !== undefined) onNotice(notice);
+  };
+  const again = () => {
+    if (stopped || retry !== undefined) return;
+    retry = setTimeout(() => {
+      retry = undefined;
+      void connect();
+    }, relistenDelay(failures));
+    retry.unref?.();
+    failures += 1;
+  };
+  const drop = (client: PoolClient, error?: Error) => {
+    if (current !== client) return;
+    current = undefined;
+    detach(client);
+    // A broken connection goes, not back into the pool.
+    client.release(error ?? new Error("listening connection ended"));
+    again();
+  };
+  const handlers = new Map<PoolClient, { error: (error: Error) => void; end: () => void }>();
+  const detach = (client: PoolClient) => {
+    client.off("notification", onNotification);
+    const attached = handlers.get(client);
+    handlers.delete(client);
+    if (attached === undefined) return;
+    client.off("error", attached.error);
+    client.off("end", attached.end);
+  };
+  const connect = async (): Promise<void> => {
+    let client: PoolClient;
+    try {
+      client = await pool.connect();
+    } catch {
+      again();
+      return;
+    }
+    if (stopped) {
+      client.release();
+      return;
+    }
+    current = client;
+    const attached = { error: (error: Error) => drop(client, error), end: () => drop(client) };
+    handlers.set(client, attached);
+    client.on("notification", onNotification);
+    client.on("error", attached.error);
+    client.on("end", attached.end);
+    try {
       await client.query(`LISTEN "${channel}"`);
-      return async () => {
-        client.off("notification", onNotification);
-        try {
-          await client.query(`UNLISTEN "${channel}"`);
-        } catch {
-          // The connection is gone already.
-        } finally {
-          client.off("error", onError);
-          client.release();
-        }
-      };
-    },
+      failures = 0;
+    } catch (error) {
+      drop(client, error instanceof Error ? error : new Error(String(error)));
+    }
+  };
+  await connect();
+  return async () => {
+    stopped = true;
+    if (retry !== undefined) clearTimeout(retry);
+    const client = current;
+    current = undefined;
+    if (client === undefined) return;
+    detach(client);
+    try {
+      await client.query(`UNLISTEN "${channel}"`);
+      client.release();
+    } catch (error) {
+      client.release(error instanceof Error ? error : new Error(String(error)));
+    }
   };
 };
 

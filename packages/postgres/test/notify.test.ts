@@ -64,4 +64,48 @@ describe("store notices (LISTEN/NOTIFY)", () => {
       await pool.end();
     }
   });
+
+  itWithPostgres(
+    "listen - a listening connection the server terminates is replaced, and notices come again",
+    async () => {
+      const name = `schedkit_relisten_${process.pid}`;
+      const pool = new pg.Pool({ connectionString: pgUrl, max: 4, application_name: name });
+      const admin = new pg.Pool({ connectionString: pgUrl, max: 1 });
+      const schema = `schedkit_relisten_${process.pid}_${Date.now().toString(36)}`;
+      const store = postgresStore({ pool, schema });
+      const notices: StoreNotice[] = [];
+      try {
+        await store.ready();
+        const unlisten = await store.listen((notice) => notices.push(notice));
+        const command = { type: "trigger", programId: "p" } as const;
+        for (let round = 1; round <= 2; round++) {
+          const killed = await admin.query(
+            "SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity WHERE application_name = $1 AND query ILIKE 'LISTEN%'",
+            [name],
+          );
+          expect(killed.rows).toEqual([{ done: true }]);
+          // Back after its backoff (100 ms, then 200 ms): a submit made later is announced.
+          await new Promise((resolve) => setTimeout(resolve, 600));
+          await store.execute({ type: "submit", shard: round, node: "A", commandId: `c${round}`, command });
+          expect(await eventually(() => notices.some((notice) => notice.shard === round))).toBe(true);
+        }
+        expect(notices).toEqual([
+          { reason: "inbox", shard: 1 },
+          { reason: "inbox", shard: 2 },
+        ]);
+        await unlisten();
+        // Once stopped, it stays stopped: nothing listens on the channel any more.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const listening = await admin.query(
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND query ILIKE 'LISTEN%' AND state = 'idle'",
+          [name],
+        );
+        expect(listening.rows[0]?.n).toBe(0);
+      } finally {
+        await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+        await admin.end();
+        await pool.end();
+      }
+    },
+  );
 });
