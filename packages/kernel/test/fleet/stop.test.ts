@@ -139,6 +139,28 @@ describe("coordinator graceful stop", () => {
     expect(b.heldShards()).toEqual([0, 1, 2, 3]);
   });
 
+  it("stop - a release announced while a scan is under way still takes every freed shard when that (older) scan answers", () => {
+    const fleet = new Fleet();
+    const a = fleet.add({ nodeId: "A", programs: perShard() });
+    fleet.settle();
+    const b = fleet.add({ nodeId: "B", programs: perShard() });
+    const c = fleet.add({ nodeId: "C", programs: perShard() });
+    fleet.runFor(1);
+    expect(a.heldShards()).toEqual([0, 1, 2, 3]);
+    // B's scans are answered 400 ms late: the one it sends now reads the leases before A lets go.
+    b.fate = (request) => (request.type === "scan" ? { delay: 400 } : "deliver");
+    fleet.send(b, { type: "notify", reason: "released" });
+    fleet.runFor(1);
+    fleet.send(a, { type: "stop" });
+    fleet.runUntilTrue(() => a.effects("stopped").length > 0);
+    fleet.send(b, { type: "notify", reason: "released", leaving: true });
+    // The late scan still shows A's leases; the next one, sent when it answers, must still take
+    // every shard A left (not only B's share of two), as the leaving notice asked.
+    fleet.runFor(1_000);
+    expect(b.heldShards()).toEqual([0, 1, 2, 3]);
+    expect(c.heldShards()).toEqual([]);
+  });
+
   it("stop - jobs that complete while draining start no new fire, so a stop ends though jobs outlast the interval", () => {
     const fleet = new Fleet();
     // Each job takes 1.5 s; the program fires every second, so a job is always running.

@@ -75,6 +75,9 @@ export class Coordinator {
   private requestSeq = 0;
   private nextScanAt = Number.NEGATIVE_INFINITY;
   private scanRequest: string | null = null;
+  /** Release notices heard so far, and how many had been heard when the scan in flight was sent. */
+  private releaseNotices = 0;
+  private scanNotices = 0;
   private stopping = false;
   private stoppedReported = false;
 
@@ -161,6 +164,7 @@ export class Coordinator {
       case "notify":
         if (command.type === "notify" && command.reason === "released") {
           this.nextScanAt = this.now;
+          this.releaseNotices += 1;
           if (command.leaving === true) this.takeAllFree = true;
         } else if (command.type === "notify") {
           for (const run of this.runs.values()) {
@@ -279,7 +283,7 @@ export class Coordinator {
     switch (what.kind) {
       case "scan":
         this.scanRequest = null;
-        if (reply.type === "scanned") this.onScanned(reply);
+        if (reply.type === "scanned") this.onScanned(reply, this.scanNotices < this.releaseNotices);
         return;
       case "acquire":
         this.acquiring.delete(what.shard);
@@ -371,7 +375,7 @@ export class Coordinator {
   // ---- leases ---------------------------------------------------------------
 
   /** Acts on the scan's balance decision: acquire the share and the orphans, hand over at most one run. */
-  private onScanned(reply: ScannedReply): void {
+  private onScanned(reply: ScannedReply, staleByNotice: boolean): void {
     if (this.stopping) return;
     const decision = balance(reply, {
       nodeId: this.nodeId,
@@ -385,7 +389,11 @@ export class Coordinator {
       runs: this.runs.values(),
     });
     this.lastTarget = decision.target;
-    this.takeAllFree = false;
+    if (staleByNotice) {
+      // A release was announced while this scan was under way: its reply may predate it. Look
+      // again at once, with the announced "take all free" still standing.
+      this.nextScanAt = this.now;
+    } else this.takeAllFree = false;
     this.freeSince = decision.freeSince;
     for (const shard of decision.share) this.acquire(shard, false);
     for (const shard of decision.orphans) this.acquire(shard, true);
@@ -516,6 +524,7 @@ export class Coordinator {
     }
     if (!this.stopping && this.scanRequest === null && this.now >= this.nextScanAt) {
       this.nextScanAt = this.now + this.renewInterval;
+      this.scanNotices = this.releaseNotices;
       this.scanRequest = this.send({ type: "scan", node: this.nodeId, ttl: this.renewInterval * 2 }, { kind: "scan" });
     }
     for (const [requestId, late] of [...this.late]) if (this.now > late.until) this.late.delete(requestId);
