@@ -8,8 +8,8 @@ const USAGE = `schedkit-pg: what a schedkit fleet's PostgreSQL store holds, for 
 Usage:
   schedkit-pg status [options]          leases (owner, epoch, time left), live nodes, fires per node
   schedkit-pg fires [options]           the most recent fires and how they ended
-  schedkit-pg prune --older-than DUR    delete finished fire records and answers older than DUR
-                                        (at least 1h; e.g. 7d, 12h); the log prunes itself at checkpoints
+  schedkit-pg prune --older-than DUR    delete finished fire records, answers and nodes not seen for
+                                        DUR (at least 1h; e.g. 7d, 12h); the log prunes itself
 
 Options:
   --url URL         the database (default: $DATABASE_URL, then $SCHEDKIT_PG_URL)
@@ -151,9 +151,12 @@ export const runCli = async (argv: readonly string[], io: CliIo = defaultIo): Pr
       olderThan,
     ]);
     const answers = await pool.query(`DELETE FROM ${s}.answers WHERE answered_at < ${cutoff}`, [olderThan]);
+    // A node not seen for that long is gone; if it comes back, its next scan lists it again.
+    const nodes = await pool.query(`DELETE FROM ${s}.nodes WHERE last_seen < ${nowMs} - $1::float8`, [olderThan]);
+    const counts = { fires: fires.rowCount ?? 0, answers: answers.rowCount ?? 0, nodes: nodes.rowCount ?? 0 };
     print(
-      { fires: fires.rowCount ?? 0, answers: answers.rowCount ?? 0 },
-      `deleted ${fires.rowCount ?? 0} finished fire records and ${answers.rowCount ?? 0} answers older than ${values["older-than"]}\n`,
+      counts,
+      `deleted ${counts.fires} finished fire records, ${counts.answers} answers and ${counts.nodes} nodes not seen for ${values["older-than"]}\n`,
     );
     return 0;
   } catch (error) {

@@ -43,7 +43,8 @@ export interface FleetRunnerOptions {
  * What `subscribe` hears: the coordinator's reports (jobs settled, shards
  * acquired and lost, deploy skew...), and the store's reachability:
  * `store-unreachable` at each failed round of attempts (`attempt`, the wait
- * `retryIn`), `store-reachable` when it answers again (`downFor` ms).
+ * `retryIn`), `store-reachable` when it answers again (`downFor` ms); and
+ * `health` whenever `health().status` changes.
  * @since 0.1.0
  */
 export type FleetRunnerEvent =
@@ -55,11 +56,16 @@ export type FleetRunnerEvent =
       readonly attempt: number;
       readonly retryIn: number;
     }
-  | { readonly type: "store-reachable"; readonly at: number; readonly downFor: number; readonly attempts: number };
+  | { readonly type: "store-reachable"; readonly at: number; readonly downFor: number; readonly attempts: number }
+  | ({ readonly type: "health"; readonly at: number } & FleetHealth);
 
 /** @since 0.1.0 */
 export interface FleetHealth {
-  /** `degraded`: the store did not answer lately, or a held shard is paused past its lease deadline. */
+  /**
+   * `degraded`: the store is failing (two rounds in a row) or hangs, a held shard is paused past
+   * its lease deadline, or a deploy skew (a program changed without a higher version, or missing
+   * here) keeps this replica off a shard. An older build meeting a newer one is not degraded.
+   */
   readonly status: "idle" | "ok" | "degraded" | "stopping" | "stopped";
   readonly reason?: string;
   /** Shards this node holds. */
@@ -116,6 +122,8 @@ export const createFleetRunner = (options: FleetRunnerOptions): FleetRunner => {
   const nodeId = options.nodeId ?? `node-${randomUUID().slice(0, 8)}`;
   const programs: ProgramSpec[] = [...(options.programs ?? [])];
   const backoff = backoffSettings(options.retry, options, nodeId);
+  // Bad coordinator options are the caller's mistake now, not at start().
+  nodeCoordinator(options, { nodeId, session: "options-check", programs });
   let host: FleetHost | undefined;
   let commandSeq = 0;
   const listeners = new Set<(event: FleetRunnerEvent) => void>();

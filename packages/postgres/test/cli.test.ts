@@ -84,7 +84,7 @@ describe("schedkit-pg", () => {
         expect(lines[1]).toMatch(/^report\/report-1\/\d+ +cli-node/);
         const prune = capture(env);
         expect(await runCli(["prune", "--schema", schema, "--older-than", "1h"], prune.io)).toBe(0);
-        expect(prune.out()).toMatch(/deleted 0 finished fire records and 0 answers older than 1h/);
+        expect(prune.out()).toMatch(/deleted 0 finished fire records, 0 answers and 0 nodes not seen for 1h/);
         const missing = capture(env);
         expect(await runCli(["status", "--schema", "no_such_schema"], missing.io)).toBe(1);
         expect(missing.err()).toMatch(/holds no schedkit store/);

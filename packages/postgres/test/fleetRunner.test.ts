@@ -108,8 +108,40 @@ describe("createFleetRunner", () => {
     for (const node of nodes) node.kill();
   });
 
+  it("health - a program changed without a higher version keeps a replica off its shard: degraded, saying so", async () => {
+    const clock = new VirtualClock();
+    const store = createModelStore({ clock: () => clock.time });
+    const events: FleetRunnerEvent[] = [];
+    const report = (interval: number): ProgramSpec => ({ id: "report", interval, version: 1, mainFn: () => "ok" });
+    const old = createFleetRunner({ store, clock, nodeId: "old", programs: [report(100)], ...OPTIONS, shards: 1 });
+    old.start();
+    await clock.advance(100);
+    await clock.until(old.spawn("report"));
+    await clock.until(old.stop());
+    // The same version with another interval: the store refuses this replica the shard.
+    const skewed = createFleetRunner({ store, clock, nodeId: "new", programs: [report(250)], ...OPTIONS, shards: 1 });
+    skewed.subscribe((event) => events.push(event));
+    skewed.start();
+    await clock.advance(500);
+    const health = skewed.health();
+    expect(health.status).toBe("degraded");
+    expect(health.reason).toMatch(/deploy skew.*shard 0: report changed without a higher version/);
+    expect(events.filter((event) => event.type === "health")).toEqual([
+      expect.objectContaining({ type: "health", status: "degraded", shards: 0 }),
+    ]);
+    skewed.kill();
+    expect(events.at(-1)).toMatchObject({ type: "health", status: "stopped" });
+  });
+
   it("createFleetRunner - bad options and early calls are coded errors", async () => {
     expect(() => createFleetRunner({} as never)).toThrow(/store/);
+    // The coordinator's options are checked at creation, not at start().
+    expect(() => createFleetRunner({ store: createModelStore({ clock: () => 0 }), leaseTtl: -5 })).toThrow(
+      expect.objectContaining({ code: "invalid-options", field: "leaseTtl" }),
+    );
+    expect(() =>
+      createFleetRunner({ store: createModelStore({ clock: () => 0 }), leaseTtl: 1_000, renewInterval: 900 }),
+    ).toThrow(expect.objectContaining({ field: "renewInterval" }));
     const runner = createFleetRunner({ store: createModelStore({ clock: () => 0 }) });
     await expect(runner.spawn("x")).rejects.toMatchObject({ code: "not-started" });
     expect(runner.health()).toEqual({ status: "idle", shards: 0 });

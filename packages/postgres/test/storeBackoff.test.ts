@@ -141,6 +141,10 @@ describe("createFleetRunner - a store that goes away", () => {
     expect(reachable).toMatchObject({ attempts: rounds.length });
     expect((reachable as { downFor: number }).downFor).toBeGreaterThanOrEqual(downFor - 1_000);
     expect(runner.health()).toMatchObject({ status: "ok", shards: 4 });
+    // `health` events mark each change of status: degraded during the outage, ok after.
+    expect(
+      events.filter((event) => event.type === "health").map((event) => (event as { status: string }).status),
+    ).toEqual(["degraded", "ok"]);
     // The schedule goes on; a fire runs twice only when its first run was cut off by the outage
     // (its completion never reached the store: at-least-once).
     expect(runs.slice(runsBeforeRecovery).filter((run) => run.at > clock.time - 1_000).length).toBeGreaterThan(5);

@@ -5,6 +5,7 @@ import {
   type CoordinatorCommandBody,
   type CoordinatorEffect,
   executeJob,
+  type FingerprintProblem,
   type FleetCommand,
   type RunningJob,
   type StoreRequest,
@@ -58,6 +59,9 @@ export class FleetHost {
   private readonly inFlight = new Map<string, number>();
   private readonly paused = new Set<number>();
   private readonly heldShards = new Set<number>();
+  /** Shards this replica may not take: the deploy-skew problems that need someone to act. */
+  private readonly skewed = new Map<number, readonly FingerprintProblem[]>();
+  private lastHealth: FleetHealth["status"] = "ok";
 
   /** `coordinator`: the node's pure logic, made by the caller; this host only carries out its effects. */
   constructor(
@@ -151,6 +155,17 @@ export class FleetHost {
     if (outage !== undefined && (outage.attempts >= 2 || now - outage.since >= QUIET_STORE_MS)) {
       return { status: "degraded", reason: store ?? "", shards };
     }
+    if (this.skewed.size > 0) {
+      const problems = [...this.skewed].map(
+        ([shard, found]) =>
+          `shard ${shard}: ${found.map((problem) => `${problem.programId} ${problem.reason === "changed" ? "changed without a higher version" : "is not installed here"}`).join(", ")}`,
+      );
+      return {
+        status: "degraded",
+        reason: `deploy skew, so this replica cannot take these shards: ${problems.join("; ")} (bump the program's version, or install the same programs on every replica)`,
+        shards,
+      };
+    }
     let oldest = Number.POSITIVE_INFINITY;
     for (const sentAt of this.inFlight.values()) oldest = Math.min(oldest, sentAt);
     if (now - oldest > QUIET_STORE_MS && now - this.lastStoreAnswer > QUIET_STORE_MS) {
@@ -182,6 +197,7 @@ export class FleetHost {
     }
     this.waiting.clear();
     for (const resolve of this.stopWaiters.splice(0)) resolve();
+    this.reportHealth();
   }
 
   /**
@@ -203,6 +219,15 @@ export class FleetHost {
       this.dispatching = false;
       this.queued.length = 0;
     }
+    this.reportHealth();
+  }
+
+  /** A `health` event whenever the status changes (ok, degraded, stopping, stopped). */
+  private reportHealth(): void {
+    const health = this.health();
+    if (health.status === this.lastHealth) return;
+    this.lastHealth = health.status;
+    this.emit({ type: "health", at: this.clock.now(), ...health });
   }
 
   private onEffect(effect: CoordinatorEffect): void {
@@ -243,7 +268,16 @@ export class FleetHost {
       case "acquired":
         this.heldShards.add(effect.shard);
         this.paused.delete(effect.shard);
+        this.skewed.delete(effect.shard);
         break;
+      case "deploy-skew": {
+        // An older build meeting a newer one is a rolling deploy going as planned; a changed or
+        // missing program is a mistake someone must fix.
+        const mistakes = effect.problems.filter((problem) => problem.reason !== "older");
+        if (mistakes.length > 0) this.skewed.set(effect.shard, mistakes);
+        else this.skewed.delete(effect.shard);
+        break;
+      }
       case "released":
       case "lost":
         this.heldShards.delete(effect.shard);
