@@ -14,6 +14,11 @@ export interface JobContext {
   /** `null` for a manual trigger. */
   readonly spawnId: string | null;
   readonly programId: string;
+  /**
+   * Fleet runners only: `true` when a previous owner recorded this fire and never finished it
+   * (it crashed or lost its lease), so this run may repeat work already done: check `fireId`.
+   */
+  readonly rerun?: boolean;
 }
 
 /** The record of one finished job. @since 0.1.0 */

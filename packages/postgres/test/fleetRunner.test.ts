@@ -83,12 +83,14 @@ describe("createFleetRunner", () => {
 
   it("kill - a killed owner's shards are taken over after the lease and its unfinished fire runs again", async () => {
     let hang = true;
+    const reruns: string[] = [];
     const { clock, runs, nodes } = setup(2, (node, runs) => [
       {
         id: "reports",
         interval: 500,
         mainFn: (_args: unknown, _t: number, ctx) => {
           runs.push(`${node} ${ctx.fireId}`);
+          if (ctx.rerun === true) reruns.push(ctx.fireId);
           return hang ? new Promise(() => {}) : node;
         },
       },
@@ -105,6 +107,8 @@ describe("createFleetRunner", () => {
     const rerun = runs.filter((run) => run.endsWith(` ${fireId}`));
     expect(rerun.length, JSON.stringify({ owner, fireId, runs: runs.slice(0, 5) })).toBe(2);
     expect(rerun[1]?.startsWith(owner === "n0" ? "n1 " : "n0 ")).toBe(true);
+    // Its job knows it may repeat work: `ctx.rerun`, on the second run only.
+    expect(reruns).toEqual([fireId]);
     for (const node of nodes) node.kill();
   });
 

@@ -395,6 +395,7 @@ export class FleetHost {
       fireId: effect.fireId,
       spawnId: effect.spawnId,
       programId: effect.programId,
+      rerun: effect.rerun,
       aborted: false,
     };
     this.jobs.set(key, job);
