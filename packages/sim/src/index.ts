@@ -9,6 +9,7 @@ export type {
   FleetFaults,
   FleetResult,
   FleetScenario,
+  FleetStoreRecord,
   FleetTimeline,
   FleetUnsafe,
   FleetViolation,

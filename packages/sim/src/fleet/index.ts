@@ -11,6 +11,7 @@ export type {
   FleetFaults,
   FleetResult,
   FleetScenario,
+  FleetStoreRecord,
   FleetTimeline,
   FleetUnsafe,
   FleetViolation,

@@ -6,13 +6,14 @@ import {
   type FleetFaults,
   type FleetResult,
   type FleetScenario,
+  type FleetStoreRecord,
   type FleetTimeline,
   type FleetUnsafe,
   type FleetViolation,
   fleetFaultFamilies,
   fleetScenarioNames,
 } from "./types.js";
-import { runFleet } from "./world.js";
+import { runFleet, runFleetRecording } from "./world.js";
 
 /** Options for `simulateFleet`. @since 0.1.0 */
 export interface SimulateFleetOptions {
@@ -39,12 +40,21 @@ export interface SimulateFleetOptions {
   readonly shrink?: boolean;
   /** Planted bugs, for testing the simulator itself. */
   readonly unsafe?: FleetUnsafe;
+  /**
+   * Record the store traffic of the run in `result.storeTrace`: every request the
+   * model store applied, in order, with its store time and reply (to replay it on
+   * another `Store` and compare). The run itself is the same with it on or off.
+   * Default false.
+   */
+  readonly recordStore?: boolean;
 }
 
 /** @since 0.1.0 */
 export interface SimulateFleetResult extends FleetResult {
   /** The smallest timeline found that still breaks the first broken check. */
   readonly shrunk?: FleetTimeline;
+  /** With `recordStore: true`: the requests the model store applied, in order (see `FleetStoreRecord`). */
+  readonly storeTrace?: readonly FleetStoreRecord[];
 }
 
 const positiveInt = (value: unknown, field: string, fallback: number, max: number): number => {
@@ -106,7 +116,8 @@ export const simulateFleet = (options: SimulateFleetOptions): SimulateFleetResul
     safetyMargin: positiveInt(options.safetyMargin, "safetyMargin", Math.round(leaseTtl / 10), leaseTtl),
     ...(options.unsafe === undefined ? {} : { unsafe: options.unsafe }),
   });
-  const result = runFleet(timeline);
+  const storeTrace: FleetStoreRecord[] | undefined = options.recordStore === true ? [] : undefined;
+  const result = storeTrace === undefined ? runFleet(timeline) : runFleetRecording(timeline, storeTrace);
   let violations: readonly FleetViolation[] = result.violations;
   if (options.determinism !== false) {
     const again = runFleet(timeline);
@@ -123,7 +134,12 @@ export const simulateFleet = (options: SimulateFleetOptions): SimulateFleetResul
   }
   const first = violations[0];
   const shrunk = first === undefined || options.shrink === false ? undefined : shrinkFleet(timeline, first.check);
-  return { ...result, violations, ...(shrunk === undefined ? {} : { shrunk }) };
+  return {
+    ...result,
+    violations,
+    ...(shrunk === undefined ? {} : { shrunk }),
+    ...(storeTrace === undefined ? {} : { storeTrace }),
+  };
 };
 
 /** Runs a fleet timeline (from `simulateFleet`'s result or a failure file) again. @since 0.1.0 */

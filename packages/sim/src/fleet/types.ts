@@ -1,4 +1,4 @@
-import type { FleetCommand } from "@schedkit/kernel/fleet";
+import type { FleetCommand, StoreReply, StoreRequest } from "@schedkit/kernel/fleet";
 
 /** Fault families of the fleet simulator (FLEET.md). @since 0.1.0 */
 export const fleetFaultFamilies = [
@@ -150,4 +150,23 @@ export interface FleetResult {
   /** Events the simulator processed. */
   readonly events: number;
   readonly simulatedMs: number;
+}
+
+/**
+ * One request the run's model store applied (`simulateFleet({ recordStore: true })`):
+ * in the order the store applied them, each with the store clock's time and the
+ * store's reply. A request a fault dropped on its way is not here; one whose reply
+ * was lost on the way back is (`replyLost`). Feeding the same requests, in order, to
+ * another `Store` whose clock reads each `at` must give the same replies.
+ * @since 0.1.0
+ */
+export interface FleetStoreRecord {
+  /** The store's clock when it applied the request (simulated ms; equals `reply.now`). */
+  readonly at: number;
+  /** The sender's request id (`<node>:<n>`, counted per process life: a restarted node counts again). */
+  readonly requestId: string;
+  readonly request: StoreRequest;
+  readonly reply: StoreReply;
+  /** The reply never reached the sender (a partition or lost acks): the write still counts. */
+  readonly replyLost: boolean;
 }

@@ -15,7 +15,7 @@ import { EventQueue } from "./eventQueue.js";
 import { fleetKernelOptions, fleetSpecs } from "./programs.js";
 import { LIVENESS_SLACK, MAX_DELAY, MIN_DELAY } from "./timing.js";
 import { traceFilter } from "./trace.js";
-import type { FleetCoverage, FleetEvent, FleetResult, FleetTimeline } from "./types.js";
+import type { FleetCoverage, FleetEvent, FleetResult, FleetStoreRecord, FleetTimeline } from "./types.js";
 
 /** Wall-clock time at simulated time 0 (the kernels' epoch ms). */
 export const WALL0 = 1_800_000_000_000;
@@ -77,7 +77,11 @@ interface SimNode {
 }
 
 /** Runs one fleet timeline to its end (or to its first broken check). */
-export const runFleet = (timeline: FleetTimeline): FleetResult => new World(timeline).run();
+export const runFleet = (timeline: FleetTimeline): FleetResult => new World(timeline, undefined).run();
+
+/** `runFleet`, also putting every request the model store applied, in order, in `trace`. */
+export const runFleetRecording = (timeline: FleetTimeline, trace: FleetStoreRecord[]): FleetResult =>
+  new World(timeline, trace).run();
 
 class World {
   private readonly queue = new EventQueue<SimEvent>();
@@ -116,7 +120,14 @@ class World {
     jobs: 0,
   };
 
-  constructor(private readonly timeline: FleetTimeline) {
+  /**
+   * @param storeTrace where to record the store's traffic, or `undefined` (no recording:
+   * nothing of the run depends on it either way).
+   */
+  constructor(
+    private readonly timeline: FleetTimeline,
+    private readonly storeTrace: FleetStoreRecord[] | undefined,
+  ) {
     this.store = createModelStore({
       clock: () => this.now,
       ...(timeline.unsafe?.skipEpochCheck === true ? { unsafeSkipEpochCheck: true } : {}),
@@ -618,6 +629,10 @@ class World {
     const lost =
       this.now < node.partitionedUntil ||
       (this.now < node.lostAcksUntil && draw(this.timeline.seed, `lost:${requestId}`) < node.lostAckRate);
+    if (this.storeTrace !== undefined) {
+      // A copy: what the store saw and said then, whatever later holds the same objects.
+      this.storeTrace.push(structuredClone({ at: this.now, requestId, request, reply, replyLost: lost }));
+    }
     if (lost) {
       this.coverage.lostReplies += 1;
       return;
