@@ -222,6 +222,78 @@ describe("adopt: what it does", () => {
   });
 });
 
+/** The distinct gaps between consecutive due times. */
+const gapsOf = (times: readonly number[]): number[] => [
+  ...new Set(times.slice(1).map((time, index) => time - (times[index] ?? 0))),
+];
+
+describe("adopt: an upgraded spec", () => {
+  const report = (interval: number, version: number): ProgramSpec => ({
+    id: "report",
+    type: "constant",
+    interval,
+    version,
+    mainFn: () => "ok",
+  });
+  /** Ticks every 10 ms, completing each job at once; the due times run (of one spawn, if named). */
+  const dueTimes = (kernel: Kernel, from: number, to: number, spawnId?: string): number[] => {
+    const due: number[] = [];
+    for (let at = from; at <= to; at += 10) {
+      for (const effect of kernel.dispatch({ type: "tick", at })) {
+        if (effect.type !== "run") continue;
+        if (spawnId === undefined || effect.spawnId === spawnId) due.push(effect.scheduledAt);
+        kernel.dispatch({ type: "complete", at, jobId: effect.jobId, outcome: { ok: true, value: null } });
+      }
+    }
+    return due;
+  };
+
+  it("adopt - spawns that ran at the old spec's interval run at the new one; an interval of a spawn's own stays", () => {
+    const old = createKernel({ seed: 1 });
+    old.dispatch({ type: "install", at: 0, program: report(250, 1) });
+    old.dispatch({ type: "spawn", at: 0, programId: "report" });
+    old.dispatch({ type: "spawn", at: 0, programId: "report", opts: { spawnId: "fast", interval: 100 } });
+    old.dispatch({ type: "spawn", at: 0, programId: "report", opts: { spawnId: "set" } });
+    old.dispatch({ type: "set-interval", at: 0, programId: "report", spawnId: "set", interval: 400 });
+    dueTimes(old, 0, 1_000);
+    const exported = old.exportProgram("report") as ProgramExport;
+    expect(exported.specInterval).toBe(250);
+
+    const upgraded = createKernel({ seed: 1 });
+    upgraded.dispatch({ type: "install", at: 1_000, program: report(350, 2) });
+    expect(upgraded.dispatch({ type: "adopt", at: 1_000, export: exported })[0]?.type).toBe("adopted");
+    const bySpawn = new Map<string, number[]>();
+    for (let at = 1_010; at <= 3_000; at += 10) {
+      for (const effect of upgraded.dispatch({ type: "tick", at })) {
+        if (effect.type !== "run") continue;
+        bySpawn.set(effect.spawnId ?? "", [...(bySpawn.get(effect.spawnId ?? "") ?? []), effect.scheduledAt]);
+        upgraded.dispatch({ type: "complete", at, jobId: effect.jobId, outcome: { ok: true, value: null } });
+      }
+    }
+    const gaps = (spawnId: string) => gapsOf(bySpawn.get(spawnId) ?? []);
+    // The first due time after the adopt was fixed before it (at the old interval); every later gap is the new one.
+    expect(gaps("report-1")).toEqual([350]);
+    expect(gaps("fast")).toEqual([100]);
+    expect(gaps("set")).toEqual([400]);
+    // A spawn made after the upgrade follows the new spec too.
+    upgraded.dispatch({ type: "spawn", at: 3_000, programId: "report", opts: { spawnId: "later" } });
+    const later = dueTimes(upgraded, 3_010, 4_500, "later");
+    expect(gapsOf(later)).toEqual([350]);
+  });
+
+  it("adopt - the same spec (no upgrade) keeps every interval as it was", () => {
+    const old = createKernel({ seed: 1 });
+    old.dispatch({ type: "install", at: 0, program: report(250, 1) });
+    old.dispatch({ type: "spawn", at: 0, programId: "report" });
+    dueTimes(old, 0, 600);
+    const exported = old.exportProgram("report") as ProgramExport;
+    const again = createKernel({ seed: 1 });
+    again.dispatch({ type: "install", at: 600, program: report(250, 1) });
+    again.dispatch({ type: "adopt", at: 600, export: exported });
+    expect(gapsOf(dueTimes(again, 610, 2_000))).toEqual([250]);
+  });
+});
+
 describe("adopt: rejections change nothing", () => {
   const refusedWith = (kernel: Kernel, command: Omit<Extract<Command, { type: "adopt" }>, "type" | "at">) => {
     const before = JSON.stringify(kernel.snapshot());

@@ -88,6 +88,29 @@ const trimToLimit = (program: ProgramRecord, limit: number): void => {
   }
 };
 
+/**
+ * An export adopted into a spec whose interval differs from the exporting spec's (an upgrade):
+ * the program and every spawn that ran at the old spec's interval run at the new one. An
+ * interval of a spawn's own (a spawn option) or one set to another value stays.
+ */
+const followSpecInterval = (data: ProgramExport, installed: ProgramRecord): ProgramExport => {
+  const old = data.specInterval;
+  const next = installed.spec.interval;
+  if (old === undefined || next === undefined || next === old) return data;
+  const ref = typeof next === "number" ? next : ({ fn: "spec" } as const);
+  const follows = (interval: ProgramExport["interval"]) => interval === old;
+  return {
+    ...data,
+    interval: follows(data.interval) ? ref : data.interval,
+    spawns: data.spawns.map((spawn) => {
+      const own =
+        spawn.overrides !== null &&
+        (spawn.overrides.data.interval !== undefined || spawn.overrides.functions.includes("interval"));
+      return !own && follows(spawn.interval) ? { ...spawn, interval: ref } : spawn;
+    }),
+  };
+};
+
 /** Checks an `adopt` command against the kernel as it is; the plan applies it. */
 export const prepareAdopt = (machine: Machine, command: AdoptCommand): AdoptPlan => {
   let input: unknown;
@@ -146,7 +169,7 @@ export const prepareAdopt = (machine: Machine, command: AdoptCommand): AdoptPlan
   if (!overrides.ok) return overrides.plan;
   let rebuilt: Rebuilt;
   try {
-    rebuilt = rebuildProgram(installed, data, overrides.value, {
+    rebuilt = rebuildProgram(installed, followSpecInterval(data, installed), overrides.value, {
       programInterval: "command.export.interval",
       spawnInterval: (spawnId) => `command.export.spawns.${spawnId}.interval`,
       override: (spawnId, name) => `command.spawnOverrides.${spawnId}.${name}`,

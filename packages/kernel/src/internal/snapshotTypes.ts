@@ -177,6 +177,11 @@ export interface ProgramExport {
   /** The state of the program's own generator (32 bits). */
   readonly random: number;
   readonly interval: IntervalRef;
+  /**
+   * The exporting spec's interval, when a number: a program adopted into a spec with another
+   * interval (an upgrade) moves what ran at this one to the new spec's.
+   */
+  readonly specInterval?: number;
   readonly state?: unknown;
   readonly counts: { readonly submitted: number; readonly succeeded: number; readonly errored: number };
   readonly spawnCounter: number;

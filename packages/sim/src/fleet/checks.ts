@@ -1,13 +1,14 @@
 import { createKernel, type Kernel, type KernelEffect } from "@schedkit/kernel";
 import {
   type CoordinatorEffect,
+  type FireRecord,
   type LogEntry,
   type ModelStore,
   type StoreReply,
   type StoreRequest,
   shardOf,
 } from "@schedkit/kernel/fleet";
-import { fleetKernelOptions, fleetProgramTable, fleetSpecs } from "./programs.js";
+import { fleetKernelOptions, fleetProgramTable, fleetSpecs, intervalIn, upgradedProgram } from "./programs.js";
 import { LIVENESS_SLACK } from "./timing.js";
 import type { FleetCheck, FleetTimeline, FleetViolation } from "./types.js";
 
@@ -145,6 +146,8 @@ export class FleetChecks {
   private readonly missed = new Map<string, { from: number; to: number }[]>();
   private readonly runsOf = new Map<string, { node: string; epoch: number }[]>();
   private readonly recordedAt = new Map<string, number>();
+  /** The upgraded program's last recorded fire per spawn, and the build that recorded it. */
+  private readonly lastUpgraded = new Map<string, { readonly scheduledAt: number; readonly build: string }>();
   private readonly appliedCommands = new Set<string>();
   private readonly submittedCommands = new Map<string, { node: string; at: number }>();
   private readonly answeredCommands = new Set<string>();
@@ -237,7 +240,11 @@ export class FleetChecks {
 
   private onAppended(request: Extract<StoreRequest, { type: "append" }>, writerBuild: string): void {
     const { now } = this.store.stats.requests >= 0 ? { now: this.where().at } : { now: 0 };
-    for (const fire of request.fires) if (!this.recordedAt.has(fire.fireId)) this.recordedAt.set(fire.fireId, now);
+    for (const fire of request.fires) {
+      if (this.recordedAt.has(fire.fireId)) continue;
+      this.recordedAt.set(fire.fireId, now);
+      this.checkUpgrade(fire, writerBuild);
+    }
     const checkpoint = request.checkpoint;
     let handled = checkpoint === null;
     const handleCheckpoint = () => {
@@ -286,6 +293,29 @@ export class FleetChecks {
       this.shadows.get(request.shard)?.apply(entry);
     }
     if (!handled) handleCheckpoint();
+  }
+
+  /**
+   * A deploy's new spec is the one that runs: two fires of the upgraded program's spawn in a row
+   * recorded by writers of one build are that build's interval apart (the first one after a
+   * change of build was due under the old spec, so it only starts the count).
+   */
+  private checkUpgrade(fire: FireRecord, writerBuild: string): void {
+    if (fire.programId !== upgradedProgram || fire.spawnId === null) return;
+    const key = `${fire.programId}/${fire.spawnId}`;
+    const last = this.lastUpgraded.get(key);
+    this.lastUpgraded.set(key, { scheduledAt: fire.scheduledAt, build: writerBuild });
+    if (last === undefined || last.build !== writerBuild || fire.scheduledAt <= last.scheduledAt) return;
+    const program = fleetProgramTable().find((each) => each.id === upgradedProgram);
+    if (program === undefined) return;
+    const interval = intervalIn(program, Number.parseInt(writerBuild, 10));
+    const gap = fire.scheduledAt - last.scheduledAt;
+    if (Math.abs(gap - interval) > 0.5) {
+      this.fail(
+        "upgrade-takes-effect",
+        `${fire.fireId}: ${gap} ms after the spawn's previous fire under build ${writerBuild}, whose ${upgradedProgram} runs every ${interval} ms`,
+      );
+    }
   }
 
   /** A job starts: its node must hold the shard's valid lease, and the fire must not run twice. Returns the attempt number. */

@@ -19,7 +19,8 @@ const table: readonly FleetProgram[] = [
   { id: "mail", type: "constant", interval: 200, misfire: "catch-up", gridded: true },
   { id: "billing", type: "constant", interval: 250, misfire: "catch-up", gridded: true },
   { id: "index", type: "constant", interval: 300, misfire: "catch-up", gridded: true },
-  { id: "backup", type: "constant", interval: 350, misfire: "catch-up", gridded: true },
+  // Its interval changes with the build (350 ms at odd versions, 175 at even): a deploy upgrades it.
+  { id: "backup", type: "constant", interval: 350, misfire: "catch-up", gridded: false },
   { id: "cache", type: "constant", interval: 400, misfire: "catch-up", gridded: true },
   { id: "audit", type: "constant", interval: 500, misfire: "catch-up", gridded: true },
   { id: "poll-a", type: "basic", interval: 200, misfire: "catch-up", gridded: false },
@@ -33,6 +34,13 @@ export const fleetProgramTable = (): readonly FleetProgram[] => table;
 /** The program whose interval the `commands` scenario changes. */
 export const tunedProgram = "tuned";
 
+/** The program whose spec a deploy changes: the new build's interval must be what runs after it. */
+export const upgradedProgram = "backup";
+
+/** A program's interval in a build: the upgraded one's halves at every even version. */
+export const intervalIn = (program: FleetProgram, version: number): number =>
+  program.id === upgradedProgram && version % 2 === 0 ? program.interval / 2 : program.interval;
+
 /**
  * The specs every node installs at `version` (a deploy bumps it and changes
  * `meta`). A `canary` build changes `meta` but forgets to bump the version:
@@ -43,7 +51,7 @@ export const fleetSpecs = (version: number, delivery: Delivery, canary = false):
     (program): ProgramSpec => ({
       id: program.id,
       type: program.type,
-      interval: program.interval,
+      interval: intervalIn(program, version),
       misfire: program.misfire,
       delivery,
       version,

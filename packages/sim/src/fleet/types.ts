@@ -102,6 +102,7 @@ export const fleetChecks = [
   "delivery",
   "every-fire-completed",
   "replay-equals-log",
+  "upgrade-takes-effect",
   "liveness",
   "commands-once",
   "determinism",
