@@ -44,8 +44,12 @@ export const postgresStore = (options: PostgresStoreOptions): ListeningStore => 
   };
 };
 
-/** Waits between attempts to listen again: from 100 ms, doubling, at most 5 s. */
-const relistenDelay = (attempt: number): number => Math.min(5_000, 100 * 2 ** Math.min(attempt, 6));
+/**
+ * Waits between attempts to listen again: from 100 ms, doubling, at most 5 s, each 75-100 % of
+ * its step so that replicas a server restart dropped at once do not all come back at once.
+ */
+const relistenDelay = (attempt: number): number =>
+  Math.min(5_000, 100 * 2 ** Math.min(attempt, 6)) * (0.75 + 0.25 * Math.random());
 
 /**
  * LISTEN on a connection of its own, kept: when the server drops it (a restart,
