@@ -27,6 +27,11 @@ export interface FleetRunnerOptions {
   readonly requestTimeout?: number;
   readonly commandTimeout?: number;
   readonly checkpointEvery?: number;
+  /**
+   * How often an owner reads each held shard's inbox without a notice: 250 ms, or 1,000 ms on a
+   * store that announces commands (`postgresStore`, `pgliteStore`), where a notice wakes it at once.
+   */
+  readonly inboxPollInterval?: number;
   /** The shard kernels' options (policies, seed): the same on every replica. */
   readonly kernel?: KernelOptions;
   /** Monotonic time for leases, `wallNow` for the kernels' time. Default: the system clock. */

@@ -59,7 +59,57 @@ const entryOf = (row: Row): LogEntry => {
 const json = (value: unknown): string => JSON.stringify(value);
 
 /** The requests answered by one server-side function call (migration 2). */
-const serverSide = { append: "sk_append", renew: "sk_renew", inbox: "sk_inbox" } as const;
+const serverSide = { renew: "sk_renew", inbox: "sk_inbox" } as const;
+
+/**
+ * `sk_append`'s parameters from an append request: the fires as parallel arrays, each fire's
+ * end (the first complete entry in log order, then the cancellations) worked out here.
+ */
+const appendParams = (request: Extract<StoreRequest, { type: "append" }>, now: number | null): unknown[] => {
+  const ends = new Map<string, string>();
+  for (const entry of request.entries) {
+    if (entry.command.type !== "complete" || ends.has(entry.command.fireId)) continue;
+    const outcome = entry.command.outcome;
+    ends.set(entry.command.fireId, "lost" in outcome ? "lost" : outcome.ok ? "succeeded" : "errored");
+  }
+  for (const fireId of request.cancelled) if (!ends.has(fireId)) ends.set(fireId, "cancelled");
+  const { fires, checkpoint } = request;
+  return [
+    request.shard,
+    request.node,
+    request.epoch,
+    request.inboxCursor,
+    now,
+    request.entries.map((entry) => entry.seq),
+    json(
+      request.entries.map((entry) => ({
+        seq: entry.seq,
+        epoch: entry.epoch,
+        at: entry.at,
+        command: entry.command,
+        commandId: entry.commandId ?? null,
+      })),
+    ),
+    fires.map((fire) => fire.fireId),
+    fires.map((fire) => fire.shard),
+    fires.map((fire) => fire.programId),
+    fires.map((fire) => fire.spawnId),
+    fires.map((fire) => fire.scheduledAt),
+    fires.map((fire) => fire.startedAt),
+    fires.map((fire) => fire.epoch),
+    fires.map((fire) => fire.node),
+    [...ends.keys()],
+    [...ends.values()],
+    request.answers.map((stored) => stored.commandId),
+    request.answers.map((stored) => json(stored.answer)),
+    checkpoint?.seq ?? null,
+    checkpoint?.epoch ?? null,
+    checkpoint?.at ?? null,
+    checkpoint === null ? null : json(checkpoint.programs),
+    checkpoint === null ? null : json(checkpoint.waiting),
+    checkpoint === null ? null : json(checkpoint.removed),
+  ];
+};
 
 /** A function's JSON reply as the protocol's: a lease's `expiresAt` may be `-Infinity`, which JSON spells as a string. */
 const replyOf = (value: unknown): StoreReply => {
@@ -574,11 +624,17 @@ export const createSqlStore = (db: SqlDatabase, options: SqlStoreOptions = {}): 
     return { type: "appended", now, head: newHead, existing };
   };
 
+  const appendCall = `SELECT ${s}.sk_append(${Array.from({ length: 25 }, (_, index) => `$${index + 1}`).join(", ")}) AS reply`;
+
   return {
     schema,
     ready,
     execute: async (request) => {
       await ready();
+      if (request.type === "append") {
+        const result = await db.query(appendCall, appendParams(request, clock === undefined ? null : clock()));
+        return replyOf(result.rows[0]?.reply);
+      }
       const oneCall = serverSide[request.type as keyof typeof serverSide];
       if (oneCall !== undefined) {
         // One statement, its own transaction: one round trip (see internal/functions.ts).

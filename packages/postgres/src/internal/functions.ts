@@ -85,119 +85,107 @@ BEGIN
   RETURN json_build_object('type', 'inbox', 'now', v_now, 'entries', v_entries, 'through', v_after + v_count);
 END
 $fn$`,
-  `CREATE FUNCTION ${s}.sk_append(p_req json, p_now double precision) RETURNS json
+  // The append's parts come as separate parameters, not one JSON request: the fires as arrays
+  // (no JSON to parse), the log entries and checkpoint parts as JSON parsed once each, kept as
+  // written. Completions (first end per fire, in log order, then cancellations) are worked out by
+  // the caller from the same request.
+  `CREATE FUNCTION ${s}.sk_append(
+  p_shard integer, p_node text, p_epoch bigint, p_inbox_cursor bigint, p_now double precision,
+  p_seqs bigint[], p_entries json,
+  p_fire_ids text[], p_fire_shards integer[], p_program_ids text[], p_spawn_ids text[],
+  p_scheduled double precision[], p_started double precision[], p_fire_epochs bigint[], p_fire_nodes text[],
+  p_end_ids text[], p_ends text[],
+  p_answer_ids text[], p_answers text[],
+  p_cp_seq bigint, p_cp_epoch bigint, p_cp_at double precision, p_cp_programs json, p_cp_waiting json, p_cp_removed json
+) RETURNS json
 LANGUAGE plpgsql AS $fn$
 DECLARE
-  v_shard integer := (p_req->>'shard')::integer;
-  v_epoch bigint := (p_req->>'epoch')::bigint;
-  v_entries json := p_req->'entries';
-  v_count integer := json_array_length(p_req->'entries');
-  v_checkpoint json := p_req->'checkpoint';
+  v_count integer := coalesce(cardinality(p_seqs), 0);
   v_lease ${s}.leases%ROWTYPE;
   v_now double precision;
   v_first bigint;
   v_batch record;
-  v_inserted text[];
   v_existing json;
   v_previous bigint;
 BEGIN
-  v_lease := ${s}.sk_lock(v_shard);
+  v_lease := ${s}.sk_lock(p_shard);
   v_now := ${s}.sk_now(p_now);
-  IF v_lease.epoch <> v_epoch OR v_lease.owner IS DISTINCT FROM p_req->>'node' THEN
+  IF v_lease.epoch <> p_epoch OR v_lease.owner IS DISTINCT FROM p_node THEN
     RETURN json_build_object('type', 'stale-epoch', 'now', v_now,
-      'lease', ${s}.sk_lease_json(v_shard, v_lease.owner, v_lease.epoch, v_lease.expires_at));
+      'lease', ${s}.sk_lease_json(p_shard, v_lease.owner, v_lease.epoch, v_lease.expires_at));
   END IF;
-  IF json_typeof(v_checkpoint) = 'null' THEN v_checkpoint := NULL; END IF;
-  IF v_count = 0 AND v_checkpoint IS NOT NULL AND (v_checkpoint->>'seq')::bigint < v_lease.head THEN
+  IF v_count = 0 AND p_cp_seq IS NOT NULL AND p_cp_seq < v_lease.head THEN
     -- A late copy of a checkpoint-only batch: the log has moved on since; it changes nothing.
     RETURN json_build_object('type', 'appended', 'now', v_now, 'head', v_lease.head, 'existing', '[]'::json);
   END IF;
-  v_first := CASE WHEN v_count > 0 THEN (v_entries->0->>'seq')::bigint ELSE v_lease.head + 1 END;
+  v_first := CASE WHEN v_count > 0 THEN p_seqs[1] ELSE v_lease.head + 1 END;
   IF v_first <= v_lease.head THEN
-    SELECT epoch, existing INTO v_batch FROM ${s}.batches WHERE shard = v_shard AND first_seq = v_first;
-    IF FOUND AND v_batch.epoch = v_epoch THEN
+    SELECT epoch, existing INTO v_batch FROM ${s}.batches WHERE shard = p_shard AND first_seq = v_first;
+    IF FOUND AND v_batch.epoch = p_epoch THEN
       RETURN json_build_object('type', 'appended', 'now', v_now, 'head', v_lease.head, 'existing', v_batch.existing);
     END IF;
     RETURN json_build_object('type', 'out-of-order', 'now', v_now, 'head', v_lease.head);
   END IF;
   IF v_first <> v_lease.head + 1 OR EXISTS (
-    SELECT 1 FROM json_array_elements(v_entries) WITH ORDINALITY AS e(v, ord)
-    WHERE (e.v->>'seq')::bigint <> v_first + e.ord - 1
+    SELECT 1 FROM unnest(p_seqs) WITH ORDINALITY AS e(seq, ord) WHERE e.seq <> v_first + e.ord - 1
   ) THEN
     RETURN json_build_object('type', 'out-of-order', 'now', v_now, 'head', v_lease.head);
   END IF;
 
-  -- Every fire of the batch in one statement; the ones already recorded come back missing.
-  WITH inserted AS (
+  -- Every fire of the batch in one statement; the ones already recorded come back missing. A
+  -- fire id twice in one batch: the first is recorded, the second reported.
+  WITH given AS (
+    SELECT f.*, row_number() OVER (PARTITION BY f.fire_id ORDER BY f.ord) AS nth
+    FROM unnest(p_fire_ids, p_fire_shards, p_program_ids, p_spawn_ids, p_scheduled, p_started, p_fire_epochs, p_fire_nodes)
+      WITH ORDINALITY AS f(fire_id, shard, program_id, spawn_id, scheduled_at, started_at, epoch, node, ord)
+  ), inserted AS (
     INSERT INTO ${s}.fires (fire_id, shard, program_id, spawn_id, scheduled_at, started_at, epoch, node)
-    SELECT f.v->>'fireId', (f.v->>'shard')::integer, f.v->>'programId', f.v->>'spawnId',
-           (f.v->>'scheduledAt')::float8, (f.v->>'startedAt')::float8, (f.v->>'epoch')::bigint, f.v->>'node'
-    FROM json_array_elements(p_req->'fires') WITH ORDINALITY AS f(v, ord)
-    ORDER BY f.ord
+    SELECT fire_id, shard, program_id, spawn_id, scheduled_at, started_at, epoch, node FROM given ORDER BY ord
     ON CONFLICT (fire_id) DO NOTHING
     RETURNING fire_id
   )
-  SELECT coalesce(array_agg(fire_id), '{}') INTO v_inserted FROM inserted;
-  -- A fire id twice in one batch: the first is recorded, the second reported.
-  SELECT coalesce(json_agg(x.fire_id ORDER BY x.ord), '[]'::json) INTO v_existing
-  FROM (
-    SELECT f.v->>'fireId' AS fire_id, f.ord,
-           row_number() OVER (PARTITION BY f.v->>'fireId' ORDER BY f.ord) AS nth
-    FROM json_array_elements(p_req->'fires') WITH ORDINALITY AS f(v, ord)
-  ) x
-  WHERE NOT (x.nth = 1 AND x.fire_id = ANY (v_inserted));
+  SELECT coalesce(json_agg(g.fire_id ORDER BY g.ord), '[]'::json) INTO v_existing
+  FROM given g LEFT JOIN inserted i ON i.fire_id = g.fire_id AND g.nth = 1
+  WHERE i.fire_id IS NULL;
 
   IF v_count > 0 THEN
     INSERT INTO ${s}.log_entries (shard, seq, epoch, at, command, command_id)
-    SELECT v_shard, (e->>'seq')::bigint, (e->>'epoch')::bigint, (e->>'at')::float8, e->'command', e->>'commandId'
-    FROM json_array_elements(v_entries) AS e;
+    SELECT p_shard, (e->>'seq')::bigint, (e->>'epoch')::bigint, (e->>'at')::float8, e->'command', e->>'commandId'
+    FROM json_array_elements(p_entries) AS e;
   END IF;
 
-  -- Completions in log order, then cancellations; a fire keeps its first end.
-  UPDATE ${s}.fires AS f SET completed = ends.completed
-  FROM (
-    SELECT DISTINCT ON (fire_id) fire_id, completed FROM (
-      SELECT e.v->'command'->>'fireId' AS fire_id, e.ord,
-             CASE WHEN (e.v->'command'->'outcome')::jsonb ? 'lost' THEN 'lost'
-                  WHEN (e.v->'command'->'outcome'->>'ok') = 'true' THEN 'succeeded'
-                  ELSE 'errored' END AS completed
-      FROM json_array_elements(v_entries) WITH ORDINALITY AS e(v, ord)
-      WHERE e.v->'command'->>'type' = 'complete'
-      UNION ALL
-      SELECT c.v #>> '{}', 1000000000 + c.ord, 'cancelled'
-      FROM json_array_elements(p_req->'cancelled') WITH ORDINALITY AS c(v, ord)
-    ) candidates
-    ORDER BY fire_id, ord
-  ) ends
-  WHERE f.fire_id = ends.fire_id AND f.completed IS NULL;
+  IF cardinality(p_end_ids) > 0 THEN
+    UPDATE ${s}.fires AS f SET completed = e.completed
+    FROM unnest(p_end_ids, p_ends) AS e(fire_id, completed)
+    WHERE f.fire_id = e.fire_id AND f.completed IS NULL;
+  END IF;
 
-  INSERT INTO ${s}.answers (command_id, answer)
-  SELECT a.v->>'commandId', a.v->'answer'
-  FROM json_array_elements(p_req->'answers') WITH ORDINALITY AS a(v, ord)
-  ORDER BY a.ord
-  ON CONFLICT (command_id) DO NOTHING;
+  IF cardinality(p_answer_ids) > 0 THEN
+    INSERT INTO ${s}.answers (command_id, answer)
+    SELECT a.command_id, a.answer::json FROM unnest(p_answer_ids, p_answers) WITH ORDINALITY AS a(command_id, answer, ord)
+    ORDER BY a.ord
+    ON CONFLICT (command_id) DO NOTHING;
+  END IF;
 
-  UPDATE ${s}.leases SET head = v_lease.head + v_count,
-    inbox_cursor = GREATEST(inbox_cursor, (p_req->>'inboxCursor')::bigint)
-  WHERE shard = v_shard;
+  UPDATE ${s}.leases SET head = v_lease.head + v_count, inbox_cursor = GREATEST(inbox_cursor, p_inbox_cursor)
+  WHERE shard = p_shard;
   -- A late duplicate of an old batch must not bring back an older checkpoint.
-  IF v_checkpoint IS NOT NULL THEN
-    SELECT seq INTO v_previous FROM ${s}.checkpoints WHERE shard = v_shard;
-    IF v_previous IS NOT NULL AND v_previous <= (v_checkpoint->>'seq')::bigint THEN
+  IF p_cp_seq IS NOT NULL THEN
+    SELECT seq INTO v_previous FROM ${s}.checkpoints WHERE shard = p_shard;
+    IF v_previous IS NOT NULL AND v_previous <= p_cp_seq THEN
       -- Retention: what came before the previous checkpoint is never read again (an owner
       -- replays from the newest), and no append of it can still be waiting for its answer.
-      DELETE FROM ${s}.log_entries WHERE shard = v_shard AND seq <= v_previous;
-      DELETE FROM ${s}.batches WHERE shard = v_shard AND first_seq <= v_previous;
+      DELETE FROM ${s}.log_entries WHERE shard = p_shard AND seq <= v_previous;
+      DELETE FROM ${s}.batches WHERE shard = p_shard AND first_seq <= v_previous;
     END IF;
     INSERT INTO ${s}.checkpoints (shard, seq, epoch, at, programs, waiting, removed)
-    VALUES (v_shard, (v_checkpoint->>'seq')::bigint, (v_checkpoint->>'epoch')::bigint, (v_checkpoint->>'at')::float8,
-            v_checkpoint->'programs', v_checkpoint->'waiting', v_checkpoint->'removed')
+    VALUES (p_shard, p_cp_seq, p_cp_epoch, p_cp_at, p_cp_programs, p_cp_waiting, p_cp_removed)
     ON CONFLICT (shard) DO UPDATE SET seq = EXCLUDED.seq, epoch = EXCLUDED.epoch, at = EXCLUDED.at,
       programs = EXCLUDED.programs, waiting = EXCLUDED.waiting, removed = EXCLUDED.removed
     WHERE ${s}.checkpoints.seq <= EXCLUDED.seq;
   END IF;
   IF v_count > 0 THEN
-    INSERT INTO ${s}.batches (shard, first_seq, epoch, existing) VALUES (v_shard, v_first, v_epoch, v_existing)
+    INSERT INTO ${s}.batches (shard, first_seq, epoch, existing) VALUES (p_shard, v_first, p_epoch, v_existing)
     ON CONFLICT (shard, first_seq) DO UPDATE SET epoch = EXCLUDED.epoch, existing = EXCLUDED.existing;
   END IF;
   RETURN json_build_object('type', 'appended', 'now', v_now, 'head', v_lease.head + v_count, 'existing', v_existing);
