@@ -11,14 +11,15 @@ if (!existsSync(file)) {
 }
 const report = JSON.parse(readFileSync(file, "utf8"));
 const passed = report.numPassedTests ?? 0;
-// Suites that failed to load count as failures too.
-const failed = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0) - failedSuitesWithFailedTests(report);
+// Files that failed without a failed test (they did not load, or a hook threw) count as failures too.
+// (numFailedTestSuites counts describe blocks as well, so it is not used.)
+const failed = (report.numFailedTests ?? 0) + failedFilesWithoutFailedTests(report);
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ""}`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);
 
-function failedSuitesWithFailedTests(json) {
+function failedFilesWithoutFailedTests(json) {
   return (json.testResults ?? []).filter(
-    (suite) => suite.status === "failed" && (suite.assertionResults ?? []).some((test) => test.status === "failed"),
+    (file) => file.status === "failed" && !(file.assertionResults ?? []).some((test) => test.status === "failed"),
   ).length;
 }
