@@ -1,9 +1,11 @@
 /**
- * pnpm bench [--smoke] [--json]
+ * pnpm bench [--smoke] [--json] [section...]
  *
  * Measures schedkit beside what a user would otherwise use, in one process,
  * and reports ratios against the goals in issue "Benchmarks". `--smoke` runs
- * small sizes (CI keeps it working; no timing is asserted there).
+ * small sizes (CI keeps it working; no timing is asserted there). Named
+ * sections run alone (today: `postgres`, section 10, which needs a server:
+ * `bash scripts/with-postgres.sh pnpm bench postgres`); without a name, all.
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -17,6 +19,7 @@ import { arrayChurn, kernelChurn } from "./churn.js";
 import { effectRate, fakeTimersRate, heapRate, kernelRate } from "./firing.js";
 import { fleetBench, fleetLines } from "./fleet.js";
 import { completionRate } from "./inflight.js";
+import type { PostgresBench } from "./postgres.js";
 import type { Timing } from "./realclock.js";
 
 /** Linux's CPU tick counters (all CPUs), to tell how much CPU the host took from this VM meanwhile. */
@@ -52,6 +55,55 @@ interface Goal {
 const goals: Goal[] = [];
 const goal = (name: string, value: number, target: string, met: boolean) => goals.push({ name, value, target, met });
 const fmt = (value: number) => value.toLocaleString("en-US");
+
+const machine = {
+  node: process.version,
+  cpus: cpus().length,
+  cpu: cpus()[0]?.model ?? "unknown",
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+};
+/** The goals and the machine, then (with `--json`) every result as one JSON object. */
+const summary = (results: Record<string, unknown>) => {
+  log("");
+  log("goals:");
+  for (const entry of goals) {
+    log(
+      `   ${entry.met ? "met   " : "MISSED"} ${entry.name}: ${Number.isInteger(entry.value) ? fmt(entry.value) : entry.value.toFixed(3)} (goal ${entry.target})`,
+    );
+  }
+  log(
+    `machine: ${machine.cpus} × ${machine.cpu}, ${machine.memoryGiB} GiB, Node ${machine.node}${smoke ? " (smoke sizes)" : ""}`,
+  );
+  if (json) console.log(JSON.stringify({ smoke, machine, ...results, goals }));
+};
+
+// 10. @schedkit/postgres on a PostgreSQL server, beside pg-boss (bench/postgres.ts); skipped without one.
+const postgresSection = async (): Promise<PostgresBench | undefined> => {
+  log("10. postgres: fires/s on one node, round trips, takeover after kill -9, beside pg-boss on the same server");
+  // Loaded here, not at the top: the sections before measure heap and import costs.
+  const { postgresBench, postgresGoals, postgresLines, SKIPPED } = await import("./postgres.js");
+  const bench = await postgresBench(smoke);
+  if (bench === undefined) {
+    log(`   ${SKIPPED}`);
+    return undefined;
+  }
+  for (const line of postgresLines(bench)) log(line);
+  for (const entry of postgresGoals(bench)) goal(entry.name, entry.value, entry.target, entry.met);
+  return bench;
+};
+
+const sections = new Set(process.argv.slice(2).filter((arg) => !arg.startsWith("--")));
+if (sections.size > 0) {
+  const known = ["postgres"];
+  const unknown = [...sections].filter((name) => !known.includes(name));
+  if (unknown.length > 0) {
+    console.error(`unknown section(s) ${unknown.join(", ")}; sections that run alone: ${known.join(", ")}`);
+    process.exit(2);
+  }
+  const postgres = await postgresSection();
+  summary({ postgres });
+  process.exit(0);
+}
 
 const sizes = smoke ? [1_000, 10_000] : [1_000, 10_000, 100_000];
 const jobs = smoke ? 50_000 : 600_000;
@@ -227,38 +279,7 @@ log("9. fleet simulator: simulated events/s, every check on, determinism off, be
 const fleet = fleetBench(smoke);
 for (const line of fleetLines(fleet)) log(line);
 
-log("");
-log("goals:");
-for (const entry of goals) {
-  log(
-    `   ${entry.met ? "met   " : "MISSED"} ${entry.name}: ${Number.isInteger(entry.value) ? fmt(entry.value) : entry.value.toFixed(3)} (goal ${entry.target})`,
-  );
-}
-const machine = {
-  node: process.version,
-  cpus: cpus().length,
-  cpu: cpus()[0]?.model ?? "unknown",
-  memoryGiB: Math.round(totalmem() / 2 ** 30),
-};
-log(
-  `machine: ${machine.cpus} × ${machine.cpu}, ${machine.memoryGiB} GiB, Node ${machine.node}${smoke ? " (smoke sizes)" : ""}`,
-);
-if (json) {
-  const inflight = Object.fromEntries(bursts.map((size, index) => [size, completions[index]]));
-  console.log(
-    JSON.stringify({
-      smoke,
-      machine,
-      firing,
-      memory,
-      churn,
-      timings,
-      hostSteal,
-      sim,
-      inflight,
-      importCost,
-      fleet,
-      goals,
-    }),
-  );
-}
+const postgres = await postgresSection();
+
+const inflight = Object.fromEntries(bursts.map((size, index) => [size, completions[index]]));
+summary({ firing, memory, churn, timings, hostSteal, sim, inflight, importCost, fleet, postgres });
