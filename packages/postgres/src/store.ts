@@ -3,7 +3,6 @@ import {
   type Checkpoint,
   type Fingerprints,
   fingerprintVerdict,
-  type InboxEntry,
   type Lease,
   type LogEntry,
   type Store,
@@ -32,9 +31,6 @@ export interface SqlStore extends Store {
   readonly schema: string;
 }
 
-/** At most this many inbox entries per read (as the model store). */
-const inboxPage = 100;
-
 const storeNow = "SELECT floor(extract(epoch FROM clock_timestamp()) * 1000)::float8 AS now";
 
 const num = (value: unknown): number => Number(value);
@@ -58,8 +54,10 @@ const entryOf = (row: Row): LogEntry => {
 
 const json = (value: unknown): string => JSON.stringify(value);
 
-/** The requests answered by one server-side function call (migration 2). */
+/** The requests answered by one server-side function call (migration 2); `append` has its own parameters. */
 const serverSide = { renew: "sk_renew", inbox: "sk_inbox" } as const;
+
+type TransactionRequest = Exclude<StoreRequest, { type: "append" | "renew" | "inbox" }>;
 
 /**
  * `sk_append`'s parameters from an append request: the fires as parallel arrays, each fire's
@@ -261,7 +259,8 @@ export const createSqlStore = (db: SqlDatabase, options: SqlStoreOptions = {}): 
   const fenced = (row: LeaseRow, node: string, epoch: number): boolean =>
     row.lease.epoch === epoch && row.lease.owner === node;
 
-  const apply = async (tx: Queryable, request: StoreRequest): Promise<StoreReply> => {
+  /** The requests served by a transaction of statements (append, renew and inbox are server-side functions). */
+  const apply = async (tx: Queryable, request: TransactionRequest): Promise<StoreReply> => {
     switch (request.type) {
       case "acquire": {
         const row = await lockShard(tx, request.shard);
@@ -334,17 +333,6 @@ export const createSqlStore = (db: SqlDatabase, options: SqlStoreOptions = {}): 
           inboxCursor: row.inboxCursor,
         };
       }
-      case "renew": {
-        const row = await lockShard(tx, request.shard);
-        const now = await readNow(tx);
-        const { lease } = row;
-        if (lease.owner !== request.node || lease.epoch !== request.epoch || lease.expiresAt <= now) {
-          return { type: "stale-epoch", now, lease };
-        }
-        const next: Lease = { ...lease, expiresAt: now + request.ttl };
-        await tx.query(`UPDATE ${s}.leases SET expires_at = $2 WHERE shard = $1`, [request.shard, next.expiresAt]);
-        return { type: "renewed", now, lease: next };
-      }
       case "release": {
         const row = await lockShard(tx, request.shard);
         const now = await readNow(tx);
@@ -359,8 +347,6 @@ export const createSqlStore = (db: SqlDatabase, options: SqlStoreOptions = {}): 
         await notify(tx, { reason: "released", shard: request.shard, leaving: request.leaving });
         return { type: "released", now };
       }
-      case "append":
-        return append(tx, request);
       case "submit": {
         await lockShard(tx, request.shard);
         const now = await readNow(tx);
@@ -380,35 +366,6 @@ export const createSqlStore = (db: SqlDatabase, options: SqlStoreOptions = {}): 
         // Delivered at commit: the owner reads its inbox now instead of at its next poll.
         await notify(tx, { reason: "inbox", shard: request.shard });
         return { type: "submitted", now, seq };
-      }
-      case "inbox": {
-        const row = await lockShard(tx, request.shard);
-        const now = await readNow(tx);
-        if (!fenced(row, request.node, request.epoch)) return { type: "stale-epoch", now, lease: row.lease };
-        const after = Math.max(request.after, row.inboxCursor);
-        const page = await tx.query(
-          `SELECT i.seq, i.command_id, i.origin, i.command, (w.command_id IS NOT NULL) AS withdrawn
-           FROM ${s}.inbox i LEFT JOIN ${s}.withdrawn w ON w.shard = i.shard AND w.command_id = i.command_id
-           WHERE i.shard = $1 AND i.seq > $2 ORDER BY i.seq LIMIT ${inboxPage}`,
-          [request.shard, after],
-        );
-        const entries: InboxEntry[] = [];
-        for (const entry of page.rows) {
-          if (entry.withdrawn === true) continue;
-          entries.push({
-            seq: num(entry.seq),
-            commandId: String(entry.command_id),
-            origin: String(entry.origin),
-            command: entry.command as InboxEntry["command"],
-          });
-        }
-        if (entries.length > 0) {
-          await tx.query(`UPDATE ${s}.inbox SET claimed = true WHERE shard = $1 AND command_id = ANY($2::text[])`, [
-            request.shard,
-            entries.map((entry) => entry.commandId),
-          ]);
-        }
-        return { type: "inbox", now, entries, through: after + page.rows.length };
       }
       case "answers": {
         const now = await readNow(tx);
@@ -481,149 +438,6 @@ export const createSqlStore = (db: SqlDatabase, options: SqlStoreOptions = {}): 
     };
   };
 
-  const append = async (tx: Queryable, request: Extract<StoreRequest, { type: "append" }>): Promise<StoreReply> => {
-    const row = await lockShard(tx, request.shard);
-    const now = await readNow(tx);
-    if (!fenced(row, request.node, request.epoch)) return { type: "stale-epoch", now, lease: row.lease };
-    const { head } = row;
-    if (request.entries.length === 0 && request.checkpoint !== null && request.checkpoint.seq < head) {
-      // A late copy of a checkpoint-only batch: the log has moved on since; it changes nothing.
-      return { type: "appended", now, head, existing: [] };
-    }
-    const first = request.entries[0]?.seq ?? head + 1;
-    if (first <= head) {
-      const landed = await tx.query(`SELECT epoch, existing FROM ${s}.batches WHERE shard = $1 AND first_seq = $2`, [
-        request.shard,
-        first,
-      ]);
-      const batch = landed.rows[0];
-      if (batch !== undefined && num(batch.epoch) === request.epoch) {
-        return { type: "appended", now, head, existing: batch.existing as string[] };
-      }
-      return { type: "out-of-order", now, head };
-    }
-    if (first !== head + 1 || request.entries.some((entry, index) => entry.seq !== first + index)) {
-      return { type: "out-of-order", now, head };
-    }
-
-    // Every fire of the batch in one statement; the ones already recorded come back missing.
-    const existing: string[] = [];
-    if (request.fires.length > 0) {
-      const inserted = await tx.query(
-        `INSERT INTO ${s}.fires (fire_id, shard, program_id, spawn_id, scheduled_at, started_at, epoch, node)
-         SELECT f.fire_id, f.shard, f.program_id, f.spawn_id, f.scheduled_at, f.started_at, f.epoch, f.node
-         FROM json_to_recordset($1::json) AS f(ord integer, fire_id text, shard integer, program_id text, spawn_id text,
-           scheduled_at double precision, started_at double precision, epoch bigint, node text)
-         ORDER BY f.ord
-         ON CONFLICT (fire_id) DO NOTHING
-         RETURNING fire_id`,
-        [
-          json(
-            request.fires.map((fire, ord) => ({
-              ord,
-              fire_id: fire.fireId,
-              shard: fire.shard,
-              program_id: fire.programId,
-              spawn_id: fire.spawnId,
-              scheduled_at: fire.scheduledAt,
-              started_at: fire.startedAt,
-              epoch: fire.epoch,
-              node: fire.node,
-            })),
-          ),
-        ],
-      );
-      const fresh = new Set(inserted.rows.map((fire) => String(fire.fire_id)));
-      for (const fire of request.fires) {
-        // A fire id twice in one batch: the first is recorded, the second reported.
-        if (fresh.has(fire.fireId)) fresh.delete(fire.fireId);
-        else existing.push(fire.fireId);
-      }
-    }
-
-    if (request.entries.length > 0) {
-      await tx.query(
-        `INSERT INTO ${s}.log_entries (shard, seq, epoch, at, command, command_id)
-         SELECT $1, e.seq, e.epoch, e.at, e.command, e.command_id
-         FROM json_to_recordset($2::json) AS e(seq bigint, epoch bigint, at double precision, command json, command_id text)`,
-        [
-          request.shard,
-          json(
-            request.entries.map((entry) => ({
-              seq: entry.seq,
-              epoch: entry.epoch,
-              at: entry.at,
-              command: entry.command,
-              command_id: entry.commandId ?? null,
-            })),
-          ),
-        ],
-      );
-    }
-
-    // Completions in log order, then cancellations; a fire keeps its first end.
-    const ends = new Map<string, string>();
-    for (const entry of request.entries) {
-      if (entry.command.type !== "complete" || ends.has(entry.command.fireId)) continue;
-      const outcome = entry.command.outcome;
-      ends.set(entry.command.fireId, "lost" in outcome ? "lost" : outcome.ok ? "succeeded" : "errored");
-    }
-    for (const fireId of request.cancelled) if (!ends.has(fireId)) ends.set(fireId, "cancelled");
-    if (ends.size > 0) {
-      await tx.query(
-        `UPDATE ${s}.fires AS f SET completed = e.completed
-         FROM json_to_recordset($1::json) AS e(fire_id text, completed text)
-         WHERE f.fire_id = e.fire_id AND f.completed IS NULL`,
-        [json([...ends].map(([fireId, completed]) => ({ fire_id: fireId, completed })))],
-      );
-    }
-
-    if (request.answers.length > 0) {
-      await tx.query(
-        `INSERT INTO ${s}.answers (command_id, answer)
-         SELECT a.command_id, a.answer FROM json_to_recordset($1::json) AS a(ord integer, command_id text, answer json)
-         ORDER BY a.ord
-         ON CONFLICT (command_id) DO NOTHING`,
-        [json(request.answers.map((stored, ord) => ({ ord, command_id: stored.commandId, answer: stored.answer })))],
-      );
-    }
-
-    const newHead = head + request.entries.length;
-    await tx.query(`UPDATE ${s}.leases SET head = $2, inbox_cursor = GREATEST(inbox_cursor, $3) WHERE shard = $1`, [
-      request.shard,
-      newHead,
-      request.inboxCursor,
-    ]);
-    // A late duplicate of an old batch must not bring back an older checkpoint.
-    const checkpoint = request.checkpoint;
-    if (checkpoint !== null) {
-      await tx.query(
-        `INSERT INTO ${s}.checkpoints (shard, seq, epoch, at, programs, waiting, removed)
-         VALUES ($1, $2, $3, $4, $5::json, $6::json, $7::json)
-         ON CONFLICT (shard) DO UPDATE SET seq = EXCLUDED.seq, epoch = EXCLUDED.epoch, at = EXCLUDED.at,
-           programs = EXCLUDED.programs, waiting = EXCLUDED.waiting, removed = EXCLUDED.removed
-         WHERE ${s}.checkpoints.seq <= EXCLUDED.seq`,
-        [
-          request.shard,
-          checkpoint.seq,
-          checkpoint.epoch,
-          checkpoint.at,
-          json(checkpoint.programs),
-          json(checkpoint.waiting),
-          json(checkpoint.removed),
-        ],
-      );
-    }
-    if (request.entries.length > 0) {
-      await tx.query(
-        `INSERT INTO ${s}.batches (shard, first_seq, epoch, existing) VALUES ($1, $2, $3, $4::json)
-         ON CONFLICT (shard, first_seq) DO UPDATE SET epoch = EXCLUDED.epoch, existing = EXCLUDED.existing`,
-        [request.shard, first, request.epoch, json(existing)],
-      );
-    }
-    return { type: "appended", now, head: newHead, existing };
-  };
-
   const appendCall = `SELECT ${s}.sk_append(${Array.from({ length: 25 }, (_, index) => `$${index + 1}`).join(", ")}) AS reply`;
 
   return {
@@ -635,8 +449,8 @@ export const createSqlStore = (db: SqlDatabase, options: SqlStoreOptions = {}): 
         const result = await db.query(appendCall, appendParams(request, clock === undefined ? null : clock()));
         return replyOf(result.rows[0]?.reply);
       }
-      const oneCall = serverSide[request.type as keyof typeof serverSide];
-      if (oneCall !== undefined) {
+      if (request.type === "renew" || request.type === "inbox") {
+        const oneCall = serverSide[request.type];
         // One statement, its own transaction: one round trip (see internal/functions.ts).
         const result = await db.query(`SELECT ${s}.${oneCall}($1::json, $2::float8) AS reply`, [
           json(request),
