@@ -9,7 +9,14 @@ import {
 } from "@schedkit/sim";
 import { describe, expect, it } from "vitest";
 import { createSqlStore } from "../src/store.js";
-import { type Backend, itWithPostgres, pgliteBackend, postgresBackend } from "./support/backends.js";
+import {
+  type Backend,
+  itWithPostgres,
+  pgliteBackend,
+  postgresBackend,
+  readSqlFires,
+  replyTypes,
+} from "./support/backends.js";
 
 // Conformance with the simulator: a fleet timeline run on the model store (`simulateFleet`
 // with `recordStore`), then the very requests it applied, in the same order, sent to a fresh
@@ -103,25 +110,6 @@ const runOf = (c: Case): Run => {
   return run;
 };
 
-const readFires = async (backend: Backend): Promise<StoredFire[]> => {
-  const fires = await backend.db.query(`SELECT * FROM "${backend.schema}".fires`);
-  return fires.rows
-    .map(
-      (row): StoredFire => ({
-        fireId: String(row.fire_id),
-        shard: Number(row.shard),
-        programId: String(row.program_id),
-        spawnId: row.spawn_id === null ? null : String(row.spawn_id),
-        scheduledAt: Number(row.scheduled_at),
-        startedAt: Number(row.started_at),
-        epoch: Number(row.epoch),
-        node: String(row.node),
-        completed: (row.completed ?? null) as StoredFire["completed"],
-      }),
-    )
-    .sort(byFireId);
-};
-
 const readAnswers = async (backend: Backend): Promise<StoredAnswer[]> => {
   const answers = await backend.db.query(`SELECT command_id, answer FROM "${backend.schema}".answers`);
   return answers.rows
@@ -146,7 +134,7 @@ const replayOn = async (backend: Backend, c: Case): Promise<void> => {
         expect.fail(`${where}: the replies differ (node:util isDeepStrictEqual)`);
       }
     }
-    expect(await readFires(backend), `${label(c)}: fires`).toStrictEqual(run.fires);
+    expect(await readSqlFires(backend), `${label(c)}: fires`).toStrictEqual(run.fires);
     expect(await readAnswers(backend), `${label(c)}: answers`).toStrictEqual(run.answers);
   } finally {
     await backend.end();
@@ -157,23 +145,7 @@ describe("SQL store conformance with the simulator (a fleet timeline's store tra
   it("the timelines' traffic reaches every reply type, lost replies, replayed logs and every end of a fire", () => {
     const records = cases.flatMap((c) => runOf(c).trace);
     expect(records.length).toBeGreaterThan(cases.length * 3_000);
-    expect([...new Set(records.map((record) => record.reply.type))].sort()).toEqual(
-      [
-        "acquired",
-        "answers",
-        "appended",
-        "busy",
-        "deploy-skew",
-        "inbox",
-        "out-of-order",
-        "released",
-        "renewed",
-        "scanned",
-        "stale-epoch",
-        "submitted",
-        "withdrawn",
-      ].sort(),
-    );
+    expect([...new Set(records.map((record) => record.reply.type))].sort()).toEqual([...replyTypes].sort());
     expect(records.filter((record) => record.replyLost).length).toBeGreaterThan(10);
     expect(
       records.filter((record) => record.reply.type === "acquired" && record.reply.log.length > 0).length,

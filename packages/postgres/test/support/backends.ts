@@ -56,6 +56,43 @@ export const itWithPostgres = (name: string, fn: () => Promise<void>, timeout = 
   }
 };
 
+/** Every reply type the model store has: a conformance run should reach them all. */
+export const replyTypes = [
+  "acquired",
+  "answers",
+  "appended",
+  "busy",
+  "deploy-skew",
+  "inbox",
+  "out-of-order",
+  "released",
+  "renewed",
+  "scanned",
+  "stale-epoch",
+  "submitted",
+  "withdrawn",
+] as const;
+
+/** The fires table as the model store's records, by fire id. */
+export const readSqlFires = async (backend: Backend): Promise<StoredFire[]> => {
+  const fires = await backend.db.query(`SELECT * FROM "${backend.schema}".fires`);
+  return fires.rows
+    .map(
+      (row): StoredFire => ({
+        fireId: String(row.fire_id),
+        shard: Number(row.shard),
+        programId: String(row.program_id),
+        spawnId: row.spawn_id === null ? null : String(row.spawn_id),
+        scheduledAt: Number(row.scheduled_at),
+        startedAt: Number(row.started_at),
+        epoch: Number(row.epoch),
+        node: String(row.node),
+        completed: (row.completed ?? null) as StoredFire["completed"],
+      }),
+    )
+    .sort((a, b) => (a.fireId < b.fireId ? -1 : a.fireId > b.fireId ? 1 : 0));
+};
+
 export interface ConformanceResult {
   readonly model: StoreReply[];
   readonly sql: StoreReply[];
@@ -79,7 +116,6 @@ export const runConformance = async (backend: Backend, steps: readonly Step[]): 
     modelReplies.push(model.apply(step.request));
     sqlReplies.push(await store.execute(step.request));
   }
-  const fires = await backend.db.query(`SELECT * FROM "${backend.schema}".fires ORDER BY fire_id`);
   const answers = await backend.db.query(
     `SELECT command_id, answer FROM "${backend.schema}".answers ORDER BY command_id`,
   );
@@ -88,21 +124,7 @@ export const runConformance = async (backend: Backend, steps: readonly Step[]): 
     model: modelReplies,
     sql: sqlReplies,
     modelFires: [...model.fires.values()].sort(byId),
-    sqlFires: fires.rows
-      .map(
-        (row): StoredFire => ({
-          fireId: String(row.fire_id),
-          shard: Number(row.shard),
-          programId: String(row.program_id),
-          spawnId: row.spawn_id === null ? null : String(row.spawn_id),
-          scheduledAt: Number(row.scheduled_at),
-          startedAt: Number(row.started_at),
-          epoch: Number(row.epoch),
-          node: String(row.node),
-          completed: (row.completed ?? null) as StoredFire["completed"],
-        }),
-      )
-      .sort(byId),
+    sqlFires: await readSqlFires(backend),
     modelAnswers: [...model.answers.values()].sort((a, b) => (a.commandId < b.commandId ? -1 : 1)),
     sqlAnswers: answers.rows.map((row) => ({ commandId: row.command_id, answer: row.answer })),
   };
