@@ -8,7 +8,7 @@ import type { KernelSnapshot, ProgramExport, RestoreOptions } from "./internal/s
 import type { KernelEffect } from "./KernelEffect.js";
 import type { ProgramSpec } from "./Program.js";
 
-export type { KernelOptions } from "./internal/machine.js";
+export type { KernelOptions } from "./internal/kernelOptions.js";
 
 /**
  * The largest time in ms the kernel accepts (`at`, `scheduledAt`, `wall`,

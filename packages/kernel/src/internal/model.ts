@@ -158,3 +158,18 @@ export const configOf = (spec: ProgramSpec, base?: SpawnConfig): SpawnConfig => 
   output: spec.output ?? base?.output ?? "latest",
   catchUpWindow: spec.catchUpWindow ?? base?.catchUpWindow ?? DEFAULT_CATCH_UP_WINDOW,
 });
+
+/** A spawn's counters as `getProps` and `continueFn` see them. */
+export const propsOf = (spawn: SpawnRecord) => ({
+  startedAt: spawn.startedAt,
+  updatedAt: spawn.updatedAt,
+  submitted: spawn.submitted,
+  succeeded: spawn.succeeded,
+  errored: spawn.errored,
+  completed: spawn.succeeded + spawn.errored,
+  terminating: spawn.status === "terminating",
+  interval: spawn.lastInterval,
+  lastError: spawn.lastError,
+  missed: spawn.missed,
+  lost: spawn.lost,
+});

@@ -1,8 +1,9 @@
 import type { ProgramSpec, ResultRecord, SpawnProps } from "../Program.js";
 import { SchedkitError } from "../SchedkitError.js";
 import { show } from "./describe.js";
-import { type Machine, propsOf } from "./machine.js";
+import type { Machine } from "./machine.js";
 import type { ProgramRecord, SpawnRecord, SpawnStatus } from "./model.js";
+import { propsOf } from "./model.js";
 
 /** A detached copy of one spawn's public fields. @since 0.1.0 */
 export interface SpawnInfo extends SpawnProps {

@@ -1,6 +1,6 @@
 import type { ProgramSpec } from "../Program.js";
 import { SchedkitError } from "../SchedkitError.js";
-import { cronOf, Machine } from "./machine.js";
+import { Machine } from "./machine.js";
 import { configOf } from "./model.js";
 import { decodeProgramSpec, programSpecKeys } from "./programSchema.js";
 import { copyFields } from "./readOnce.js";
@@ -17,6 +17,7 @@ import {
 } from "./snapshotData.js";
 import type { KernelSnapshot, ProgramSnapshot, RestoreOptions } from "./snapshotTypes.js";
 import { upgradeSnapshot } from "./snapshotUpgrade.js";
+import { cronOf } from "./timing.js";
 
 export { toJsonData } from "./snapshotData.js";
 export type {

@@ -1,5 +1,5 @@
 import { show } from "../internal/describe.js";
-import type { KernelOptions } from "../internal/machine.js";
+import type { KernelOptions } from "../internal/kernelOptions.js";
 import { isSchedkitError, SchedkitError } from "../SchedkitError.js";
 import type { Clock, FakeTimersClock } from "./clock.js";
 import { inputError } from "./inputError.js";

@@ -1,0 +1,210 @@
+/** A job's outcome arrives: it settles, its output is folded into state, and its spawn goes on (or stops). */
+
+import type { Outcome } from "../Command.js";
+import type { ResultRecord } from "../Program.js";
+import { describe, show } from "./describe.js";
+import type { ReusableJob } from "./jobs.js";
+import { seqOfJobId } from "./jobTable.js";
+import { fault, finalizeStop, stopSpawn } from "./lifecycle.js";
+import type { Machine } from "./machine.js";
+import { defaultMerge } from "./merge.js";
+import { isRunning, type JobRecord, jobIdOf, propsOf, type SpawnRecord, stateOf } from "./model.js";
+import { apply, type Plan, reject } from "./plan.js";
+import { scheduleAfterCompletion } from "./timing.js";
+
+/** Enough spares for a burst of results; beyond it, settled records are left to the GC. */
+const MAX_SPARE_JOBS = 4096;
+
+/** A `complete` that came the slow way (the hot path takes the usual ones): the same three answers. */
+export function prepareComplete(m: Machine, jobId: string, outcome: Outcome): Plan {
+  const seq = seqOfJobId(jobId);
+  const job = seq < 1 ? undefined : m.inFlight.get(seq);
+  if (job !== undefined && jobIdOf(job) === jobId && "lost" in outcome) return apply(() => loseJob(m, job));
+  const failed = "ok" in outcome && !outcome.ok;
+  const payload = "ok" in outcome ? (outcome.ok ? outcome.value : outcome.error) : undefined;
+  if (job !== undefined && jobIdOf(job) === jobId) return apply(() => finishJob(m, job, failed, payload));
+  if (seq >= 1 && seq <= m.jobSeq) return apply(() => m.emit({ type: "discarded", jobId }));
+  return reject("unknown-job", "command.jobId", `command.jobId: no job ${show(jobId)} was issued by this kernel`);
+}
+
+/** A job's outcome arrived: `payload` is its value, or its error when `failed`. */
+export function finishJob(m: Machine, job: JobRecord, failed: boolean, payload: unknown): void {
+  m.inFlight.delete(job.seq);
+  job.args = undefined;
+  const spawn = job.spawn;
+  if (spawn === null) {
+    finishTrigger(m, job, failed, payload);
+    return;
+  }
+  settle(m, spawn, job, failed, payload);
+  // Nothing refers to a settled job any more, unless it never left the heap
+  // (its argsFn threw while it was starting): then the heap still holds it.
+  if (job.heapIndex === -1 && job !== m.starting && m.spareJobs.length < MAX_SPARE_JOBS) {
+    m.spareJobs.push(job as ReusableJob);
+  }
+}
+
+/** Takes a job out of its spawn's in-flight list in O(1): the last one fills its place. */
+export function leaveInFlight(spawn: SpawnRecord, job: JobRecord): void {
+  const list = spawn.inFlight;
+  let index = job.inFlightIndex;
+  if (list[index] !== job) index = list.indexOf(job); // a record restored without its index
+  if (index < 0) return;
+  const last = list.pop() as JobRecord;
+  if (last !== job) {
+    list[index] = last;
+    last.inFlightIndex = index;
+  }
+  job.inFlightIndex = -1;
+}
+
+/** A spawn's job has its outcome: fold it into state, record it, and decide what comes next. */
+export function settle(m: Machine, spawn: SpawnRecord, job: JobRecord, jobFailed: boolean, payload: unknown): void {
+  leaveInFlight(spawn, job);
+  const { config, program } = spawn;
+  let failed = jobFailed;
+  let error: unknown = jobFailed ? payload : undefined;
+  try {
+    const output = jobFailed
+      ? config.errorFn?.(payload)
+      : config.successFn === undefined
+        ? payload
+        : config.successFn(payload);
+    const merge = config.mergeFn ?? defaultMerge;
+    const next = merge(stateOf(spawn), output);
+    if (program.scope === "spawn") spawn.state = next;
+    else program.state = next;
+  } catch (hookError) {
+    // A failing successFn/errorFn/mergeFn: the job counts as errored, state unchanged.
+    failed = true;
+    error = hookError;
+  }
+  if (failed) {
+    spawn.errored++;
+    program.counts.errored++;
+    spawn.lastError = error;
+  } else {
+    spawn.succeeded++;
+    program.counts.succeeded++;
+  }
+  spawn.updatedAt = m.now;
+  const value = jobFailed ? undefined : payload;
+  spawn.latestResult.set(jobIdOf(job), failed, failed ? error : value, job.dueAt, job.startedAt, m.now);
+  if (spawn.results !== undefined) {
+    const result = spawn.latestResult.get() as ResultRecord;
+    spawn.results.push(result);
+    if (spawn.results.length > m.historyLimit) spawn.results.shift();
+  }
+  m.emit(
+    failed
+      ? {
+          type: "settled",
+          jobId: jobIdOf(job),
+          fireId: job.fireId,
+          programId: program.id,
+          spawnId: spawn.id,
+          status: "errored",
+          scheduledAt: job.dueAt,
+          startedAt: job.startedAt,
+          endedAt: m.now,
+          error,
+        }
+      : {
+          type: "settled",
+          jobId: jobIdOf(job),
+          fireId: job.fireId,
+          programId: program.id,
+          spawnId: spawn.id,
+          status: "succeeded",
+          scheduledAt: job.dueAt,
+          startedAt: job.startedAt,
+          endedAt: m.now,
+          value,
+        },
+  );
+  if (spawn.status === "terminating") {
+    if (spawn.inFlight.length === 0) finalizeStop(m, spawn);
+    return;
+  }
+  if (!isRunning(spawn)) return;
+  if (config.continueFn !== undefined) {
+    let goOn: unknown;
+    try {
+      goOn = (config.continueFn as (props: unknown) => unknown)({
+        ...propsOf(spawn),
+        programId: program.id,
+        spawnId: spawn.id,
+        result: spawn.latestResult.get(),
+        state: stateOf(spawn),
+      });
+    } catch (hookError) {
+      fault(m, spawn, "hook-failed", `continueFn: threw: ${describe(hookError)}`, hookError);
+      return;
+    }
+    if (goOn === false) {
+      stopSpawn(m, spawn, "continue", false);
+      return;
+    }
+  }
+  scheduleAfterCompletion(m, spawn);
+}
+
+/**
+ * A job completed `{ lost: true }`: its result is unknown. It settles with status "lost"; no
+ * hook is called, the state is unchanged, no result is kept; a basic spawn goes on as after any
+ * completion (continueFn is not asked: there is no new result to judge).
+ */
+export function loseJob(m: Machine, job: JobRecord): void {
+  m.inFlight.delete(job.seq);
+  job.args = undefined;
+  const { spawn, program } = job;
+  m.emit({
+    type: "settled",
+    jobId: jobIdOf(job),
+    fireId: job.fireId,
+    programId: program.id,
+    spawnId: spawn?.id ?? null,
+    status: "lost",
+    scheduledAt: job.dueAt,
+    startedAt: job.startedAt,
+    endedAt: m.now,
+  });
+  if (spawn === null) {
+    program.triggers.delete(job);
+    return;
+  }
+  leaveInFlight(spawn, job);
+  spawn.lost++;
+  if (spawn.status === "terminating") {
+    if (spawn.inFlight.length === 0) finalizeStop(m, spawn);
+    return;
+  }
+  if (isRunning(spawn)) scheduleAfterCompletion(m, spawn);
+}
+
+export function finishTrigger(m: Machine, job: JobRecord, jobFailed: boolean, payload: unknown): void {
+  const program = job.program;
+  program.triggers.delete(job);
+  let error: unknown = jobFailed ? payload : undefined;
+  let ok = !jobFailed;
+  if (ok) {
+    try {
+      program.state = (program.config.mergeFn ?? defaultMerge)(program.state, payload);
+    } catch (mergeError) {
+      ok = false;
+      error = mergeError;
+    }
+  }
+  m.emit({
+    type: "settled",
+    jobId: jobIdOf(job),
+    fireId: job.fireId,
+    programId: program.id,
+    spawnId: null,
+    status: ok ? "succeeded" : "errored",
+    scheduledAt: job.dueAt,
+    startedAt: job.startedAt,
+    endedAt: m.now,
+    ...(ok ? { value: payload } : { error }),
+  });
+}
