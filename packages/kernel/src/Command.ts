@@ -55,6 +55,10 @@ export type CommandBody =
   | { readonly type: "stop-all"; readonly programId?: string }
   | { readonly type: "kill-all"; readonly programId?: string }
   | { readonly type: "clear"; readonly programId: string }
+  /** Pauses a spawn, or (no `spawnId`) the program and every spawn of it. @since 0.2.0 */
+  | { readonly type: "pause"; readonly programId: string; readonly spawnId?: string; readonly note?: string }
+  /** Ends a `pause`; what the spawn missed meanwhile follows `misfire` and `catchUpWindow`. @since 0.2.0 */
+  | { readonly type: "resume"; readonly programId: string; readonly spawnId?: string }
   | {
       /**
        * Replaces the state of the installed, fresh program `export.id` (no spawn, no trigger since

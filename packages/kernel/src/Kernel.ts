@@ -1,6 +1,7 @@
 import type { Command } from "./Command.js";
 import { MAX_TIME } from "./internal/limits.js";
 import { type KernelOptions, Machine } from "./internal/machine.js";
+import { nextRunsOf, type ProgramProblem, validateProgramOf } from "./internal/preview.js";
 import { exportProgram } from "./internal/programExport.js";
 import { createQueries, type KernelQueries } from "./internal/queries.js";
 import { restoreMachine, snapshotOf } from "./internal/snapshot.js";
@@ -16,10 +17,12 @@ export type { KernelOptions } from "./internal/kernelOptions.js";
  * @since 0.1.0
  */
 export const maxTime: number = MAX_TIME;
+export type { ProgramProblem } from "./internal/preview.js";
 export type { KernelInfo, KernelQueries, ProgramInfo, SpawnInfo } from "./internal/queries.js";
 export type {
   JobExport,
   KernelSnapshot,
+  PauseSnapshot,
   ProgramExport,
   RestoreOptions,
   SpawnExport,
@@ -55,6 +58,31 @@ export interface Kernel extends KernelQueries {
    * as `snapshot()` does (data that is not JSON, a call from inside a hook).
    */
   exportProgram(programId: string): ProgramExport | undefined;
+  /**
+   * The checks of `install`, without installing: the problems `install` would reject `spec` for,
+   * each `{ code, field, message }` as in its `rejected` effect, or `[]` when it would accept it.
+   * Installs nothing and changes nothing (no effect, no time); it calls `createFn`, as `install`
+   * does. Throws `invalid-command` when called from inside a hook, mid-dispatch.
+   * @since 0.2.0
+   */
+  validateProgram(spec: unknown): readonly ProgramProblem[];
+  /**
+   * The next `count` due times (kernel time), changing nothing. With `spawnId`: that spawn's,
+   * from its waiting job's. Without: those of a spawn `spawn(programId)` would make at `from`
+   * (default: the kernel's time). Jobs are taken to start on time and take no time (a `basic`
+   * spawn's due times are then one interval apart). An entry is `undefined` when it is not known
+   * without calling a hook (an interval function is not called; a random delay is not drawn) or
+   * when there is none (past `endAt`, beyond `maxRuns`, a stopped spawn); the list always has
+   * `count` entries. `count` is a whole number from 0 to 10,000. Throws a `SchedkitError`:
+   * `invalid-command` naming a bad argument, `unknown-program`, `unknown-spawn`.
+   * @since 0.2.0
+   */
+  nextRuns(
+    programId: string,
+    spawnId: string | undefined,
+    count: number,
+    from?: number,
+  ): readonly (number | undefined)[];
 }
 
 /**
@@ -88,5 +116,7 @@ const fromMachine = (machine: Machine): Kernel => ({
   dispatch: (command) => machine.dispatch(command),
   snapshot: () => snapshotOf(machine),
   exportProgram: (programId) => exportProgram(machine, programId),
+  validateProgram: (spec) => validateProgramOf(machine, spec),
+  nextRuns: (programId, spawnId, count, from) => nextRunsOf(machine, programId, spawnId, count, from, machine.now),
   ...createQueries(machine),
 });

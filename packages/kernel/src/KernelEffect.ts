@@ -2,7 +2,20 @@ import type { Command } from "./Command.js";
 import type { SchedkitErrorCode } from "./SchedkitError.js";
 
 /** Why a job was cancelled. @since 0.1.0 */
-export type CancelReason = "stop" | "kill" | "unspawn" | "continue" | "fault" | "uninstall" | "clear";
+export type CancelReason =
+  | "stop"
+  | "kill"
+  | "unspawn"
+  | "continue"
+  | "fault"
+  | "uninstall"
+  | "clear"
+  /** `maxRuns` reached. @since 0.2.0 */
+  | "max-runs"
+  /** `endAt` reached. @since 0.2.0 */
+  | "end-at"
+  /** Cancel only: `overlap: "cancel-other"` made way for a new run. @since 0.2.0 */
+  | "overlap";
 
 /**
  * What the kernel asks its host to do, or tells it happened. A dispatch
@@ -101,6 +114,22 @@ export type KernelEffect =
       readonly to: number;
       readonly reason: "catch-up-window" | "catch-up-limit";
     }
+  /**
+   * A due time of a spawn that did not run because the spawn was busy: `"overlap"` (`overlap: "skip"`)
+   * or `"buffer-full"` (the buffer of `"buffer-one"` / `"buffer-all"` was full). @since 0.2.0
+   */
+  | {
+      readonly type: "skipped";
+      readonly programId: string;
+      readonly spawnId: string;
+      readonly fireId: string;
+      readonly scheduledAt: number;
+      readonly reason: "overlap" | "buffer-full";
+    }
+  /** A `pause` was applied: to a spawn, or (`spawnId: null`) to the program. @since 0.2.0 */
+  | { readonly type: "paused"; readonly programId: string; readonly spawnId: string | null; readonly note?: string }
+  /** A `resume` was applied. @since 0.2.0 */
+  | { readonly type: "resumed"; readonly programId: string; readonly spawnId: string | null }
   /**
    * An `adopt` replaced the program's state with an export. `jobs` are its jobs in flight, now in
    * flight here under new ids: run them again (`args` as they started with) or complete them

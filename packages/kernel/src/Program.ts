@@ -1,3 +1,6 @@
+/** What a due time does while its spawn is still running the previous job. @since 0.2.0 */
+export type Overlap = "allow" | "skip" | "buffer-one" | "buffer-all" | "cancel-other";
+
 /** Milliseconds, or a function called at each scheduling (backoff etc.). @since 0.1.0 */
 export type Interval = number | (() => number);
 
@@ -48,6 +51,16 @@ export interface SpawnProps {
   readonly missed: number;
   /** Jobs completed with the outcome `{ lost: true }` (not counted in `completed`). */
   readonly lost: number;
+  /** Due times not run because the spawn was busy (`overlap: "skip"`, or a full buffer). */
+  readonly skipped: number;
+  /** Runs waiting in the spawn's buffer (`overlap: "buffer-one" | "buffer-all"`). */
+  readonly buffered: number;
+  /** Runs started (`run` effects), what `maxRuns` counts. */
+  readonly runs: number;
+  /** True while the spawn or its program is paused. */
+  readonly paused: boolean;
+  /** The spawn's pause note, else its program's, else `null`. */
+  readonly pauseNote: string | null;
 }
 
 /** What `continueFn` is asked with after each job of a spawn. @since 0.1.0 */
@@ -156,6 +169,21 @@ export interface ProgramSpec<State = unknown, Args = unknown, Value = unknown, O
    * Default 86,400,000 (24 h).
    */
   readonly catchUpWindow?: number;
+  /**
+   * What a due time does while the spawn's previous job is still running (`constant` and `cron`):
+   * `"allow"` (the default) starts it; `"skip"` reports it `skipped`; `"buffer-one"` / `"buffer-all"`
+   * keep one / up to `bufferLimit` runs to start when the spawn is free; `"cancel-other"` cancels the
+   * running job and starts it. See the kernel README, "Overlap".
+   */
+  readonly overlap?: Overlap;
+  /** The most runs `"buffer-all"` keeps waiting (and a `backfill` runs). Default 1,000. */
+  readonly bufferLimit?: number;
+  /** The spawn stops once it has started this many runs (reason `"max-runs"`). */
+  readonly maxRuns?: number;
+  /** No job before this time (kernel ms): the spawn's schedule counts from `max(spawn time, startAt)`. */
+  readonly startAt?: number;
+  /** The spawn stops at this time (reason `"end-at"`); a job in flight finishes. */
+  readonly endAt?: number;
   readonly cron?: string;
   readonly timezone?: string;
   /**
@@ -191,6 +219,11 @@ export interface SpawnOptions<State = unknown, Args = unknown, Value = unknown, 
       | "continueFn"
       | "misfire"
       | "catchUpWindow"
+      | "overlap"
+      | "bufferLimit"
+      | "maxRuns"
+      | "startAt"
+      | "endAt"
       | "output"
       | "meta"
     >

@@ -361,6 +361,11 @@ describe("state: counters and props", () => {
       lastError: undefined,
       missed: 0,
       lost: 0,
+      skipped: 0,
+      buffered: 0,
+      runs: 0,
+      paused: false,
+      pauseNote: null,
     });
     kernel.dispatch({ type: "tick", at: 105 });
     succeed(kernel, 120, "job-1", 1);
@@ -380,6 +385,11 @@ describe("state: counters and props", () => {
       lastError: error,
       missed: 0,
       lost: 0,
+      skipped: 0,
+      buffered: 0,
+      runs: 2,
+      paused: false,
+      pauseNote: null,
     });
     expect(Object.keys(props).sort()).toEqual(
       [
@@ -394,6 +404,11 @@ describe("state: counters and props", () => {
         "lastError",
         "missed",
         "lost",
+        "skipped",
+        "buffered",
+        "runs",
+        "paused",
+        "pauseNote",
       ].sort(),
     );
   });
@@ -426,6 +441,11 @@ describe("state: counters and props", () => {
       lastError: undefined,
       missed: 0,
       lost: 0,
+      skipped: 0,
+      buffered: 0,
+      runs: 0,
+      paused: false,
+      pauseNote: null,
     };
     expect(kernel.getProps("p")).toEqual({
       "p-1": { ...base, startedAt: 0, updatedAt: 0, interval: 100 },
@@ -458,6 +478,11 @@ describe("state: continueFn", () => {
         lastError: undefined,
         missed: 0,
         lost: 0,
+        skipped: 0,
+        buffered: 0,
+        runs: 1,
+        paused: false,
+        pauseNote: null,
         programId: "p",
         spawnId: "p-1",
         result: {

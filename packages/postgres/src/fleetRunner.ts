@@ -100,6 +100,9 @@ export interface FleetRunner {
   stopAll(programId: string): Promise<void>;
   killAll(programId: string): Promise<void>;
   clear(programId: string): Promise<void>;
+  /** Pauses a spawn, or (no `spawnId`) the program, on whichever replica owns it. @since 0.2.0 */
+  pause(programId: string, spawnId?: string, opts?: { readonly note?: string }): Promise<void>;
+  resume(programId: string, spawnId?: string): Promise<void>;
   /** Finishes running jobs, checkpoints, releases every lease (another replica takes over at once). */
   stop(): Promise<void>;
   /** Stops at once: no checkpoint, no release; leases lapse after `leaseTtl`, and others rerun unfinished fires. */
@@ -215,6 +218,14 @@ export const createFleetRunner = (options: FleetRunnerOptions): FleetRunner => {
     stopAll: (programId) => done({ type: "stop-all", programId }),
     killAll: (programId) => done({ type: "kill-all", programId }),
     clear: (programId) => done({ type: "clear", programId }),
+    pause: (programId, spawnId, opts) =>
+      done({
+        type: "pause",
+        programId,
+        ...(spawnId === undefined ? {} : { spawnId }),
+        ...(opts?.note === undefined ? {} : { note: opts.note }),
+      }),
+    resume: (programId, spawnId) => done({ type: "resume", programId, ...(spawnId === undefined ? {} : { spawnId }) }),
     stop: () => (host === undefined ? Promise.resolve() : host.stop()),
     kill() {
       host?.kill();

@@ -1,5 +1,5 @@
 import type { Outcome } from "../Command.js";
-import type { Interval } from "../Program.js";
+import type { Interval, Overlap } from "../Program.js";
 
 // The fleet's wire vocabulary: what a coordinator asks of its store and what
 // the store answers. Everything here is plain JSON data, so a request can
@@ -53,7 +53,9 @@ export type FleetCommand =
   | { readonly type: "kill-spawn"; readonly programId: string; readonly spawnId: string }
   | { readonly type: "stop-all"; readonly programId: string }
   | { readonly type: "kill-all"; readonly programId: string }
-  | { readonly type: "clear"; readonly programId: string };
+  | { readonly type: "clear"; readonly programId: string }
+  | { readonly type: "pause"; readonly programId: string; readonly spawnId?: string; readonly note?: string }
+  | { readonly type: "resume"; readonly programId: string; readonly spawnId?: string };
 
 /** Spawn options that can travel: data only (no hooks). @since 0.1.0 */
 export interface FleetSpawnOptions {
@@ -62,6 +64,12 @@ export interface FleetSpawnOptions {
   readonly delay?: number | "random";
   readonly misfire?: "catch-up" | "skip";
   readonly catchUpWindow?: number;
+  readonly overlap?: Overlap;
+  readonly bufferLimit?: number;
+  readonly maxRuns?: number;
+  /** Kernel time: on a fleet, the owner's wall clock (epoch ms). */
+  readonly startAt?: number;
+  readonly endAt?: number;
 }
 
 /** One entry of a shard's command log. `seq` starts at 1 and has no gaps. @since 0.1.0 */

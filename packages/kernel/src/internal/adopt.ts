@@ -3,6 +3,7 @@ import type { AdoptedJob } from "../KernelEffect.js";
 import type { ResultRecord, SpawnOptions } from "../Program.js";
 import { isSchedkitError, type SchedkitErrorCode } from "../SchedkitError.js";
 import { describe, show } from "./describe.js";
+import { endMarkerOf } from "./lifespan.js";
 import { WALL_STEP_TOLERANCE } from "./limits.js";
 import type { Machine } from "./machine.js";
 import { jobIdOf, type ProgramRecord } from "./model.js";
@@ -201,6 +202,11 @@ const adopt = (machine: Machine, data: ProgramExport, { program, jobs }: Rebuilt
   for (const jobId of [...finished].sort(bySeq)) renamed.set(jobId, `job-${++machine.jobSeq}`);
   for (const spawn of program.spawns.values()) {
     (spawn as { seq: number }).seq = ++machine.spawnSeq;
+    // The `endAt` marker's number follows its spawn's new one.
+    if (spawn.endMarker !== null && spawn.config.endAt !== undefined) {
+      spawn.endMarker = endMarkerOf(spawn, spawn.config.endAt);
+      machine.heap.push(spawn.endMarker);
+    }
     spawn.latestResult.setRecord(rename(spawn.latestResult.get()));
     if (spawn.results !== undefined) spawn.results = spawn.results.map((result) => rename(result) as ResultRecord);
   }
@@ -208,12 +214,15 @@ const adopt = (machine: Machine, data: ProgramExport, { program, jobs }: Rebuilt
   const shift = data.wallOffset - machine.wallOffset;
   const reaim = program.cron !== undefined && Math.abs(shift) > WALL_STEP_TOLERANCE;
   const adopted: AdoptedJob[] = [];
-  for (const { record } of [...jobs].sort((a, b) => a.saved.seq - b.saved.seq)) {
+  const saved = jobs.flatMap((job) => (job.saved === undefined ? [] : [{ ...job, seq: job.saved.seq }]));
+  for (const { record, place } of saved.sort((a, b) => a.seq - b.seq)) {
     (record as { seq: number }).seq = ++machine.jobSeq;
     record.id = "";
-    if (Number.isNaN(record.startedAt)) {
-      if (reaim && record.spawn !== null) record.dueAt = record.dueAt + shift;
-      machine.heap.push(record);
+    if (place !== "inFlight") {
+      // A buffered run's due time is final (its fire id is made); a waiting or parked job's is aimed again.
+      const buffered = record.spawn?.buffer.includes(record);
+      if (reaim && record.spawn !== null && !buffered) record.dueAt = record.dueAt + shift;
+      if (place === "heap") machine.heap.push(record);
       continue;
     }
     machine.inFlight.add(record);

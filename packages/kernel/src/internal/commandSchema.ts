@@ -53,6 +53,21 @@ const commandFields = {
   "stop-all": Schema.Struct({ type: Schema.Literal("stop-all"), at: At, wall: Wall, programId: Schema.optional(Id) }),
   "kill-all": Schema.Struct({ type: Schema.Literal("kill-all"), at: At, wall: Wall, programId: Schema.optional(Id) }),
   clear: Schema.Struct({ type: Schema.Literal("clear"), at: At, wall: Wall, programId: Id }),
+  pause: Schema.Struct({
+    type: Schema.Literal("pause"),
+    at: At,
+    wall: Wall,
+    programId: Id,
+    spawnId: Schema.optional(Id),
+    note: Schema.optional(Schema.String),
+  }),
+  resume: Schema.Struct({
+    type: Schema.Literal("resume"),
+    at: At,
+    wall: Wall,
+    programId: Id,
+    spawnId: Schema.optional(Id),
+  }),
   // The export is checked by its own schema (an `invalid-snapshot` rejection naming its field).
   adopt: Schema.Struct({
     type: Schema.Literal("adopt"),

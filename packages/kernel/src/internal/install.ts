@@ -6,6 +6,7 @@ import { describe, show } from "./describe.js";
 import { removeProgram } from "./lifecycle.js";
 import type { Machine } from "./machine.js";
 import { configOf, type SpawnConfig } from "./model.js";
+import { checkOverlapAndDates } from "./options.js";
 import { apply, type Plan, reject } from "./plan.js";
 import { decodeProgramSpec, programSpecKeys } from "./programSchema.js";
 import { programSeed, seedRandom } from "./random.js";
@@ -46,6 +47,9 @@ export function prepareInstall(m: Machine, input: unknown): Plan {
       );
     }
   }
+  const config = configOf(spec);
+  const problem = checkOverlapAndDates(config, spec, "program", "invalid-program");
+  if (problem !== undefined) return problem;
   if (spec.min !== undefined && spec.max !== undefined && spec.min > spec.max) {
     return reject(
       "invalid-program",
@@ -77,7 +81,7 @@ export function prepareInstall(m: Machine, input: unknown): Plan {
     m.programs.set(spec.id, {
       id: spec.id,
       spec,
-      config: configOf(spec),
+      config,
       scope: spec.scope ?? "program",
       min: spec.min,
       max: spec.max,
@@ -94,6 +98,7 @@ export function prepareInstall(m: Machine, input: unknown): Plan {
       spawnCounter: 0,
       random: seedRandom(programSeed(m.seed, spec.id)),
       fresh: true,
+      paused: null,
     });
     m.emit(
       replaced === undefined

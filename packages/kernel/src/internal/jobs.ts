@@ -1,8 +1,20 @@
 /** A job's life up to its start: made (or reused), scheduled on the heap, started when due. */
 
 import { missesDue } from "./catchUpDue.js";
+import { atMaxRuns, endAtReached, stopAtMaxRuns } from "./lifespan.js";
 import type { Machine } from "./machine.js";
-import { isRunning, type JobRecord, jobIdOf, type ProgramRecord, type SpawnRecord, spawnFireId } from "./model.js";
+import {
+  isBusy,
+  isPaused,
+  isRunning,
+  type JobRecord,
+  jobIdOf,
+  type ProgramRecord,
+  type SpawnRecord,
+  spawnFireId,
+} from "./model.js";
+import { overlapsDue } from "./overlap.js";
+import { park } from "./pause.js";
 import { finishJob } from "./settlement.js";
 import { scheduleNextOnGrid } from "./timing.js";
 
@@ -13,7 +25,19 @@ export function runDue(m: Machine): void {
   const heap = m.heap;
   for (let job = heap.peek(); job !== undefined && job.dueAt <= m.now; job = heap.peek()) {
     const spawn = job.spawn;
-    if (spawn !== null && missesDue(m, spawn, job)) continue;
+    if (spawn !== null) {
+      // In this order: the end of the spawn's dates, a pause, the catch-up window and limit, overlap.
+      if (job === spawn.endMarker) {
+        endAtReached(m, spawn);
+        continue;
+      }
+      if (isPaused(spawn)) {
+        park(m, spawn, job);
+        continue;
+      }
+      if (missesDue(m, spawn, job)) continue;
+      if (spawn.config.overlap !== "allow" && isBusy(spawn) && overlapsDue(m, spawn, job)) continue;
+    }
     // The job stays on top while it starts: a spawn's next job then takes its
     // place in one sift (see `schedule`); otherwise it is popped here.
     m.starting = job;
@@ -88,12 +112,35 @@ export function startJob(m: Machine, job: JobRecord): void {
     // Its due time is final now: the fire id is made once, here.
     job.fireId = spawnFireId(job.program.id, spawn.id, job.dueAt);
     spawn.pending = null;
-    job.inFlightIndex = spawn.inFlight.length;
-    spawn.inFlight.push(job);
-    if (spawn.status === "created") spawn.status = "running";
-    // Fixed rate: the next point of the grid is set as soon as this job starts.
-    if (spawn.config.type !== "basic" && isRunning(spawn)) scheduleNextOnGrid(m, spawn, job);
+    enterInFlight(spawn, job);
+    // Fixed rate: the next point of the grid is set as soon as this job starts (unless it was the last run).
+    if (spawn.config.type !== "basic" && isRunning(spawn) && !atMaxRuns(spawn)) scheduleNextOnGrid(m, spawn, job);
   }
+  emitRun(m, job);
+  if (spawn !== null) stopAtMaxRuns(m, spawn);
+}
+
+/** A buffered run of a free spawn starts now, at its own due time; the grid was scheduled when it was buffered. */
+export function startBuffered(m: Machine, spawn: SpawnRecord): void {
+  const job = spawn.buffer.shift() as JobRecord;
+  job.startedAt = m.now;
+  m.inFlight.add(job);
+  enterInFlight(spawn, job);
+  emitRun(m, job);
+  stopAtMaxRuns(m, spawn);
+}
+
+/** The spawn's job is in flight: its index kept for an O(1) removal, and the run counted. */
+function enterInFlight(spawn: SpawnRecord, job: JobRecord): void {
+  job.inFlightIndex = spawn.inFlight.length;
+  spawn.inFlight.push(job);
+  spawn.runs++;
+  if (spawn.status === "created") spawn.status = "running";
+}
+
+/** `argsFn`, then the `run` effect; a throwing `argsFn` fails the job at once. */
+function emitRun(m: Machine, job: JobRecord): void {
+  const spawn = job.spawn;
   const argsFn = (spawn?.config ?? job.program.config).argsFn;
   let args: unknown;
   try {

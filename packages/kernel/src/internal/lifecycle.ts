@@ -2,6 +2,7 @@
 
 import type { CancelReason } from "../KernelEffect.js";
 import type { SchedkitErrorCode } from "../SchedkitError.js";
+import { dropEndMarker } from "./lifespan.js";
 import type { Machine } from "./machine.js";
 import { fireIdOf, isRunning, jobIdOf, type ProgramRecord, type SpawnRecord, type StopReason } from "./model.js";
 
@@ -15,6 +16,8 @@ export function stopSpawn(m: Machine, spawn: SpawnRecord, reason: StopReason, ki
   // The first reason stands: a spawn already stopping (unspawned, say) and then killed was unspawned.
   spawn.stopReason ??= reason;
   cancelPending(m, spawn, reason);
+  cancelBuffered(m, spawn, reason);
+  dropEndMarker(m, spawn);
   if (kill) cancelInFlight(m, spawn, reason);
   if (spawn.inFlight.length > 0) spawn.status = "terminating";
   else finalizeStop(m, spawn);
@@ -25,6 +28,7 @@ export function cancelPending(m: Machine, spawn: SpawnRecord, reason: CancelReas
   if (job === null) return;
   m.heap.remove(job);
   spawn.pending = null;
+  spawn.parked = false;
   m.emit({
     type: "cancel",
     jobId: jobIdOf(job),
@@ -34,6 +38,22 @@ export function cancelPending(m: Machine, spawn: SpawnRecord, reason: CancelReas
     reason,
     inFlight: false,
   });
+}
+
+/** Buffered runs will not run: cancelled oldest first, after the waiting job. */
+function cancelBuffered(m: Machine, spawn: SpawnRecord, reason: CancelReason): void {
+  for (const job of spawn.buffer) {
+    m.emit({
+      type: "cancel",
+      jobId: jobIdOf(job),
+      fireId: job.fireId,
+      programId: spawn.programId,
+      spawnId: spawn.id,
+      reason,
+      inFlight: false,
+    });
+  }
+  spawn.buffer.length = 0;
 }
 
 export function cancelInFlight(m: Machine, spawn: SpawnRecord, reason: CancelReason): void {

@@ -31,3 +31,6 @@ export const CRON_MISSED_STEPS = 10_000;
 
 /** A wall-clock offset change below this is reading noise, not a clock step (ms). */
 export const WALL_STEP_TOLERANCE = 100;
+
+/** The most runs `overlap: "buffer-all"` keeps waiting (and a backfill runs), unless `bufferLimit` says. */
+export const DEFAULT_BUFFER_LIMIT = 1_000;

@@ -12,6 +12,7 @@ import { JobTable } from "./jobTable.js";
 import { type KernelOptions, resolveKernelOptions } from "./kernelOptions.js";
 import { removeProgram, stopProgram, stopSpawn } from "./lifecycle.js";
 import type { JobRecord, ProgramRecord } from "./model.js";
+import { preparePause } from "./pause.js";
 import { apply, type Plan, reject, unknownProgram, unknownSpawn } from "./plan.js";
 import { prepareComplete } from "./settlement.js";
 import { prepareSpawn, prepareUnspawn } from "./spawning.js";
@@ -249,6 +250,9 @@ export class Machine {
         if (program === undefined) return unknownProgram(command.programId);
         return apply(() => stopProgram(this, program, kill));
       }
+      case "pause":
+      case "resume":
+        return preparePause(this, command);
       case "clear":
       case "uninstall": {
         const program = this.programs.get(command.programId);

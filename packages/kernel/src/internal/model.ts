@@ -1,8 +1,8 @@
-import type { Interval, ProgramSpec, ResultRecord, SpawnOptions } from "../Program.js";
+import type { Interval, Overlap, ProgramSpec, ResultRecord, SpawnOptions } from "../Program.js";
 import type { CronSchedule } from "./cron.js";
 import type { HeapEntry } from "./heap.js";
 import type { LatestResult } from "./latestResult.js";
-import { DEFAULT_CATCH_UP_WINDOW } from "./limits.js";
+import { DEFAULT_BUFFER_LIMIT, DEFAULT_CATCH_UP_WINDOW } from "./limits.js";
 import type { RandomState } from "./random.js";
 import type { SpawnList } from "./spawnList.js";
 
@@ -30,6 +30,17 @@ export interface SpawnConfig {
   readonly output: "latest" | "all";
   /** Ms: due times older than `now - catchUpWindow` are reported missed, not run. */
   readonly catchUpWindow: number;
+  /** What a due time does while the spawn is busy (see `overlap.ts`). */
+  readonly overlap: Overlap;
+  readonly bufferLimit: number;
+  readonly maxRuns: number | undefined;
+  readonly startAt: number | undefined;
+  readonly endAt: number | undefined;
+}
+
+/** A pause of a spawn or a program, with its note. */
+export interface Pause {
+  readonly note: string | undefined;
 }
 
 export interface Counts {
@@ -65,6 +76,8 @@ export interface ProgramRecord {
   readonly random: RandomState;
   /** Nothing has happened to it since install (no spawn, no trigger, no adopt): it may adopt an export. */
   fresh: boolean;
+  /** Set while the program is paused: each of its spawns is then paused too. */
+  paused: Pause | null;
 }
 
 export interface SpawnRecord {
@@ -95,7 +108,19 @@ export interface SpawnRecord {
   dispatchMark: number;
   dispatchStarts: number;
   pending: JobRecord | null;
+  /** The waiting job came due while the spawn was paused: it is out of the heap until resume. */
+  parked: boolean;
   readonly inFlight: JobRecord[];
+  /** Runs waiting for the spawn to be free (`overlap: "buffer-one" | "buffer-all"`), oldest first. */
+  readonly buffer: JobRecord[];
+  /** Due times reported `skipped`. */
+  skipped: number;
+  /** Runs started: what `maxRuns` counts. */
+  runs: number;
+  /** Set while the spawn itself is paused (its program may be paused as well). */
+  paused: Pause | null;
+  /** With `endAt`: the heap entry that stops the spawn at that time (never started as a job). */
+  endMarker: JobRecord | null;
   readonly latestResult: LatestResult;
   results: ResultRecord[] | undefined;
   prev: SpawnRecord | null;
@@ -119,7 +144,22 @@ export interface JobRecord extends HeapEntry {
   args: unknown;
 }
 
-export type StopReason = "stop" | "kill" | "unspawn" | "continue" | "fault" | "uninstall" | "clear";
+export type StopReason =
+  | "stop"
+  | "kill"
+  | "unspawn"
+  | "continue"
+  | "fault"
+  | "uninstall"
+  | "clear"
+  | "max-runs"
+  | "end-at";
+
+/** Paused now: the spawn itself, or its program. */
+export const isPaused = (spawn: SpawnRecord): boolean => spawn.paused !== null || spawn.program.paused !== null;
+
+/** Busy, for overlap: a job of the spawn is in flight, or runs wait in its buffer. */
+export const isBusy = (spawn: SpawnRecord): boolean => spawn.inFlight.length > 0 || spawn.buffer.length > 0;
 
 export const isRunning = (spawn: SpawnRecord): boolean => spawn.status === "created" || spawn.status === "running";
 
@@ -157,6 +197,11 @@ export const configOf = (spec: ProgramSpec, base?: SpawnConfig): SpawnConfig => 
   misfire: spec.misfire ?? base?.misfire ?? "catch-up",
   output: spec.output ?? base?.output ?? "latest",
   catchUpWindow: spec.catchUpWindow ?? base?.catchUpWindow ?? DEFAULT_CATCH_UP_WINDOW,
+  overlap: spec.overlap ?? base?.overlap ?? "allow",
+  bufferLimit: spec.bufferLimit ?? base?.bufferLimit ?? DEFAULT_BUFFER_LIMIT,
+  maxRuns: spec.maxRuns ?? base?.maxRuns,
+  startAt: spec.startAt ?? base?.startAt,
+  endAt: spec.endAt ?? base?.endAt,
 });
 
 /** A spawn's counters as `getProps` and `continueFn` see them. */
@@ -172,4 +217,9 @@ export const propsOf = (spawn: SpawnRecord) => ({
   lastError: spawn.lastError,
   missed: spawn.missed,
   lost: spawn.lost,
+  skipped: spawn.skipped,
+  buffered: spawn.buffer.length,
+  runs: spawn.runs,
+  paused: isPaused(spawn),
+  pauseNote: spawn.paused?.note ?? spawn.program.paused?.note ?? null,
 });

@@ -6,6 +6,8 @@ import {
   CountsSchema,
   IntervalRefSchema,
   intervalRef,
+  PauseSchema,
+  pauseData,
   present,
   programField,
   spawnData,
@@ -31,6 +33,7 @@ const SpawnExportSchema = Schema.Struct({
   ...spawnFields,
   pending: Schema.NullOr(JobExportSchema),
   inFlight: Schema.Array(JobExportSchema),
+  buffer: Schema.optionalKey(Schema.Array(JobExportSchema)),
 });
 
 /** The shape of `ProgramExport` (see `snapshotTypes.ts`), checked by `adopt`. */
@@ -48,6 +51,7 @@ export const ProgramExportSchema = Schema.Struct({
   state: UserData,
   counts: CountsSchema,
   spawnCounter: Schema.Int,
+  paused: Schema.optionalKey(PauseSchema),
   spawns: Schema.Array(SpawnExportSchema),
   running: Schema.Array(Schema.String),
   history: Schema.Array(Schema.String),
@@ -92,6 +96,7 @@ const programExport = (machine: Machine, program: ProgramRecord): ProgramExport 
     ...present("state", toJsonData(program.state, `${field}.state`)),
     counts: { ...program.counts },
     spawnCounter: program.spawnCounter,
+    ...(program.paused === null ? {} : { paused: pauseData(program.paused) }),
     spawns: [...program.spawns.values()].map((spawn) => spawnData(spawn, jobExport)),
     running: [...program.running].map((spawn) => spawn.id),
     history: program.history.map((spawn) => spawn.id),
@@ -144,7 +149,13 @@ export const asSnapshot = (data: ProgramExport): KernelSnapshot => {
       const seq = Number(result.jobId.slice(4));
       if (Number.isSafeInteger(seq)) jobSeq = Math.max(jobSeq, seq);
     }
-    return { ...spawn, pending: spawn.pending === null ? null : see(spawn.pending), inFlight: spawn.inFlight.map(see) };
+    const { buffer, ...rest } = spawn;
+    return {
+      ...rest,
+      pending: spawn.pending === null ? null : see(spawn.pending),
+      inFlight: spawn.inFlight.map(see),
+      ...(buffer === undefined ? {} : { buffer: buffer.map(see) }),
+    };
   });
   const program: ProgramSnapshot = {
     id: data.id,

@@ -1,7 +1,7 @@
 import * as Schema from "effect/Schema";
 import type { Interval } from "../Program.js";
 import { MAX_TIME, MIN_INTERVAL } from "./limits.js";
-import { AnyFunction, decodeWith, NonNegativeNumber, PositiveInt } from "./validate.js";
+import { AnyFunction, decodeWith, NonNegativeNumber, PositiveInt, Time } from "./validate.js";
 
 // The schemas that check a program spec and spawn options. Internal: no public
 // declaration refers to a Schema type, so a consumer's compile never loads them.
@@ -39,6 +39,11 @@ const overridable = {
   output: Schema.optional(Schema.Literals(["latest", "all"])),
   misfire: Schema.optional(Schema.Literals(["catch-up", "skip"])),
   catchUpWindow: Schema.optional(WindowSchema),
+  overlap: Schema.optional(Schema.Literals(["allow", "skip", "buffer-one", "buffer-all", "cancel-other"])),
+  bufferLimit: Schema.optional(PositiveInt),
+  maxRuns: Schema.optional(PositiveInt),
+  startAt: Schema.optional(Time),
+  endAt: Schema.optional(Time),
   meta: Schema.optional(Schema.Unknown),
 };
 

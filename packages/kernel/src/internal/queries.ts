@@ -3,7 +3,7 @@ import { SchedkitError } from "../SchedkitError.js";
 import { show } from "./describe.js";
 import type { Machine } from "./machine.js";
 import type { ProgramRecord, SpawnRecord, SpawnStatus } from "./model.js";
-import { propsOf } from "./model.js";
+import { isPaused, propsOf } from "./model.js";
 
 /** A detached copy of one spawn's public fields. @since 0.1.0 */
 export interface SpawnInfo extends SpawnProps {
@@ -54,9 +54,17 @@ export interface ProgramInfo {
         readonly jobs: SpawnJobs;
         /** The spawn's latest error (`undefined` if none). */
         readonly lastError: unknown;
+        /** Present (true) while the spawn or its program is paused. @since 0.2.0 */
+        readonly paused?: true;
+        /** While paused: the spawn's pause note, else its program's, else `null`. @since 0.2.0 */
+        readonly pauseNote?: string | null;
       }
     >
   >;
+  /** Present (true) while the program itself is paused (its spawns with it). @since 0.2.0 */
+  readonly paused?: true;
+  /** While paused: the program's pause note, or `null`. @since 0.2.0 */
+  readonly pauseNote?: string | null;
   readonly counts: { readonly submitted: number; readonly succeeded: number; readonly errored: number };
 }
 
@@ -102,7 +110,8 @@ const copyOf = (state: unknown): unknown => {
   }
 };
 
-const waitingOf = (spawn: SpawnRecord): number => spawn.inFlight.length + (spawn.pending === null ? 0 : 1);
+const waitingOf = (spawn: SpawnRecord): number =>
+  spawn.inFlight.length + spawn.buffer.length + (spawn.pending === null ? 0 : 1);
 
 const jobsOf = (spawn: SpawnRecord): SpawnJobs => ({
   submitted: spawn.submitted,
@@ -217,12 +226,17 @@ export const createQueries = (machine: Machine): KernelQueries => {
             duration: running.updatedAt - running.startedAt,
             jobs: jobsOf(running),
             lastError: running.lastError,
+            // Only while paused: the shape is std.scheduler's otherwise.
+            ...(isPaused(running)
+              ? { paused: true, pauseNote: running.paused?.note ?? record.paused?.note ?? null }
+              : {}),
           });
         }
         setKey(programs, record.id, {
           type: record.config.type,
           policy: record.policy ?? machine.defaultPolicy ?? null,
           current,
+          ...(record.paused === null ? {} : { paused: true, pauseNote: record.paused.note ?? null }),
           counts: { ...record.counts },
         });
       }

@@ -2,7 +2,9 @@ import type { Interval, ProgramSpec, ResultRecord, SpawnOptions } from "../Progr
 import { SchedkitError } from "../SchedkitError.js";
 import type { CronSchedule } from "./cron.js";
 import { LatestResult } from "./latestResult.js";
+import { endMarkerOf } from "./lifespan.js";
 import { configOf, type JobRecord, type ProgramRecord, type SpawnConfig, type SpawnRecord } from "./model.js";
+import { pauseOf } from "./snapshotData.js";
 import type { IntervalRef, ProgramSnapshot, SpawnSnapshot } from "./snapshotTypes.js";
 import { SpawnList } from "./spawnList.js";
 
@@ -20,15 +22,16 @@ export interface SavedJob {
 }
 
 /** A saved spawn, with jobs of either kind. */
-export type SavedSpawn = Omit<SpawnSnapshot, "pending" | "inFlight"> & {
+export type SavedSpawn = Omit<SpawnSnapshot, "pending" | "inFlight" | "buffer"> & {
   readonly pending: SavedJob | null;
   readonly inFlight: readonly SavedJob[];
+  readonly buffer?: readonly SavedJob[];
 };
 
 /** A saved program, with spawns and triggers of either kind. */
 export type SavedProgram = Pick<
   ProgramSnapshot,
-  "id" | "interval" | "state" | "counts" | "spawnCounter" | "random" | "running" | "history"
+  "id" | "interval" | "state" | "counts" | "spawnCounter" | "random" | "running" | "history" | "paused"
 > & { readonly spawns: readonly SavedSpawn[]; readonly triggers: readonly SavedJob[]; readonly fresh?: boolean };
 
 /** What the program's own record takes from its spec (made by install, or from the spec at restore). */
@@ -47,8 +50,16 @@ export interface RebuildFields {
 
 export interface Rebuilt {
   readonly program: ProgramRecord;
-  /** Every live job, with what was saved of it, in the saved order (spawns' jobs, then triggers). */
-  readonly jobs: readonly { readonly record: JobRecord; readonly saved: SavedJob }[];
+  /**
+   * Every live job, with what was saved of it, in the saved order (spawns' jobs, then triggers), and
+   * where it goes: the heap (waiting), the in-flight table, or neither (buffered, or parked by a
+   * pause: its spawn holds it). A spawn's `endAt` marker is in the heap list too, without `saved`.
+   */
+  readonly jobs: readonly {
+    readonly record: JobRecord;
+    readonly saved: SavedJob | undefined;
+    readonly place: "heap" | "inFlight" | "none";
+  }[];
 }
 
 const own = <T>(record: Readonly<Record<string, T>> | undefined, key: string): T | undefined =>
@@ -100,9 +111,10 @@ export const rebuildProgram = (
     spawnCounter: saved.spawnCounter,
     random: { state: saved.random >>> 0 },
     fresh: saved.fresh ?? false,
+    paused: pauseOf(saved.paused),
   };
-  const jobs: { record: JobRecord; saved: SavedJob }[] = [];
-  const job = (savedJob: SavedJob, spawn: SpawnRecord | null): JobRecord => {
+  const jobs: { record: JobRecord; saved: SavedJob | undefined; place: "heap" | "inFlight" | "none" }[] = [];
+  const job = (savedJob: SavedJob, spawn: SpawnRecord | null, held = false): JobRecord => {
     const started = savedJob.startedAt !== null;
     const record: JobRecord = {
       id: "",
@@ -117,7 +129,7 @@ export const rebuildProgram = (
       fireId: spawn === null || started ? savedJob.fireId : "",
       args: started ? savedJob.args : undefined,
     };
-    jobs.push({ record, saved: savedJob });
+    jobs.push({ record, saved: savedJob, place: started ? "inFlight" : held ? "none" : "heap" });
     return record;
   };
   for (const savedSpawn of saved.spawns) {
@@ -159,14 +171,25 @@ export const rebuildProgram = (
       dispatchMark: 0,
       dispatchStarts: 0,
       pending: null,
+      parked: savedSpawn.parked ?? false,
       inFlight: [],
+      buffer: [],
+      skipped: savedSpawn.skipped ?? 0,
+      runs: savedSpawn.runs ?? 0,
+      paused: pauseOf(savedSpawn.paused),
+      endMarker: null,
       latestResult: new LatestResult(),
       results: savedSpawn.results === null ? undefined : ([...savedSpawn.results] as ResultRecord[]),
       prev: null,
       next: null,
     };
     spawn.latestResult.setRecord((savedSpawn.latestResult ?? undefined) as ResultRecord | undefined);
-    spawn.pending = savedSpawn.pending === null ? null : job(savedSpawn.pending, spawn);
+    spawn.pending = savedSpawn.pending === null ? null : job(savedSpawn.pending, spawn, spawn.parked);
+    for (const savedJob of savedSpawn.buffer ?? []) {
+      const record = job(savedJob, spawn, true);
+      record.fireId = savedJob.fireId;
+      spawn.buffer.push(record);
+    }
     for (const savedJob of savedSpawn.inFlight) {
       const record = job(savedJob, spawn);
       record.inFlightIndex = spawn.inFlight.length;
@@ -175,7 +198,15 @@ export const rebuildProgram = (
     program.spawns.set(spawn.id, spawn);
   }
   const known = (id: string): SpawnRecord => program.spawns.get(id) as SpawnRecord;
-  for (const id of saved.running) program.running.append(known(id));
+  for (const id of saved.running) {
+    const spawn = known(id);
+    program.running.append(spawn);
+    // A running spawn with `endAt` stops then: its marker is made again (it is not saved).
+    if (spawn.config.endAt !== undefined) {
+      spawn.endMarker = endMarkerOf(spawn, spawn.config.endAt);
+      jobs.push({ record: spawn.endMarker, saved: undefined, place: "heap" });
+    }
+  }
   for (const id of saved.history) program.history.push(known(id));
   for (const savedJob of saved.triggers) program.triggers.add(job(savedJob, null));
   return { program, jobs };

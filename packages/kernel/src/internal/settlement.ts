@@ -4,11 +4,12 @@ import type { Outcome } from "../Command.js";
 import type { ResultRecord } from "../Program.js";
 import { describe, show } from "./describe.js";
 import type { ReusableJob } from "./jobs.js";
+import { startBuffered } from "./jobs.js";
 import { seqOfJobId } from "./jobTable.js";
 import { fault, finalizeStop, stopSpawn } from "./lifecycle.js";
 import type { Machine } from "./machine.js";
 import { defaultMerge } from "./merge.js";
-import { isRunning, type JobRecord, jobIdOf, propsOf, type SpawnRecord, stateOf } from "./model.js";
+import { isPaused, isRunning, type JobRecord, jobIdOf, propsOf, type SpawnRecord, stateOf } from "./model.js";
 import { apply, type Plan, reject } from "./plan.js";
 import { scheduleAfterCompletion } from "./timing.js";
 
@@ -147,6 +148,12 @@ export function settle(m: Machine, spawn: SpawnRecord, job: JobRecord, jobFailed
     }
   }
   scheduleAfterCompletion(m, spawn);
+  startBufferedIfFree(m, spawn);
+}
+
+/** The spawn's last job in flight settled: its oldest buffered run starts, unless the spawn is paused. */
+function startBufferedIfFree(m: Machine, spawn: SpawnRecord): void {
+  if (spawn.buffer.length > 0 && spawn.inFlight.length === 0 && !isPaused(spawn)) startBuffered(m, spawn);
 }
 
 /**
@@ -179,7 +186,9 @@ export function loseJob(m: Machine, job: JobRecord): void {
     if (spawn.inFlight.length === 0) finalizeStop(m, spawn);
     return;
   }
-  if (isRunning(spawn)) scheduleAfterCompletion(m, spawn);
+  if (!isRunning(spawn)) return;
+  scheduleAfterCompletion(m, spawn);
+  startBufferedIfFree(m, spawn);
 }
 
 export function finishTrigger(m: Machine, job: JobRecord, jobFailed: boolean, payload: unknown): void {

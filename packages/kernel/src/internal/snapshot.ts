@@ -10,6 +10,7 @@ import {
   decodeSnapshot,
   intervalRef,
   jobSnapshot,
+  pauseData,
   present,
   programField,
   spawnSnapshot,
@@ -70,6 +71,7 @@ const snapshotData = (machine: Machine): KernelSnapshot => ({
       spawnCounter: program.spawnCounter,
       random: program.random.state,
       fresh: program.fresh,
+      ...(program.paused === null ? {} : { paused: pauseData(program.paused) }),
       spawns: [...program.spawns.values()].map(spawnSnapshot),
       running: [...program.running].map((spawn) => spawn.id),
       history: program.history.map((spawn) => spawn.id),
@@ -153,10 +155,10 @@ export const restoreMachine = (
     });
     machine.programs.set(program.id, program);
     // Back in the heap (waiting) or the in-flight table, under their own numbers and ids.
-    for (const { record } of jobs) {
+    for (const { record, place } of jobs) {
       record.id = `job-${record.seq}`;
-      if (Number.isNaN(record.startedAt)) machine.heap.push(record);
-      else machine.inFlight.add(record);
+      if (place === "heap") machine.heap.push(record);
+      else if (place === "inFlight") machine.inFlight.add(record);
     }
   }
   return machine;

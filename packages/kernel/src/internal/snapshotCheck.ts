@@ -397,6 +397,18 @@ class Checker {
       }
       newest = Math.max(newest, job.seq);
     });
+    const buffer = spawn.buffer ?? [];
+    buffer.forEach((job, index) => {
+      const jobPath = `${path}.buffer[${index}]`;
+      this.job(job, jobPath, false, fireOf(job));
+      if (job.dueAt > this.snapshot.now)
+        this.fail(`${jobPath}.dueAt`, `a buffered run came due; ${job.dueAt} is after now`);
+    });
+    if (!live && buffer.length > 0)
+      this.fail(`${path}.buffer`, `a ${status} spawn has no buffered runs (stopping cancels them)`);
+    if (spawn.parked === true && (spawn.pending === null || !live)) {
+      this.fail(`${path}.parked`, "only a running spawn's waiting job is parked");
+    }
     if (spawn.pending !== null && spawn.pending.seq < newest) {
       this.fail(
         `${path}.pending.seq`,
@@ -424,7 +436,7 @@ class Checker {
     if (status === "stopped" && spawn.inFlight.length > 0) {
       this.fail(`${path}.inFlight`, "a stopped spawn has no job in flight");
     }
-    const waiting = spawn.inFlight.length + (spawn.pending === null ? 0 : 1);
+    const waiting = spawn.inFlight.length + buffer.length + (spawn.pending === null ? 0 : 1);
     if (ended + waiting > spawn.submitted) {
       this.fail(
         `${path}.submitted`,

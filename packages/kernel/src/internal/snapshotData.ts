@@ -2,8 +2,15 @@ import * as Schema from "effect/Schema";
 import type { Interval, ResultRecord, SpawnOptions } from "../Program.js";
 import { SchedkitError } from "../SchedkitError.js";
 import { describe } from "./describe.js";
-import { fireIdOf, type JobRecord, jobIdOf, type SpawnRecord } from "./model.js";
-import type { IntervalRef, JobSnapshot, KernelSnapshot, ResultSnapshot, SpawnSnapshot } from "./snapshotTypes.js";
+import { fireIdOf, type JobRecord, jobIdOf, type Pause, type SpawnRecord } from "./model.js";
+import type {
+  IntervalRef,
+  JobSnapshot,
+  KernelSnapshot,
+  PauseSnapshot,
+  ResultSnapshot,
+  SpawnSnapshot,
+} from "./snapshotTypes.js";
 import { decodeWith } from "./validate.js";
 
 // The snapshot's schemas and the record-to-data conversions that a snapshot and an export share.
@@ -42,13 +49,18 @@ export const ResultSnapshotSchema = Schema.Struct({
  */
 export const UserData = Schema.optional(Schema.Unknown);
 
+/** A pause and its note. */
+export const PauseSchema = Schema.Struct({ note: Schema.NullOr(Schema.String) });
+
 /** A spawn's fields but its jobs, which a snapshot and an export keep differently. */
 export const spawnFields = {
   id: Schema.String,
   seq: Schema.Int,
   startedAt: Schema.Finite,
   status: Schema.Literals(["created", "running", "terminating", "stopped"]),
-  stopReason: Schema.NullOr(Schema.Literals(["stop", "kill", "unspawn", "continue", "fault", "uninstall", "clear"])),
+  stopReason: Schema.NullOr(
+    Schema.Literals(["stop", "kill", "unspawn", "continue", "fault", "uninstall", "clear", "max-runs", "end-at"]),
+  ),
   inHistory: Schema.Boolean,
   updatedAt: Schema.Finite,
   interval: IntervalRefSchema,
@@ -61,6 +73,10 @@ export const spawnFields = {
   lastError: UserData,
   /** Due times reported in `missed` effects. */
   missed: Schema.Int,
+  skipped: Schema.optionalKey(Schema.Int),
+  runs: Schema.optionalKey(Schema.Int),
+  paused: Schema.optionalKey(PauseSchema),
+  parked: Schema.optionalKey(Schema.Boolean),
   latestResult: Schema.NullOr(ResultSnapshotSchema),
   results: Schema.NullOr(Schema.Array(ResultSnapshotSchema)),
   /** Data overrides as given; function overrides by name only. */
@@ -73,6 +89,7 @@ const SpawnSnapshotSchema = Schema.Struct({
   ...spawnFields,
   pending: Schema.NullOr(JobSnapshotSchema),
   inFlight: Schema.Array(JobSnapshotSchema),
+  buffer: Schema.optionalKey(Schema.Array(JobSnapshotSchema)),
 });
 
 export const CountsSchema = Schema.Struct({ submitted: Schema.Int, succeeded: Schema.Int, errored: Schema.Int });
@@ -88,6 +105,7 @@ const ProgramSnapshotSchema = Schema.Struct({
   spawnCounter: Schema.Int,
   random: Schema.Int,
   fresh: Schema.Boolean,
+  paused: Schema.optionalKey(PauseSchema),
   spawns: Schema.Array(SpawnSnapshotSchema),
   running: Schema.Array(Schema.String),
   history: Schema.Array(Schema.String),
@@ -209,7 +227,11 @@ export const programField = (id: string): string => `programs[${JSON.stringify(i
 export const spawnData = <J>(
   spawn: SpawnRecord,
   job: (job: JobRecord, field: string) => J,
-): Omit<SpawnSnapshot, "pending" | "inFlight"> & { readonly pending: J | null; readonly inFlight: readonly J[] } => {
+): Omit<SpawnSnapshot, "pending" | "inFlight" | "buffer"> & {
+  readonly pending: J | null;
+  readonly inFlight: readonly J[];
+  readonly buffer?: readonly J[];
+} => {
   const field = `${programField(spawn.programId)}.spawns[${JSON.stringify(spawn.id)}]`;
   const latest = spawn.latestResult.get();
   return {
@@ -229,8 +251,16 @@ export const spawnData = <J>(
     lost: spawn.lost,
     ...present("lastError", toJsonData(spawn.lastError, `${field}.lastError`)),
     missed: spawn.missed,
+    // What 0.2.0 added is written only when in use: a snapshot without it reads as before.
+    ...(spawn.skipped === 0 ? {} : { skipped: spawn.skipped }),
+    ...(spawn.runs === 0 ? {} : { runs: spawn.runs }),
+    ...(spawn.paused === null ? {} : { paused: pauseData(spawn.paused) }),
+    ...(spawn.parked ? { parked: true } : {}),
     pending: spawn.pending === null ? null : job(spawn.pending, `${field}.pending`),
     inFlight: spawn.inFlight.map((each, index) => job(each, `${field}.inFlight[${index}]`)),
+    ...(spawn.buffer.length === 0
+      ? {}
+      : { buffer: spawn.buffer.map((each, index) => job(each, `${field}.buffer[${index}]`)) }),
     latestResult: latest === undefined ? null : resultSnapshot(latest, `${field}.latestResult`),
     results:
       spawn.results === undefined
@@ -241,3 +271,10 @@ export const spawnData = <J>(
 };
 
 export const spawnSnapshot = (spawn: SpawnRecord): SpawnSnapshot => spawnData(spawn, jobSnapshot);
+
+/** A pause as data: its note, or `null`. */
+export const pauseData = (pause: Pause): PauseSnapshot => ({ note: pause.note ?? null });
+
+/** A saved pause as a record. */
+export const pauseOf = (saved: PauseSnapshot | undefined): Pause | null =>
+  saved === undefined ? null : { note: saved.note ?? undefined };

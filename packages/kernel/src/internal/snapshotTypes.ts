@@ -41,7 +41,17 @@ export interface SpawnSnapshot {
   readonly seq: number;
   readonly startedAt: number;
   readonly status: "created" | "running" | "terminating" | "stopped";
-  readonly stopReason: "stop" | "kill" | "unspawn" | "continue" | "fault" | "uninstall" | "clear" | null;
+  readonly stopReason:
+    | "stop"
+    | "kill"
+    | "unspawn"
+    | "continue"
+    | "fault"
+    | "uninstall"
+    | "clear"
+    | "max-runs"
+    | "end-at"
+    | null;
   readonly inHistory: boolean;
   readonly updatedAt: number;
   readonly interval: IntervalRef;
@@ -55,8 +65,18 @@ export interface SpawnSnapshot {
   readonly lastError?: unknown;
   /** Due times reported in `missed` effects. */
   readonly missed: number;
+  /** Due times reported `skipped` (absent: 0). @since 0.2.0 */
+  readonly skipped?: number;
+  /** Runs started, what `maxRuns` counts (absent: 0). @since 0.2.0 */
+  readonly runs?: number;
+  /** The spawn's own pause (absent: not paused). @since 0.2.0 */
+  readonly paused?: PauseSnapshot;
+  /** Its waiting job came due while it was paused and waits for the resume (absent: false). @since 0.2.0 */
+  readonly parked?: boolean;
   readonly pending: JobSnapshot | null;
   readonly inFlight: readonly JobSnapshot[];
+  /** Buffered runs, oldest first (`overlap: "buffer-one" | "buffer-all"`; absent: none). @since 0.2.0 */
+  readonly buffer?: readonly JobSnapshot[];
   readonly latestResult: ResultSnapshot | null;
   readonly results: readonly ResultSnapshot[] | null;
   /** Data overrides as given; function overrides by name only. */
@@ -64,6 +84,11 @@ export interface SpawnSnapshot {
     readonly data: { readonly [key: string]: unknown };
     readonly functions: readonly string[];
   } | null;
+}
+
+/** A pause and its note (`null`: none given). @since 0.2.0 */
+export interface PauseSnapshot {
+  readonly note: string | null;
 }
 
 /** One program, without its functions. @since 0.1.0 */
@@ -80,6 +105,8 @@ export interface ProgramSnapshot {
   readonly random: number;
   /** Nothing happened to it since install (no spawn, no trigger, no adopt): it may adopt an export. */
   readonly fresh: boolean;
+  /** The program's pause (absent: not paused). @since 0.2.0 */
+  readonly paused?: PauseSnapshot;
   readonly spawns: readonly SpawnSnapshot[];
   readonly running: readonly string[];
   readonly history: readonly string[];
@@ -147,9 +174,10 @@ export interface JobExport {
 }
 
 /** One spawn of an exported program: its snapshot, with exported jobs. @since 0.1.0 */
-export interface SpawnExport extends Omit<SpawnSnapshot, "pending" | "inFlight"> {
+export interface SpawnExport extends Omit<SpawnSnapshot, "pending" | "inFlight" | "buffer"> {
   readonly pending: JobExport | null;
   readonly inFlight: readonly JobExport[];
+  readonly buffer?: readonly JobExport[];
 }
 
 /**
@@ -185,6 +213,8 @@ export interface ProgramExport {
   readonly state?: unknown;
   readonly counts: { readonly submitted: number; readonly succeeded: number; readonly errored: number };
   readonly spawnCounter: number;
+  /** The program's pause (absent: not paused). @since 0.2.0 */
+  readonly paused?: PauseSnapshot;
   readonly spawns: readonly SpawnExport[];
   readonly running: readonly string[];
   readonly history: readonly string[];

@@ -7,9 +7,11 @@ import { describe, show } from "./describe.js";
 import { schedule } from "./jobs.js";
 import { LatestResult } from "./latestResult.js";
 import { stopSpawn } from "./lifecycle.js";
+import { endMarkerOf, scheduleBase } from "./lifespan.js";
 import { isTime } from "./limits.js";
 import type { Machine } from "./machine.js";
 import { configOf, isRunning, type ProgramRecord, type SpawnRecord } from "./model.js";
+import { checkOverlapAndDates } from "./options.js";
 import { apply, type Plan, reject, unknownProgram } from "./plan.js";
 import { decodeSpawnOptions, spawnOptionKeys } from "./programSchema.js";
 import { nextInt } from "./random.js";
@@ -42,6 +44,10 @@ export function prepareSpawn(m: Machine, programId: string, input: unknown, at: 
     );
   }
   const config = hasOverrides(opts) ? configOf(opts as ProgramSpec, program.config) : program.config;
+  const problem = checkOverlapAndDates(config, opts, "opts", "invalid-options");
+  if (problem !== undefined) return problem;
+  // `startAt`: the schedule counts from it as from a spawn made then.
+  const start = scheduleBase(config.startAt, at);
   const interval = opts?.interval ?? program.interval;
   const intervalField = opts?.interval !== undefined ? "opts.interval" : "program.interval";
   let firstInterval: number;
@@ -57,11 +63,15 @@ export function prepareSpawn(m: Machine, programId: string, input: unknown, at: 
       }
     }
     // Aimed with the wall offset this very command brings, if it brings one.
-    firstDue = cronNext(m, program.cron, at, offsetAfter(m, command));
+    firstDue = cronNext(m, program.cron, start, offsetAfter(m, command));
     if (Number.isNaN(firstDue)) {
-      return reject("invalid-program", "program.cron", `program.cron: no due time after ${at} (past the date range)`);
+      return reject(
+        "invalid-program",
+        "program.cron",
+        `program.cron: no due time after ${start} (past the date range)`,
+      );
     }
-    firstInterval = firstDue - at;
+    firstInterval = firstDue - start;
   } else {
     try {
       firstInterval = resolveInterval(interval);
@@ -73,10 +83,10 @@ export function prepareSpawn(m: Machine, programId: string, input: unknown, at: 
       );
     }
   }
-  let base = at;
+  let base = start;
   if (config.type === "constant" && config.timeFn !== undefined) {
     try {
-      base = config.timeFn(at);
+      base = config.timeFn(start);
     } catch (error) {
       return reject("hook-failed", "program.timeFn", `program.timeFn: threw: ${describe(error)}`);
     }
@@ -142,7 +152,13 @@ export function prepareSpawn(m: Machine, programId: string, input: unknown, at: 
       dispatchMark: 0,
       dispatchStarts: 0,
       pending: null,
+      parked: false,
       inFlight: [],
+      buffer: [],
+      skipped: 0,
+      runs: 0,
+      paused: null,
+      endMarker: null,
       latestResult: new LatestResult(),
       results: config.output === "all" ? [] : undefined,
       prev: null,
@@ -152,6 +168,10 @@ export function prepareSpawn(m: Machine, programId: string, input: unknown, at: 
     program.spawns.set(spawnId, spawn);
     m.emit({ type: "spawned", programId: program.id, spawnId, startedAt: m.now });
     schedule(m, spawn, firstDue ?? base + (delay ?? firstInterval));
+    if (config.endAt !== undefined) {
+      spawn.endMarker = endMarkerOf(spawn, config.endAt);
+      m.heap.push(spawn.endMarker);
+    }
   });
 }
 

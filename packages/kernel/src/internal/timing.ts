@@ -11,6 +11,7 @@ import { type CronSchedule, parseCron } from "./cron.js";
 import { describe, show } from "./describe.js";
 import { schedule } from "./jobs.js";
 import { fault } from "./lifecycle.js";
+import { atMaxRuns } from "./lifespan.js";
 import { MAX_TIME, MIN_INTERVAL, WALL_STEP_TOLERANCE } from "./limits.js";
 import type { Machine } from "./machine.js";
 import type { JobRecord, SpawnRecord } from "./model.js";
@@ -80,7 +81,7 @@ export function followWall(m: Machine, offset: number): void {
       const job = spawn.pending;
       if (job === null) continue;
       job.dueAt = job.dueAt + previous - offset;
-      m.heap.reposition(job);
+      if (!spawn.parked) m.heap.reposition(job);
     }
   }
 }
@@ -140,32 +141,41 @@ export function prepareSetInterval(
   });
 }
 
+/** Fixed rate (constant, cron): the spawn's next job, on the grid after `job`'s due time. */
 export function scheduleNextOnGrid(m: Machine, spawn: SpawnRecord, job: JobRecord): void {
+  const next = nextDueOnGrid(m, spawn, job.dueAt);
+  if (next !== undefined) schedule(m, spawn, next);
+}
+
+/**
+ * The grid point after `dueAt` (`misfire: "skip"` jumps past now), or undefined when there is
+ * none: the spawn faulted (an interval function failed, no cron date is left, the grid stopped moving).
+ */
+export function nextDueOnGrid(m: Machine, spawn: SpawnRecord, dueAt: number): number | undefined {
   const cron = spawn.program.cron;
   if (cron !== undefined) {
-    // The next match after this job's due time; skip jumps to the next match after now.
-    let next = cronNext(m, cron, job.dueAt);
+    // The next match after this due time; skip jumps to the next match after now.
+    let next = cronNext(m, cron, dueAt);
     if (spawn.config.misfire === "skip" && next <= m.now) next = cronNext(m, cron, m.now);
     if (Number.isNaN(next)) {
-      const error = new Error(`no due time after ${job.dueAt} (past the date range)`);
+      const error = new Error(`no due time after ${dueAt} (past the date range)`);
       fault(m, spawn, "invalid-program", `program.cron: ${error.message}`, error);
-      return;
+      return undefined;
     }
-    spawn.lastInterval = next - job.dueAt;
-    schedule(m, spawn, next);
-    return;
+    spawn.lastInterval = next - dueAt;
+    return next;
   }
   const interval = nextInterval(m, spawn);
-  if (interval === undefined) return;
-  let next = job.dueAt + interval;
+  if (interval === undefined) return undefined;
+  let next = dueAt + interval;
   if (spawn.config.misfire === "skip" && next <= m.now) {
-    next = job.dueAt + interval * (Math.floor((m.now - job.dueAt) / interval) + 1);
+    next = dueAt + interval * (Math.floor((m.now - dueAt) / interval) + 1);
   }
-  if (!(next > job.dueAt)) {
-    noProgress(m, spawn, interval, job.dueAt);
-    return;
+  if (!(next > dueAt)) {
+    noProgress(m, spawn, interval, dueAt);
+    return undefined;
   }
-  schedule(m, spawn, next);
+  return next;
 }
 
 /** The spawn's interval for its next scheduling; a failing interval function stops the spawn. */
@@ -203,7 +213,7 @@ export function checkedCronNext(m: Machine, cron: CronSchedule, t: number): numb
 
 /** Fixed delay: a basic spawn's next job is due one interval after this one completed. */
 export function scheduleAfterCompletion(m: Machine, spawn: SpawnRecord): void {
-  if (spawn.config.type !== "basic") return;
+  if (spawn.config.type !== "basic" || atMaxRuns(spawn)) return;
   const interval = nextInterval(m, spawn);
   if (interval === undefined) return;
   if (!(m.now + interval > m.now)) noProgress(m, spawn, interval, m.now);

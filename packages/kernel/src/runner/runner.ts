@@ -1,6 +1,7 @@
 import type { CommandBody, Outcome } from "../Command.js";
 import { seqOfJobId } from "../internal/jobTable.js";
 import { Machine } from "../internal/machine.js";
+import { nextRunsOf, type ProgramProblem, validateProgramOf } from "../internal/preview.js";
 import { createQueries, type KernelQueries } from "../internal/queries.js";
 import type { KernelEffect } from "../KernelEffect.js";
 import type { Interval, ProgramSpec, SpawnOptions } from "../Program.js";
@@ -63,8 +64,33 @@ export interface Runner extends KernelQueries {
   stopAll(programId?: string): void;
   killAll(programId?: string): void;
   clear(programId: string): void;
+  /**
+   * Pauses a spawn, or (no `spawnId`) the program and every spawn of it, new ones included: they
+   * start no job until `resume` (jobs in flight finish; triggers still run). See the kernel README,
+   * "Pause and resume". @since 0.2.0
+   */
+  pause(programId: string, spawnId?: string, opts?: { readonly note?: string }): void;
+  /** Ends a pause; what was missed meanwhile follows `misfire` and `catchUpWindow`. @since 0.2.0 */
+  resume(programId: string, spawnId?: string): void;
   /** Every effect, in order (run, settled with its times, cancel, ...). Returns the unsubscribe function. */
   subscribe(listener: EffectListener): () => void;
+  /**
+   * The kernel's `validateProgram`: the problems `install` would throw for `spec` (its first one),
+   * or `[]`; installs nothing. Throws `invalid-command` when called from inside a kernel hook.
+   * @since 0.2.0
+   */
+  validateProgram(spec: unknown): readonly ProgramProblem[];
+  /**
+   * The kernel's `nextRuns`, in the runner's clock: the next `count` due times of a spawn, or
+   * (without `spawnId`) of a spawn made at `from`, by default the clock's time now.
+   * @since 0.2.0
+   */
+  nextRuns(
+    programId: string,
+    spawnId: string | undefined,
+    count: number,
+    from?: number,
+  ): readonly (number | undefined)[];
 }
 
 /**
@@ -494,6 +520,18 @@ export const createRunner = (options?: RunnerOptions): Runner => {
     stopAll: (programId) => run(programId === undefined ? { type: "stop-all" } : { type: "stop-all", programId }),
     killAll: (programId) => run(programId === undefined ? { type: "kill-all" } : { type: "kill-all", programId }),
     clear: (programId) => run({ type: "clear", programId }),
+    pause: (programId, spawnId, opts) =>
+      run({
+        type: "pause",
+        programId,
+        ...(spawnId === undefined ? {} : { spawnId }),
+        ...(opts?.note === undefined ? {} : { note: opts.note }),
+      }),
+    resume: (programId, spawnId) => run({ type: "resume", programId, ...(spawnId === undefined ? {} : { spawnId }) }),
     subscribe: (listener) => impl.subscribe(listener),
+    validateProgram: (spec) => validateProgramOf(impl.machine, spec),
+    // The kernel's time is that of its last command; a spawn made now is made at the clock's time.
+    nextRuns: (programId, spawnId, count, from) =>
+      nextRunsOf(impl.machine, programId, spawnId, count, from, Math.max(impl.machine.now, impl.now())),
   };
 };

@@ -47,6 +47,22 @@ describe("coordinator commands from a non-owner", () => {
     expect(a.runs().length).toBeGreaterThanOrEqual(2);
   });
 
+  it("submit - pause and resume travel to the owner, which starts nothing of the spawn in between", () => {
+    const { fleet, a, b } = twoNodes();
+    submit(fleet, b, "s1", { type: "spawn", programId: "a", opts: { spawnId: "s" } });
+    fleet.runFor(2_500);
+    submit(fleet, b, "p1", { type: "pause", programId: "a", spawnId: "s", note: "maintenance" });
+    fleet.runFor(500);
+    expect(answersTo(b, "p1")).toEqual([{ status: "done" }]);
+    const before = a.runs().length;
+    fleet.runFor(3_000);
+    expect(a.runs().length).toBe(before);
+    submit(fleet, b, "r1", { type: "resume", programId: "a", spawnId: "s" });
+    fleet.runFor(2_000);
+    expect(answersTo(b, "r1")).toEqual([{ status: "done" }]);
+    expect(a.runs().length).toBeGreaterThan(before);
+  });
+
   it("submit - trigger is answered with the job's value, its fire id from the command's log position", () => {
     const { fleet, a, b } = twoNodes();
     submit(fleet, b, "t1", { type: "trigger", programId: "a" });

@@ -83,6 +83,8 @@ const fleetCommandTypes = new Set([
   "stop-all",
   "kill-all",
   "clear",
+  "pause",
+  "resume",
 ]);
 
 /** A problem with a command submitted on this node, answered at once; `undefined` when it may travel. */

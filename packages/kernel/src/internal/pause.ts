@@ -1,0 +1,65 @@
+/**
+ * Pause and resume, of a spawn or of a whole program. A paused spawn starts nothing: its waiting job
+ * that comes due is parked (out of the heap, still its waiting job, same due time) and its buffer
+ * waits. On resume the parked job is due at once, so what the pause missed follows `misfire`,
+ * `catchUpWindow` and `catchUpLimit` as downtime does. Triggers are the program's: they still run.
+ */
+
+import type { Command } from "../Command.js";
+import { show } from "./describe.js";
+import { startBuffered } from "./jobs.js";
+import type { Machine } from "./machine.js";
+import { isPaused, isRunning, type JobRecord, type SpawnRecord } from "./model.js";
+import { apply, type Plan, reject, unknownProgram, unknownSpawn } from "./plan.js";
+
+type PauseCommand = Extract<Command, { type: "pause" | "resume" }>;
+
+/** `pause` and `resume`: of the program without `spawnId`, else of that spawn, which must be running. */
+export function preparePause(m: Machine, command: PauseCommand): Plan {
+  const program = m.programs.get(command.programId);
+  if (program === undefined) return unknownProgram(command.programId);
+  const note = command.type === "pause" ? command.note : undefined;
+  const pause = command.type === "pause" ? { note } : null;
+  const effect = (spawnId: string | null) =>
+    command.type === "resume"
+      ? m.emit({ type: "resumed", programId: program.id, spawnId })
+      : m.emit(
+          note === undefined
+            ? { type: "paused", programId: program.id, spawnId }
+            : { type: "paused", programId: program.id, spawnId, note },
+        );
+  if (command.spawnId === undefined) {
+    return apply(() => {
+      program.paused = pause;
+      effect(null);
+      for (const spawn of program.running) if (!isPaused(spawn)) unpark(m, spawn);
+    });
+  }
+  const spawn = program.spawns.get(command.spawnId);
+  if (spawn === undefined) return unknownSpawn(program, command.spawnId, "command.spawnId");
+  if (!isRunning(spawn)) {
+    return reject(
+      "invalid-command",
+      "command.spawnId",
+      `command.spawnId: spawn ${show(spawn.id)} of ${show(program.id)} is ${spawn.status}; only a running spawn is paused or resumed`,
+    );
+  }
+  return apply(() => {
+    spawn.paused = pause;
+    effect(spawn.id);
+    if (!isPaused(spawn)) unpark(m, spawn);
+  });
+}
+
+/** A paused spawn's waiting job came due: it waits out of the heap until the spawn is resumed. */
+export function park(m: Machine, spawn: SpawnRecord, job: JobRecord): void {
+  m.heap.remove(job);
+  spawn.parked = true;
+}
+
+/** The spawn is not paused any more: its parked job is due again (now or earlier), then its buffer starts. */
+function unpark(m: Machine, spawn: SpawnRecord): void {
+  if (spawn.parked && spawn.pending !== null) m.heap.push(spawn.pending);
+  spawn.parked = false;
+  if (spawn.inFlight.length === 0 && spawn.buffer.length > 0) startBuffered(m, spawn);
+}
