@@ -1,5 +1,5 @@
 import type { ProgramExport } from "./internal/snapshotTypes.js";
-import type { Interval, ProgramSpec, SpawnOptions } from "./Program.js";
+import type { Interval, Overlap, ProgramSpec, SpawnOptions } from "./Program.js";
 
 /**
  * How a job ended, as the host reports it: a value, an error, or `{ lost: true }`
@@ -55,6 +55,18 @@ export type CommandBody =
   | { readonly type: "stop-all"; readonly programId?: string }
   | { readonly type: "kill-all"; readonly programId?: string }
   | { readonly type: "clear"; readonly programId: string }
+  /**
+   * Runs the program's due times in `[from, to)` now, in order, as one-off jobs outside the spawns'
+   * grids (fire id `<programId>/backfill/<scheduledAt>`), with the overlap policy given among them
+   * (default `"buffer-all"`: one after the other). See the kernel README, "Backfill". @since 0.2.0
+   */
+  | {
+      readonly type: "backfill";
+      readonly programId: string;
+      readonly from: number;
+      readonly to: number;
+      readonly overlap?: Overlap;
+    }
   /** Pauses a spawn, or (no `spawnId`) the program and every spawn of it. @since 0.2.0 */
   | { readonly type: "pause"; readonly programId: string; readonly spawnId?: string; readonly note?: string }
   /** Ends a `pause`; what the spawn missed meanwhile follows `misfire` and `catchUpWindow`. @since 0.2.0 */

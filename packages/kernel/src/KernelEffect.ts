@@ -121,10 +121,22 @@ export type KernelEffect =
   | {
       readonly type: "skipped";
       readonly programId: string;
-      readonly spawnId: string;
+      /** `null` for a backfill's run. */
+      readonly spawnId: string | null;
       readonly fireId: string;
       readonly scheduledAt: number;
       readonly reason: "overlap" | "buffer-full";
+    }
+  /**
+   * A `backfill` was accepted: its due times, in order, each with the fire id its run has. They
+   * start now (as its overlap policy lets them), as jobs of the program (`spawnId: null`). @since 0.2.0
+   */
+  | {
+      readonly type: "backfilled";
+      readonly programId: string;
+      readonly from: number;
+      readonly to: number;
+      readonly runs: readonly { readonly fireId: string; readonly scheduledAt: number }[];
     }
   /** A `pause` was applied: to a spawn, or (`spawnId: null`) to the program. @since 0.2.0 */
   | { readonly type: "paused"; readonly programId: string; readonly spawnId: string | null; readonly note?: string }

@@ -178,6 +178,12 @@ export interface ProgramSpec<State = unknown, Args = unknown, Value = unknown, O
   readonly overlap?: Overlap;
   /** The most runs `"buffer-all"` keeps waiting (and a `backfill` runs). Default 1,000. */
   readonly bufferLimit?: number;
+  /**
+   * Ms: each job of a spawn starts a whole number of ms in `[0, jitter]` after its due time, drawn
+   * from the program's seeded generator, and never at or past the next due time (Temporal's rule).
+   * The grid does not drift: the next due time counts from the due time, not the start. Default 0.
+   */
+  readonly jitter?: number;
   /** The spawn stops once it has started this many runs (reason `"max-runs"`). */
   readonly maxRuns?: number;
   /** No job before this time (kernel ms): the spawn's schedule counts from `max(spawn time, startAt)`. */
@@ -221,6 +227,7 @@ export interface SpawnOptions<State = unknown, Args = unknown, Value = unknown, 
       | "catchUpWindow"
       | "overlap"
       | "bufferLimit"
+      | "jitter"
       | "maxRuns"
       | "startAt"
       | "endAt"

@@ -35,6 +35,7 @@ export type {
 } from "./Program.js";
 export { defineProgram } from "./Program.js";
 export type {
+  BackfillRange,
   Clock,
   EffectListener,
   FakeTimersClock,

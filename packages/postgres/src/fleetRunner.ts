@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import {
+  type BackfillRange,
   type Clock,
   type KernelOptions,
   type ProgramSpec,
@@ -103,6 +104,8 @@ export interface FleetRunner {
   /** Pauses a spawn, or (no `spawnId`) the program, on whichever replica owns it. @since 0.2.0 */
   pause(programId: string, spawnId?: string, opts?: { readonly note?: string }): Promise<void>;
   resume(programId: string, spawnId?: string): Promise<void>;
+  /** Runs the program's due times in `[from, to)` on its owner (see the kernel README, "Backfill"). @since 0.2.0 */
+  backfill(programId: string, range: BackfillRange): Promise<void>;
   /** Finishes running jobs, checkpoints, releases every lease (another replica takes over at once). */
   stop(): Promise<void>;
   /** Stops at once: no checkpoint, no release; leases lapse after `leaseTtl`, and others rerun unfinished fires. */
@@ -224,6 +227,14 @@ export const createFleetRunner = (options: FleetRunnerOptions): FleetRunner => {
         programId,
         ...(spawnId === undefined ? {} : { spawnId }),
         ...(opts?.note === undefined ? {} : { note: opts.note }),
+      }),
+    backfill: (programId, range) =>
+      done({
+        type: "backfill",
+        programId,
+        from: range.from,
+        to: range.to,
+        ...(range.overlap === undefined ? {} : { overlap: range.overlap }),
       }),
     resume: (programId, spawnId) => done({ type: "resume", programId, ...(spawnId === undefined ? {} : { spawnId }) }),
     stop: () => (host === undefined ? Promise.resolve() : host.stop()),

@@ -55,7 +55,14 @@ export type FleetCommand =
   | { readonly type: "kill-all"; readonly programId: string }
   | { readonly type: "clear"; readonly programId: string }
   | { readonly type: "pause"; readonly programId: string; readonly spawnId?: string; readonly note?: string }
-  | { readonly type: "resume"; readonly programId: string; readonly spawnId?: string };
+  | { readonly type: "resume"; readonly programId: string; readonly spawnId?: string }
+  | {
+      readonly type: "backfill";
+      readonly programId: string;
+      readonly from: number;
+      readonly to: number;
+      readonly overlap?: Overlap;
+    };
 
 /** Spawn options that can travel: data only (no hooks). @since 0.1.0 */
 export interface FleetSpawnOptions {

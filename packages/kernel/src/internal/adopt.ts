@@ -221,7 +221,10 @@ const adopt = (machine: Machine, data: ProgramExport, { program, jobs }: Rebuilt
     if (place !== "inFlight") {
       // A buffered run's due time is final (its fire id is made); a waiting or parked job's is aimed again.
       const buffered = record.spawn?.buffer.includes(record);
-      if (reaim && record.spawn !== null && !buffered) record.dueAt = record.dueAt + shift;
+      if (reaim && record.spawn !== null && !buffered) {
+        record.dueAt = record.dueAt + shift;
+        if (!Number.isNaN(record.heldFrom)) record.heldFrom = record.heldFrom + shift;
+      }
       if (place === "heap") machine.heap.push(record);
       continue;
     }

@@ -53,6 +53,15 @@ const commandFields = {
   "stop-all": Schema.Struct({ type: Schema.Literal("stop-all"), at: At, wall: Wall, programId: Schema.optional(Id) }),
   "kill-all": Schema.Struct({ type: Schema.Literal("kill-all"), at: At, wall: Wall, programId: Schema.optional(Id) }),
   clear: Schema.Struct({ type: Schema.Literal("clear"), at: At, wall: Wall, programId: Id }),
+  backfill: Schema.Struct({
+    type: Schema.Literal("backfill"),
+    at: At,
+    wall: Wall,
+    programId: Id,
+    from: Time,
+    to: Time,
+    overlap: Schema.optional(Schema.Literals(["allow", "skip", "buffer-one", "buffer-all", "cancel-other"])),
+  }),
   pause: Schema.Struct({
     type: Schema.Literal("pause"),
     at: At,

@@ -99,6 +99,7 @@ export function prepareInstall(m: Machine, input: unknown): Plan {
       random: seedRandom(programSeed(m.seed, spec.id)),
       fresh: true,
       paused: null,
+      backfill: null,
     });
     m.emit(
       replaced === undefined

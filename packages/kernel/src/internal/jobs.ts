@@ -1,6 +1,8 @@
 /** A job's life up to its start: made (or reused), scheduled on the heap, started when due. */
 
+import { backfillStarts } from "./backfill.js";
 import { missesDue } from "./catchUpDue.js";
+import { endHold, holdForJitter } from "./jitter.js";
 import { atMaxRuns, endAtReached, stopAtMaxRuns } from "./lifespan.js";
 import type { Machine } from "./machine.js";
 import {
@@ -35,8 +37,16 @@ export function runDue(m: Machine): void {
         park(m, spawn, job);
         continue;
       }
-      if (missesDue(m, spawn, job)) continue;
-      if (spawn.config.overlap !== "allow" && isBusy(spawn) && overlapsDue(m, spawn, job)) continue;
+      if (Number.isNaN(job.heldFrom)) {
+        if (missesDue(m, spawn, job)) continue;
+        if (spawn.config.overlap !== "allow" && isBusy(spawn) && overlapsDue(m, spawn, job)) continue;
+        if (spawn.config.jitter > 0 && holdForJitter(m, spawn, job)) continue;
+      } else {
+        // Its jitter is over: it starts now, at its own due time (the checks were passed when it came due).
+        endHold(job);
+      }
+    } else if (job.backfill) {
+      backfillStarts(m, job);
     }
     // The job stays on top while it starts: a spawn's next job then takes its
     // place in one sift (see `schedule`); otherwise it is popped here.
@@ -65,6 +75,8 @@ export function newJob(m: Machine, program: ProgramRecord, spawn: SpawnRecord | 
       inFlightIndex: -1,
       fireId: "",
       args: undefined,
+      heldFrom: Number.NaN,
+      backfill: false,
     };
   }
   job.id = id;
@@ -77,6 +89,8 @@ export function newJob(m: Machine, program: ProgramRecord, spawn: SpawnRecord | 
   job.inFlightIndex = -1;
   job.fireId = "";
   job.args = undefined;
+  job.heldFrom = Number.NaN;
+  job.backfill = false;
   return job;
 }
 

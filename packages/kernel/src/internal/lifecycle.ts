@@ -2,6 +2,7 @@
 
 import type { CancelReason } from "../KernelEffect.js";
 import type { SchedkitErrorCode } from "../SchedkitError.js";
+import { cancelBackfillQueue } from "./backfill.js";
 import { dropEndMarker } from "./lifespan.js";
 import type { Machine } from "./machine.js";
 import { fireIdOf, isRunning, jobIdOf, type ProgramRecord, type SpawnRecord, type StopReason } from "./model.js";
@@ -124,6 +125,7 @@ export function removeProgram(m: Machine, program: ProgramRecord, how: "clear" |
       inFlight: !waiting,
     });
   }
+  cancelBackfillQueue(m, program, how);
   m.programs.delete(program.id);
   m.emit({ type: how === "clear" ? "cleared" : "uninstalled", programId: program.id });
 }

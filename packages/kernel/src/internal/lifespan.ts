@@ -36,6 +36,8 @@ export const endMarkerOf = (spawn: SpawnRecord, endAt: number): JobRecord => ({
   inFlightIndex: -1,
   fireId: "",
   args: undefined,
+  heldFrom: Number.NaN,
+  backfill: false,
 });
 
 /** `endAt` came: the spawn stops (reason `"end-at"`), paused or not. */

@@ -2,6 +2,7 @@ import type { Command } from "../Command.js";
 import type { KernelEffect } from "../KernelEffect.js";
 import type { UnspawnPolicy } from "../Policy.js";
 import { prepareAdopt } from "./adopt.js";
+import { prepareBackfill } from "./backfill.js";
 import { decodeCommand } from "./commandSchema.js";
 import { describe } from "./describe.js";
 import { TimerHeap } from "./heap.js";
@@ -250,6 +251,8 @@ export class Machine {
         if (program === undefined) return unknownProgram(command.programId);
         return apply(() => stopProgram(this, program, kill));
       }
+      case "backfill":
+        return prepareBackfill(this, command, at);
       case "pause":
       case "resume":
         return preparePause(this, command);

@@ -33,6 +33,8 @@ export interface SpawnConfig {
   /** What a due time does while the spawn is busy (see `overlap.ts`). */
   readonly overlap: Overlap;
   readonly bufferLimit: number;
+  /** Ms (0: none): the most a job's start is delayed after its due time. */
+  readonly jitter: number;
   readonly maxRuns: number | undefined;
   readonly startAt: number | undefined;
   readonly endAt: number | undefined;
@@ -78,6 +80,14 @@ export interface ProgramRecord {
   fresh: boolean;
   /** Set while the program is paused: each of its spawns is then paused too. */
   paused: Pause | null;
+  /** The backfill in progress, if any (one at a time). */
+  backfill: Backfill | null;
+}
+
+/** A backfill in progress: its overlap policy and its runs still held back (they start in order). */
+export interface Backfill {
+  readonly overlap: Overlap;
+  readonly queue: JobRecord[];
 }
 
 export interface SpawnRecord {
@@ -142,6 +152,13 @@ export interface JobRecord extends HeapEntry {
   fireId: string;
   /** The arguments it started with, while in flight (an export carries them); else undefined. */
   args: unknown;
+  /**
+   * A job held back by jitter: its due time, while `dueAt` is when it starts; else NaN. Set when
+   * its start was decided, cleared when it starts (or is parked by a pause).
+   */
+  heldFrom: number;
+  /** One of a backfill's runs (a job of the program, like a trigger's). */
+  backfill: boolean;
 }
 
 export type StopReason =
@@ -181,7 +198,10 @@ export const spawnFireId = (programId: string, spawnId: string, scheduledAt: num
 
 /** A job's fire id: kept once it started (or for a trigger); a waiting spawn job's from its due time now. */
 export const fireIdOf = (job: JobRecord): string =>
-  job.fireId !== "" || job.spawn === null ? job.fireId : spawnFireId(job.program.id, job.spawn.id, job.dueAt);
+  job.fireId !== "" || job.spawn === null ? job.fireId : spawnFireId(job.program.id, job.spawn.id, dueTimeOf(job));
+
+/** A waiting job's due time: `dueAt`, unless jitter holds it back (then `dueAt` is when it starts). */
+export const dueTimeOf = (job: JobRecord): number => (Number.isNaN(job.heldFrom) ? job.dueAt : job.heldFrom);
 
 /** The hooks and options of a spec, or of spawn options over a program's (`base`). */
 export const configOf = (spec: ProgramSpec, base?: SpawnConfig): SpawnConfig => ({
@@ -199,6 +219,7 @@ export const configOf = (spec: ProgramSpec, base?: SpawnConfig): SpawnConfig => 
   catchUpWindow: spec.catchUpWindow ?? base?.catchUpWindow ?? DEFAULT_CATCH_UP_WINDOW,
   overlap: spec.overlap ?? base?.overlap ?? "allow",
   bufferLimit: spec.bufferLimit ?? base?.bufferLimit ?? DEFAULT_BUFFER_LIMIT,
+  jitter: spec.jitter ?? base?.jitter ?? 0,
   maxRuns: spec.maxRuns ?? base?.maxRuns,
   startAt: spec.startAt ?? base?.startAt,
   endAt: spec.endAt ?? base?.endAt,

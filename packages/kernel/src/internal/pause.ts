@@ -7,6 +7,7 @@
 
 import type { Command } from "../Command.js";
 import { show } from "./describe.js";
+import { endHold } from "./jitter.js";
 import { startBuffered } from "./jobs.js";
 import type { Machine } from "./machine.js";
 import { isPaused, isRunning, type JobRecord, type SpawnRecord } from "./model.js";
@@ -54,6 +55,8 @@ export function preparePause(m: Machine, command: PauseCommand): Plan {
 /** A paused spawn's waiting job came due: it waits out of the heap until the spawn is resumed. */
 export function park(m: Machine, spawn: SpawnRecord, job: JobRecord): void {
   m.heap.remove(job);
+  // Held by jitter: it waits at its due time, and draws again when it is due after the resume.
+  endHold(job);
   spawn.parked = true;
 }
 

@@ -11,7 +11,7 @@ import { describe, show } from "./describe.js";
 import { prepareInstall } from "./install.js";
 import { isTime } from "./limits.js";
 import type { Machine } from "./machine.js";
-import { isRunning, type ProgramRecord, type SpawnConfig, type SpawnRecord } from "./model.js";
+import { dueTimeOf, isRunning, type ProgramRecord, type SpawnConfig, type SpawnRecord } from "./model.js";
 import { cronNext } from "./timing.js";
 
 /** One reason `install` would refuse a spec: the `code`, `field` and `message` of its `rejected` effect. */
@@ -220,7 +220,7 @@ function ofSpawn(m: Machine, spawn: SpawnRecord, now: number): DueTimes | undefi
   const bounds = { endAt: config.endAt, runsLeft: maxRuns === undefined ? undefined : maxRuns - spawn.runs };
   let first: number | undefined;
   if (spawn.pending !== null) {
-    first = withinWindow(m, config, cron, interval, spawn.pending.dueAt, now);
+    first = withinWindow(m, config, cron, interval, dueTimeOf(spawn.pending), now);
   } else if (spawn.inFlight.length > 0) {
     if (config.type === "basic") {
       first = interval === undefined ? undefined : now + interval;

@@ -1,11 +1,12 @@
 import * as Schema from "effect/Schema";
 import { SchedkitError } from "../SchedkitError.js";
 import type { Machine } from "./machine.js";
-import { fireIdOf, type JobRecord, type ProgramRecord } from "./model.js";
+import { dueTimeOf, fireIdOf, type JobRecord, type ProgramRecord } from "./model.js";
 import {
   CountsSchema,
   IntervalRefSchema,
   intervalRef,
+  OverlapSchema,
   PauseSchema,
   pauseData,
   present,
@@ -25,6 +26,8 @@ const JobExportSchema = Schema.Struct({
   seq: Schema.Int,
   fireId: Schema.String,
   dueAt: Schema.Finite,
+  jitterUntil: Schema.optionalKey(Schema.Finite),
+  backfill: Schema.optionalKey(Schema.Literal(true)),
   startedAt: Schema.NullOr(Schema.Finite),
   args: UserData,
 });
@@ -52,6 +55,7 @@ export const ProgramExportSchema = Schema.Struct({
   counts: CountsSchema,
   spawnCounter: Schema.Int,
   paused: Schema.optionalKey(PauseSchema),
+  backfill: Schema.optionalKey(Schema.Struct({ overlap: OverlapSchema, queue: Schema.Array(JobExportSchema) })),
   spawns: Schema.Array(SpawnExportSchema),
   running: Schema.Array(Schema.String),
   history: Schema.Array(Schema.String),
@@ -74,7 +78,9 @@ const jobExport = (job: JobRecord, field: string): JobExport => {
   return {
     seq: job.seq,
     fireId: fireIdOf(job),
-    dueAt: job.dueAt,
+    dueAt: dueTimeOf(job),
+    ...(Number.isNaN(job.heldFrom) ? {} : { jitterUntil: job.dueAt }),
+    ...(job.backfill ? { backfill: true as const } : {}),
     startedAt: started ? job.startedAt : null,
     ...(started ? present("args", toJsonData(job.args, `${field}.args`)) : {}),
   };
@@ -97,6 +103,14 @@ const programExport = (machine: Machine, program: ProgramRecord): ProgramExport 
     counts: { ...program.counts },
     spawnCounter: program.spawnCounter,
     ...(program.paused === null ? {} : { paused: pauseData(program.paused) }),
+    ...(program.backfill === null
+      ? {}
+      : {
+          backfill: {
+            overlap: program.backfill.overlap,
+            queue: program.backfill.queue.map((job, index) => jobExport(job, `${field}.backfill.queue[${index}]`)),
+          },
+        }),
     spawns: [...program.spawns.values()].map((spawn) => spawnData(spawn, jobExport)),
     running: [...program.running].map((spawn) => spawn.id),
     history: program.history.map((spawn) => spawn.id),
@@ -128,6 +142,8 @@ const asJob = (job: JobExport): JobSnapshot => ({
   seq: job.seq,
   fireId: job.fireId,
   dueAt: job.dueAt,
+  ...(job.jitterUntil === undefined ? {} : { jitterUntil: job.jitterUntil }),
+  ...(job.backfill === undefined ? {} : { backfill: job.backfill }),
   startedAt: job.startedAt,
 });
 
@@ -171,6 +187,9 @@ export const asSnapshot = (data: ProgramExport): KernelSnapshot => {
     running: data.running,
     history: data.history,
     triggers: data.triggers.map(see),
+    ...(data.backfill === undefined
+      ? {}
+      : { backfill: { overlap: data.backfill.overlap, queue: data.backfill.queue.map(see) } }),
   };
   return {
     version: 3,

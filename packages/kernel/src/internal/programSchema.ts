@@ -41,6 +41,7 @@ const overridable = {
   catchUpWindow: Schema.optional(WindowSchema),
   overlap: Schema.optional(Schema.Literals(["allow", "skip", "buffer-one", "buffer-all", "cancel-other"])),
   bufferLimit: Schema.optional(PositiveInt),
+  jitter: Schema.optional(NonNegativeNumber),
   maxRuns: Schema.optional(PositiveInt),
   startAt: Schema.optional(Time),
   endAt: Schema.optional(Time),

@@ -1,4 +1,4 @@
-import type { Interval, ProgramSpec, ResultRecord, SpawnOptions } from "../Program.js";
+import type { Interval, Overlap, ProgramSpec, ResultRecord, SpawnOptions } from "../Program.js";
 import { SchedkitError } from "../SchedkitError.js";
 import type { CronSchedule } from "./cron.js";
 import { LatestResult } from "./latestResult.js";
@@ -17,6 +17,8 @@ export interface SavedJob {
   readonly seq: number;
   readonly fireId: string;
   readonly dueAt: number;
+  readonly jitterUntil?: number;
+  readonly backfill?: boolean;
   readonly startedAt: number | null;
   readonly args?: unknown;
 }
@@ -32,7 +34,12 @@ export type SavedSpawn = Omit<SpawnSnapshot, "pending" | "inFlight" | "buffer"> 
 export type SavedProgram = Pick<
   ProgramSnapshot,
   "id" | "interval" | "state" | "counts" | "spawnCounter" | "random" | "running" | "history" | "paused"
-> & { readonly spawns: readonly SavedSpawn[]; readonly triggers: readonly SavedJob[]; readonly fresh?: boolean };
+> & {
+  readonly spawns: readonly SavedSpawn[];
+  readonly triggers: readonly SavedJob[];
+  readonly fresh?: boolean;
+  readonly backfill?: { readonly overlap: Overlap; readonly queue: readonly SavedJob[] };
+};
 
 /** What the program's own record takes from its spec (made by install, or from the spec at restore). */
 export interface ProgramBase {
@@ -112,6 +119,7 @@ export const rebuildProgram = (
     random: { state: saved.random >>> 0 },
     fresh: saved.fresh ?? false,
     paused: pauseOf(saved.paused),
+    backfill: null,
   };
   const jobs: { record: JobRecord; saved: SavedJob | undefined; place: "heap" | "inFlight" | "none" }[] = [];
   const job = (savedJob: SavedJob, spawn: SpawnRecord | null, held = false): JobRecord => {
@@ -119,7 +127,8 @@ export const rebuildProgram = (
     const record: JobRecord = {
       id: "",
       seq: savedJob.seq,
-      dueAt: savedJob.dueAt,
+      // Held by jitter: in the heap at its start, `heldFrom` its due time.
+      dueAt: savedJob.jitterUntil ?? savedJob.dueAt,
       heapIndex: -1,
       program,
       spawn,
@@ -128,6 +137,8 @@ export const rebuildProgram = (
       // A waiting spawn job's fire id follows its due time (made when it starts).
       fireId: spawn === null || started ? savedJob.fireId : "",
       args: started ? savedJob.args : undefined,
+      heldFrom: savedJob.jitterUntil === undefined ? Number.NaN : savedJob.dueAt,
+      backfill: savedJob.backfill === true,
     };
     jobs.push({ record, saved: savedJob, place: started ? "inFlight" : held ? "none" : "heap" });
     return record;
@@ -209,5 +220,12 @@ export const rebuildProgram = (
   }
   for (const id of saved.history) program.history.push(known(id));
   for (const savedJob of saved.triggers) program.triggers.add(job(savedJob, null));
+  if (saved.backfill !== undefined) {
+    // Its runs held back wait in its queue, out of the heap, until their turn.
+    program.backfill = {
+      overlap: saved.backfill.overlap,
+      queue: saved.backfill.queue.map((savedJob) => job(savedJob, null, true)),
+    };
+  }
   return { program, jobs };
 };

@@ -2,6 +2,7 @@
 
 import type { Outcome } from "../Command.js";
 import type { ResultRecord } from "../Program.js";
+import { backfillSettled } from "./backfill.js";
 import { describe, show } from "./describe.js";
 import type { ReusableJob } from "./jobs.js";
 import { startBuffered } from "./jobs.js";
@@ -178,6 +179,7 @@ export function loseJob(m: Machine, job: JobRecord): void {
   });
   if (spawn === null) {
     program.triggers.delete(job);
+    if (job.backfill) backfillSettled(m, program);
     return;
   }
   leaveInFlight(spawn, job);
@@ -216,4 +218,5 @@ export function finishTrigger(m: Machine, job: JobRecord, jobFailed: boolean, pa
     endedAt: m.now,
     ...(ok ? { value: payload } : { error }),
   });
+  if (job.backfill) backfillSettled(m, program);
 }

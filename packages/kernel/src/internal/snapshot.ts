@@ -72,6 +72,9 @@ const snapshotData = (machine: Machine): KernelSnapshot => ({
       random: program.random.state,
       fresh: program.fresh,
       ...(program.paused === null ? {} : { paused: pauseData(program.paused) }),
+      ...(program.backfill === null
+        ? {}
+        : { backfill: { overlap: program.backfill.overlap, queue: program.backfill.queue.map(jobSnapshot) } }),
       spawns: [...program.spawns.values()].map(spawnSnapshot),
       running: [...program.running].map((spawn) => spawn.id),
       history: program.history.map((spawn) => spawn.id),

@@ -343,6 +343,11 @@ class Checker {
       if (job.seq < previousTrigger) this.fail(`${jobPath}.seq`, "triggers are listed in the order they were made");
       previousTrigger = job.seq;
     });
+    program.backfill?.queue.forEach((job, index) => {
+      const jobPath = `${path}.backfill.queue[${index}]`;
+      this.job(job, jobPath, false, `${program.id}/backfill/${job.dueAt}`);
+      if (job.backfill !== true) this.fail(`${jobPath}.backfill`, "a backfill's run is marked backfill: true");
+    });
   }
 
   private spawn(program: ProgramSnapshot, spawn: SpawnSnapshot, path: string): void {

@@ -2,7 +2,7 @@ import * as Schema from "effect/Schema";
 import type { Interval, ResultRecord, SpawnOptions } from "../Program.js";
 import { SchedkitError } from "../SchedkitError.js";
 import { describe } from "./describe.js";
-import { fireIdOf, type JobRecord, jobIdOf, type Pause, type SpawnRecord } from "./model.js";
+import { dueTimeOf, fireIdOf, type JobRecord, jobIdOf, type Pause, type SpawnRecord } from "./model.js";
 import type {
   IntervalRef,
   JobSnapshot,
@@ -30,6 +30,8 @@ const JobSnapshotSchema = Schema.Struct({
   seq: Schema.Int,
   fireId: Schema.String,
   dueAt: Schema.Finite,
+  jitterUntil: Schema.optionalKey(Schema.Finite),
+  backfill: Schema.optionalKey(Schema.Literal(true)),
   startedAt: Schema.NullOr(Schema.Finite),
 });
 
@@ -48,6 +50,8 @@ export const ResultSnapshotSchema = Schema.Struct({
  * `null` is `null`.
  */
 export const UserData = Schema.optional(Schema.Unknown);
+
+export const OverlapSchema = Schema.Literals(["allow", "skip", "buffer-one", "buffer-all", "cancel-other"]);
 
 /** A pause and its note. */
 export const PauseSchema = Schema.Struct({ note: Schema.NullOr(Schema.String) });
@@ -106,6 +110,7 @@ const ProgramSnapshotSchema = Schema.Struct({
   random: Schema.Int,
   fresh: Schema.Boolean,
   paused: Schema.optionalKey(PauseSchema),
+  backfill: Schema.optionalKey(Schema.Struct({ overlap: OverlapSchema, queue: Schema.Array(JobSnapshotSchema) })),
   spawns: Schema.Array(SpawnSnapshotSchema),
   running: Schema.Array(Schema.String),
   history: Schema.Array(Schema.String),
@@ -188,7 +193,9 @@ export const jobSnapshot = (job: JobRecord): JobSnapshot => ({
   id: jobIdOf(job),
   seq: job.seq,
   fireId: fireIdOf(job),
-  dueAt: job.dueAt,
+  dueAt: dueTimeOf(job),
+  ...(Number.isNaN(job.heldFrom) ? {} : { jitterUntil: job.dueAt }),
+  ...(job.backfill ? { backfill: true as const } : {}),
   startedAt: Number.isNaN(job.startedAt) ? null : job.startedAt,
 });
 

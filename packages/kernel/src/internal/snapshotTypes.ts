@@ -1,5 +1,5 @@
 import type { UnspawnPolicy } from "../Policy.js";
-import type { SpawnOptions } from "../Program.js";
+import type { Overlap, SpawnOptions } from "../Program.js";
 
 // The snapshot's types, written out by hand: the public declarations refer to
 // these and never to a Schema type. `snapshot.ts` checks that its schema
@@ -18,6 +18,10 @@ export interface JobSnapshot {
   /** `<programId>/<spawnId>/<dueAt>` for a spawn's job; a trigger's from its command, or `<programId>/trigger/<id>`. */
   readonly fireId: string;
   readonly dueAt: number;
+  /** A waiting job held back by jitter: when it starts (absent: at `dueAt`). @since 0.2.0 */
+  readonly jitterUntil?: number;
+  /** One of a backfill's runs (absent: not). @since 0.2.0 */
+  readonly backfill?: true;
   readonly startedAt: number | null;
 }
 
@@ -107,6 +111,8 @@ export interface ProgramSnapshot {
   readonly fresh: boolean;
   /** The program's pause (absent: not paused). @since 0.2.0 */
   readonly paused?: PauseSnapshot;
+  /** The backfill in progress: its overlap policy and the runs held back, in order. @since 0.2.0 */
+  readonly backfill?: { readonly overlap: Overlap; readonly queue: readonly JobSnapshot[] };
   readonly spawns: readonly SpawnSnapshot[];
   readonly running: readonly string[];
   readonly history: readonly string[];
@@ -168,6 +174,10 @@ export interface JobExport {
   readonly seq: number;
   readonly fireId: string;
   readonly dueAt: number;
+  /** A waiting job held back by jitter: when it starts (absent: at `dueAt`). @since 0.2.0 */
+  readonly jitterUntil?: number;
+  /** One of a backfill's runs (absent: not). @since 0.2.0 */
+  readonly backfill?: true;
   readonly startedAt: number | null;
   /** For a job in flight: the arguments it started with (JSON data; absent for `undefined`). */
   readonly args?: unknown;
@@ -215,6 +225,8 @@ export interface ProgramExport {
   readonly spawnCounter: number;
   /** The program's pause (absent: not paused). @since 0.2.0 */
   readonly paused?: PauseSnapshot;
+  /** The backfill in progress: its overlap policy and the runs held back, in order. @since 0.2.0 */
+  readonly backfill?: { readonly overlap: Overlap; readonly queue: readonly JobExport[] };
   readonly spawns: readonly SpawnExport[];
   readonly running: readonly string[];
   readonly history: readonly string[];

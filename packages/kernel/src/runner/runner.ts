@@ -4,7 +4,7 @@ import { Machine } from "../internal/machine.js";
 import { nextRunsOf, type ProgramProblem, validateProgramOf } from "../internal/preview.js";
 import { createQueries, type KernelQueries } from "../internal/queries.js";
 import type { KernelEffect } from "../KernelEffect.js";
-import type { Interval, ProgramSpec, SpawnOptions } from "../Program.js";
+import type { Interval, Overlap, ProgramSpec, SpawnOptions } from "../Program.js";
 import { SchedkitError } from "../SchedkitError.js";
 import { checkedQueries, checkListener } from "./arguments.js";
 import { type HostClock, toHostClock } from "./clock.js";
@@ -72,6 +72,13 @@ export interface Runner extends KernelQueries {
   pause(programId: string, spawnId?: string, opts?: { readonly note?: string }): void;
   /** Ends a pause; what was missed meanwhile follows `misfire` and `catchUpWindow`. @since 0.2.0 */
   resume(programId: string, spawnId?: string): void;
+  /**
+   * Runs the program's due times in `[from, to)` now, as one-off jobs (see the kernel README,
+   * "Backfill"), and returns their fire ids in order (the skipped ones included); `[]` when called
+   * from inside a job (queued). Throws a `SchedkitError` for a range in the future, a `basic`
+   * program, or more than `bufferLimit` due times. @since 0.2.0
+   */
+  backfill(programId: string, range: BackfillRange): readonly string[];
   /** Every effect, in order (run, settled with its times, cancel, ...). Returns the unsubscribe function. */
   subscribe(listener: EffectListener): () => void;
   /**
@@ -436,6 +443,14 @@ class RunnerImpl {
   }
 }
 
+/** What `backfill` runs: due times in `[from, to)`, with an overlap policy among them. @since 0.2.0 */
+export interface BackfillRange {
+  readonly from: number;
+  readonly to: number;
+  /** Default `"buffer-all"`: one after the other. */
+  readonly overlap?: Overlap;
+}
+
 const spawnIdOf = (effects: readonly KernelEffect[], type: "spawned" | "unspawned"): string | undefined =>
   firstEffect(effects, type)?.spawnId;
 
@@ -528,6 +543,17 @@ export const createRunner = (options?: RunnerOptions): Runner => {
         ...(opts?.note === undefined ? {} : { note: opts.note }),
       }),
     resume: (programId, spawnId) => run({ type: "resume", programId, ...(spawnId === undefined ? {} : { spawnId }) }),
+    backfill: (programId, range) =>
+      impl.command(
+        {
+          type: "backfill",
+          programId,
+          from: range.from,
+          to: range.to,
+          ...(range.overlap === undefined ? {} : { overlap: range.overlap }),
+        },
+        (effects) => firstEffect(effects, "backfilled")?.runs.map((each) => each.fireId),
+      ) ?? [],
     subscribe: (listener) => impl.subscribe(listener),
     validateProgram: (spec) => validateProgramOf(impl.machine, spec),
     // The kernel's time is that of its last command; a spawn made now is made at the clock's time.

@@ -85,6 +85,7 @@ const fleetCommandTypes = new Set([
   "clear",
   "pause",
   "resume",
+  "backfill",
 ]);
 
 /** A problem with a command submitted on this node, answered at once; `undefined` when it may travel. */
