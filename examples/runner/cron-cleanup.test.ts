@@ -50,6 +50,11 @@ describe("cron-cleanup", () => {
       lastError: undefined,
       missed: 0,
       lost: 0,
+      skipped: 0,
+      buffered: 0,
+      runs: 3,
+      paused: false,
+      pauseNote: null,
     });
     expect(runner.getSpawn(CLEANUP_ID, spawnId).status).toBe("running");
 

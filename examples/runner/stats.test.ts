@@ -50,6 +50,11 @@ describe("stats", () => {
       lastError: undefined,
       missed: 0,
       lost: 0,
+      skipped: 0,
+      buffered: 0,
+      runs: 5,
+      paused: false,
+      pauseNote: null,
     });
     expect(runner.getSpawn(STATS_ID, spawnId).result).toEqual({
       jobId: "job-5",

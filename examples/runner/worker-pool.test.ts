@@ -69,6 +69,11 @@ describe("worker-pool", () => {
       lastError: undefined,
       missed: 0,
       lost: 0,
+      skipped: 0,
+      buffered: 0,
+      runs: 3,
+      paused: false,
+      pauseNote: null,
     });
     await runner.stop();
   });

@@ -167,4 +167,20 @@ describe("backfill", () => {
     expect(() => runner.backfill("p", { from: 0, to: 20_000 })).toThrow(SchedkitError);
     runner.stop();
   });
+
+  it("exportProgram - adopt carries a backfill in progress: the new owner runs the rest in turn", () => {
+    const { kernel, spec } = setup();
+    backfill(kernel, 1_000, 0, 300);
+    const data = JSON.parse(JSON.stringify(kernel.exportProgram("p")));
+    expect(data.backfill.queue).toHaveLength(2);
+    const owner = createKernel();
+    owner.dispatch({ type: "install", at: 0, program: spec });
+    const adopted = owner.dispatch({ type: "adopt", at: 1_010, export: data });
+    const inFlight = adopted.find((effect) => effect.type === "adopted");
+    const jobId = inFlight?.type === "adopted" ? (inFlight.jobs[0]?.jobId ?? "") : "";
+    expect(lines(succeed(owner, 1_020, jobId))).toEqual([
+      `settled ${jobId}`,
+      "run job-2 @100 p/backfill/100 spawn=null",
+    ]);
+  });
 });

@@ -124,4 +124,23 @@ describe("pause and resume", () => {
     const resume = { type: "resume", at: 310, programId: "p", spawnId: "p-1" } as const;
     expect(copy.dispatch(resume)).toEqual(kernel.dispatch(resume));
   });
+
+  it("exportProgram - adopt carries a pause and its parked job to a new owner, which resumes it the same way", () => {
+    const { kernel, spec } = setup();
+    kernel.dispatch({ type: "pause", at: 0, programId: "p", note: "deploy" });
+    kernel.dispatch({ type: "tick", at: 250 });
+    const data = JSON.parse(JSON.stringify(kernel.exportProgram("p")));
+    expect(data.paused).toEqual({ note: "deploy" });
+    const owner = createKernel();
+    owner.dispatch({ type: "install", at: 0, program: spec });
+    owner.dispatch({ type: "adopt", at: 260, export: data });
+    expect(lines(owner.dispatch({ type: "tick", at: 300 }))).toEqual([]);
+    expect(owner.getProps("p", "p-1")).toMatchObject({ paused: true, pauseNote: "deploy" });
+    expect(lines(owner.dispatch({ type: "resume", at: 310, programId: "p" }))).toEqual([
+      "resumed null",
+      "run job-1 @100",
+      "run job-2 @200",
+      "run job-3 @300",
+    ]);
+  });
 });

@@ -73,6 +73,7 @@ export interface FleetSpawnOptions {
   readonly catchUpWindow?: number;
   readonly overlap?: Overlap;
   readonly bufferLimit?: number;
+  readonly jitter?: number;
   readonly maxRuns?: number;
   /** Kernel time: on a fleet, the owner's wall clock (epoch ms). */
   readonly startAt?: number;
