@@ -114,4 +114,30 @@ describe("maxRuns, startAt, endAt", () => {
       expect(copy.dispatch(command)).toEqual(kernel.dispatch(command));
     }
   });
+
+  it("tick - endAt: a due time before it that is only reached after it (a late tick) does not run", () => {
+    const { kernel } = setup({ endAt: 150 });
+    expect(lines(kernel.dispatch({ type: "tick", at: 400 }))).toEqual([
+      "cancel job-1 end-at",
+      "stopped end-at",
+      "wake null",
+    ]);
+  });
+
+  it("snapshot - spawn options maxRuns, startAt, endAt, overlap, bufferLimit, jitter restore from overrides", () => {
+    const { kernel, spec } = setup();
+    kernel.dispatch({
+      type: "spawn",
+      at: 10,
+      programId: "p",
+      opts: { maxRuns: 5, startAt: 20, endAt: 5_000, overlap: "buffer-all", bufferLimit: 3, jitter: 7 },
+    });
+    kernel.dispatch({ type: "tick", at: 300 });
+    const snapshot = kernel.snapshot();
+    const copy = restoreKernel(JSON.parse(JSON.stringify(snapshot)), [spec]);
+    expect(copy.snapshot()).toEqual(snapshot);
+    for (let at = 301; at < 6_000; at += 50) {
+      expect(copy.dispatch({ type: "tick", at })).toEqual(kernel.dispatch({ type: "tick", at }));
+    }
+  });
 });

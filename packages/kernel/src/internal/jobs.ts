@@ -29,7 +29,9 @@ export function runDue(m: Machine): void {
     const spawn = job.spawn;
     if (spawn !== null) {
       // In this order: the end of the spawn's dates, a pause, the catch-up window and limit, overlap.
-      if (job === spawn.endMarker) {
+      // `endAt` is judged by the time now, not the due time: a due time before it that is only
+      // reached after it (a late tick, a host that slept) does not run either.
+      if (job === spawn.endMarker || (spawn.endMarker !== null && m.now >= spawn.endMarker.dueAt)) {
         endAtReached(m, spawn);
         continue;
       }

@@ -24,7 +24,20 @@ import type {
  */
 
 /** Spawn options stored as data, and spawn options that are functions (passed back in `spawnOverrides`). */
-const DATA_OVERRIDES = new Set(["interval", "delay", "misfire", "catchUpWindow", "output", "meta"]);
+const DATA_OVERRIDES = new Set([
+  "interval",
+  "delay",
+  "misfire",
+  "catchUpWindow",
+  "overlap",
+  "bufferLimit",
+  "jitter",
+  "maxRuns",
+  "startAt",
+  "endAt",
+  "output",
+  "meta",
+]);
 const FUNCTION_OVERRIDES = new Set([
   "interval",
   "meta",
