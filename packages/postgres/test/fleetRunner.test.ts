@@ -112,6 +112,65 @@ describe("createFleetRunner", () => {
     for (const node of nodes) node.kill();
   });
 
+  it("pause - a pause from any replica holds the program on its owner, survives a takeover, and resume lets it go on", async () => {
+    const { clock, runs, nodes } = setup(2, (node, runs) => [
+      {
+        id: "reports",
+        type: "constant",
+        interval: 200,
+        mainFn: (_args: unknown, _t: number, ctx) => {
+          runs.push(`${node} ${ctx.fireId}`);
+          return node;
+        },
+      },
+    ]);
+    for (const node of nodes) node.start();
+    await clock.advance(50);
+    await clock.until(nodes[1]?.spawn("reports", { spawnId: "main", misfire: "skip" }));
+    await clock.advance(1_000);
+    expect(runs.length).toBeGreaterThan(2);
+    await clock.until(nodes[1]?.pause("reports", undefined, { note: "deploy" }));
+    const before = runs.length;
+    const owner = (runs.at(-1) ?? "").split(" ")[0];
+    nodes[owner === "n0" ? 0 : 1]?.kill();
+    await clock.advance(6_000);
+    // The survivor took the shard (its checkpoint and log hold the pause): nothing ran.
+    expect(runs.length).toBe(before);
+    const survivor = nodes[owner === "n0" ? 1 : 0];
+    await clock.until(survivor?.resume("reports"));
+    await clock.advance(1_000);
+    const after = runs.slice(before);
+    expect(after.length).toBeGreaterThanOrEqual(4);
+    expect(after.every((run) => run.startsWith(owner === "n0" ? "n1 " : "n0 "))).toBe(true);
+    survivor?.kill();
+  });
+
+  it("backfill - a backfill from any replica runs the range's due times once each, with their backfill fire ids", async () => {
+    const { clock, runs, nodes } = setup(2, (node, runs) => [
+      {
+        id: "reports",
+        type: "constant",
+        interval: 1_000,
+        mainFn: (_args: unknown, _t: number, ctx) => {
+          runs.push(`${node} ${ctx.fireId}`);
+          return node;
+        },
+      },
+    ]);
+    for (const node of nodes) node.start();
+    await clock.advance(5_000);
+    // A fleet's kernel time is the wall clock (epoch ms).
+    const now = clock.wallNow();
+    await clock.until(nodes[0]?.backfill("reports", { from: now - 3_000, to: now - 1 }));
+    await clock.advance(500);
+    const fires = runs.map((run) => run.split(" ")[1]);
+    expect(fires).toEqual([now - 3_000, now - 2_000, now - 1_000].map((t) => `reports/backfill/${t}`));
+    await expect(clock.until(nodes[1]?.backfill("reports", { from: now, to: now + 10_000 }))).rejects.toMatchObject({
+      code: "invalid-command",
+    });
+    for (const node of nodes) node.kill();
+  });
+
   it("health - a program changed without a higher version keeps a replica off its shard: degraded, saying so", async () => {
     const clock = new VirtualClock();
     const store = createModelStore({ clock: () => clock.time });
