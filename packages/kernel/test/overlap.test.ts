@@ -114,6 +114,21 @@ describe("overlap", () => {
     expect(kernel.getProps("p", "p-1")).toMatchObject({ completed: 0, runs: 2 });
   });
 
+  it('complete - a result that arrives with the due time that cancels its job ("cancel-other") is discarded', () => {
+    const { kernel } = setup({ overlap: "cancel-other" });
+    kernel.dispatch({ type: "tick", at: 100 });
+    expect(lines(succeed(kernel, 200, "job-1"))).toEqual([
+      "cancel job-1 overlap inFlight=true",
+      "run job-2 @200",
+      "discarded",
+    ]);
+    // A lost outcome the same.
+    expect(
+      lines(kernel.dispatch({ type: "complete", at: 300, jobId: "job-2", outcome: { lost: true }, wall: 300 })),
+    ).toEqual(["cancel job-2 overlap inFlight=true", "run job-3 @300", "discarded"]);
+    expect(kernel.getProps("p", "p-1")).toMatchObject({ completed: 0, lost: 0, runs: 3 });
+  });
+
   it("stop-spawn - cancels the waiting job, then the buffered runs in order", () => {
     const { kernel } = setup({ overlap: "buffer-all" });
     kernel.dispatch({ type: "tick", at: 350 });

@@ -81,8 +81,9 @@ export function completeHot(m: Machine, input: Command): void {
     const lost = m.hotLost;
     const payload = m.hotPayload;
     m.arrive(m.hotAt, m.hotWall);
-    // Due jobs never end a job in flight (only a kill does), so it is still there.
-    if (lost) loseJob(m, job);
+    // A due time of its spawn with `overlap: "cancel-other"` may have cancelled it as time arrived.
+    if (m.inFlight.get(seq) !== job) m.emit({ type: "discarded", jobId });
+    else if (lost) loseJob(m, job);
     else finishJob(m, job, failed, payload);
     runDue(m);
     return;

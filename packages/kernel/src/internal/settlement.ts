@@ -21,10 +21,16 @@ const MAX_SPARE_JOBS = 4096;
 export function prepareComplete(m: Machine, jobId: string, outcome: Outcome): Plan {
   const seq = seqOfJobId(jobId);
   const job = seq < 1 ? undefined : m.inFlight.get(seq);
-  if (job !== undefined && jobIdOf(job) === jobId && "lost" in outcome) return apply(() => loseJob(m, job));
   const failed = "ok" in outcome && !outcome.ok;
   const payload = "ok" in outcome ? (outcome.ok ? outcome.value : outcome.error) : undefined;
-  if (job !== undefined && jobIdOf(job) === jobId) return apply(() => finishJob(m, job, failed, payload));
+  if (job !== undefined && jobIdOf(job) === jobId) {
+    return apply(() => {
+      // Time arrived first: a due time with `overlap: "cancel-other"` may have cancelled it.
+      if (m.inFlight.get(seq) !== job) m.emit({ type: "discarded", jobId });
+      else if ("lost" in outcome) loseJob(m, job);
+      else finishJob(m, job, failed, payload);
+    });
+  }
   if (seq >= 1 && seq <= m.jobSeq) return apply(() => m.emit({ type: "discarded", jobId }));
   return reject("unknown-job", "command.jobId", `command.jobId: no job ${show(jobId)} was issued by this kernel`);
 }
