@@ -40,13 +40,15 @@ export type {
   IntervalFnDescriptor,
   Jitter,
   JobBehaviour,
+  OverlapPolicy,
   ProgramDescriptor,
   ScenarioName,
   SimResult,
   SpawnLife,
   SpawnOptsDescriptor,
+  Spec18BadCommand,
   Timeline,
   TimelineEvent,
   Violation,
 } from "./types.js";
-export { badCommands, faultFamilies, hostileValues, scenarioNames } from "./types.js";
+export { badCommands, faultFamilies, hostileValues, scenarioNames, spec18BadCommands } from "./types.js";

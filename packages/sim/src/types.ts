@@ -125,7 +125,20 @@ export interface SpawnOptsDescriptor {
   readonly catchUpWindow?: number;
   readonly throws?: Partial<Record<HookName, HookThrow>>;
   readonly unknownKey?: boolean;
+  /** Spec 18: the spawn's overlap policy and buffer bound. @since 0.2.0 */
+  readonly overlap?: OverlapPolicy;
+  readonly bufferLimit?: number;
+  /** Spec 18: the spawn stops after this many runs. @since 0.2.0 */
+  readonly maxRuns?: number;
+  /** Spec 18: `startAt` / `endAt` this many ms after the spawn command's time (negative: before it). @since 0.2.0 */
+  readonly startIn?: number;
+  readonly endIn?: number;
+  /** Spec 18: each due job starts up to this many ms late (drawn by the kernel). @since 0.2.0 */
+  readonly jitter?: number;
 }
+
+/** What a due time does while the spawn's previous job is still running (spec 18). @since 0.2.0 */
+export type OverlapPolicy = "allow" | "skip" | "buffer-one" | "buffer-all" | "cancel-other";
 
 /**
  * A malformed or hostile command, by name; the engine builds it (and expects the
@@ -162,7 +175,49 @@ export type BadCommand =
   | "spec-cron-garbage"
   | "spec-no-main"
   | "spec-throwing-create"
-  | "spec-getter";
+  | "spec-getter"
+  | Spec18BadCommand;
+
+/**
+ * Spec 18's malformed commands (drawn by the mix when those features are on, never by the
+ * hostile scenario, whose draws stay as they were).
+ * @since 0.2.0
+ */
+export type Spec18BadCommand =
+  | "spec-basic-overlap"
+  | "spec-bad-overlap"
+  | "spec-zero-buffer-limit"
+  | "spec-fractional-max-runs"
+  | "spec-end-before-start"
+  | "spec-nan-start"
+  | "opts-basic-overlap"
+  | "opts-zero-max-runs"
+  | "opts-end-before-start"
+  | "opts-huge-end"
+  | "pause-unknown-program"
+  | "pause-unknown-spawn"
+  | "pause-stopped-spawn"
+  | "pause-bad-note"
+  | "resume-unknown-spawn";
+
+/** @since 0.2.0 */
+export const spec18BadCommands: readonly Spec18BadCommand[] = [
+  "spec-basic-overlap",
+  "spec-bad-overlap",
+  "spec-zero-buffer-limit",
+  "spec-fractional-max-runs",
+  "spec-end-before-start",
+  "spec-nan-start",
+  "opts-basic-overlap",
+  "opts-zero-max-runs",
+  "opts-end-before-start",
+  "opts-huge-end",
+  "pause-unknown-program",
+  "pause-unknown-spawn",
+  "pause-stopped-spawn",
+  "pause-bad-note",
+  "resume-unknown-spawn",
+];
 
 /** @since 0.1.0 */
 export const badCommands: readonly BadCommand[] = [
@@ -226,6 +281,16 @@ export interface ProgramDescriptor {
   readonly nullState?: "create" | "merge";
   /** ms: the program's `catchUpWindow`. @since 0.1.0 */
   readonly catchUpWindow?: number;
+  /** Spec 18: overlap policy and buffer bound (constant and cron programs). @since 0.2.0 */
+  readonly overlap?: OverlapPolicy;
+  readonly bufferLimit?: number;
+  /** Spec 18: each spawn stops after this many runs. @since 0.2.0 */
+  readonly maxRuns?: number;
+  /** Spec 18: no job before `startAt`, each spawn stops at `endAt` (kernel times, ms). @since 0.2.0 */
+  readonly startAt?: number;
+  readonly endAt?: number;
+  /** Spec 18: each due job starts up to this many ms late (drawn by the kernel). @since 0.2.0 */
+  readonly jitter?: number;
   readonly behaviour: JobBehaviour;
 }
 
@@ -269,7 +334,36 @@ export type TimelineEvent =
   /** The next command carries a clock reading `by` ms in the past. */
   | { readonly at: number; readonly kind: "regress"; readonly by: number }
   /** The host crashes and restarts from `kernel.snapshot()`; jobs in flight are reported lost. */
-  | { readonly at: number; readonly kind: "crash" };
+  | { readonly at: number; readonly kind: "crash" }
+  /**
+   * Spec 18: pauses the program, or (with `pick`) its running spawn at index `pick` (modulo the
+   * count), with `note` when given. @since 0.2.0
+   */
+  | {
+      readonly at: number;
+      readonly kind: "pause";
+      readonly programId: string;
+      readonly pick?: number;
+      readonly note?: string;
+    }
+  /**
+   * Spec 18: resumes the program, or (with `pick`) one of its spawns: the paused one at index
+   * `pick` (modulo the count) if any is paused on its own, else the running one. @since 0.2.0
+   */
+  | { readonly at: number; readonly kind: "resume"; readonly programId: string; readonly pick?: number }
+  /**
+   * Spec 18: a backfill of the program's due times in `[to - span, to)`, where `to` is `ago` ms
+   * before the command's time (negative: after it, which is refused), under `overlap` (the
+   * kernel's default when left out). @since 0.2.0
+   */
+  | {
+      readonly at: number;
+      readonly kind: "backfill";
+      readonly programId: string;
+      readonly ago: number;
+      readonly span: number;
+      readonly overlap?: OverlapPolicy;
+    };
 
 /** The fault settings of one run, as drawn from the seed (swarm) or given. @since 0.1.0 */
 export interface FaultPlan {

@@ -46,7 +46,7 @@ const own = <T>(record: Readonly<Record<string, T>> | undefined, key: string): T
 const notFresh = (program: ProgramRecord): string | undefined => {
   if (program.running.size > 0) return "it has running spawns";
   if (program.triggers.size > 0) return "it has triggers waiting or in flight";
-  if (!program.fresh) return "it was spawned, triggered or adopted into since it was installed";
+  if (!program.fresh) return "it was spawned, triggered, paused, backfilled or adopted into since it was installed";
   return undefined;
 };
 

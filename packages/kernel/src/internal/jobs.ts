@@ -136,14 +136,38 @@ export function startJob(m: Machine, job: JobRecord): void {
   if (spawn !== null) stopAtMaxRuns(m, spawn);
 }
 
-/** A buffered run of a free spawn starts now, at its own due time; the grid was scheduled when it was buffered. */
+/**
+ * A buffered run of a free spawn starts now, at its own due time; the grid was scheduled when it was
+ * buffered. A run whose `argsFn` throws settles at once and frees the spawn again: the next one then
+ * starts here, in a loop (a buffer of failing runs must not recurse once per run).
+ */
 export function startBuffered(m: Machine, spawn: SpawnRecord): void {
-  const job = spawn.buffer.shift() as JobRecord;
-  job.startedAt = m.now;
-  m.inFlight.add(job);
-  enterInFlight(spawn, job);
-  emitRun(m, job);
-  stopAtMaxRuns(m, spawn);
+  if (m.drainingBuffer === spawn) {
+    m.bufferFreed = true;
+    return;
+  }
+  const outer = m.drainingBuffer;
+  m.drainingBuffer = spawn;
+  try {
+    do {
+      m.bufferFreed = false;
+      if (atMaxRuns(spawn)) break;
+      const job = spawn.buffer.shift() as JobRecord;
+      job.startedAt = m.now;
+      m.inFlight.add(job);
+      enterInFlight(spawn, job);
+      emitRun(m, job);
+      stopAtMaxRuns(m, spawn);
+    } while (
+      m.bufferFreed &&
+      spawn.buffer.length > 0 &&
+      spawn.inFlight.length === 0 &&
+      isRunning(spawn) &&
+      !isPaused(spawn)
+    );
+  } finally {
+    m.drainingBuffer = outer;
+  }
 }
 
 /** The spawn's job is in flight: its index kept for an O(1) removal, and the run counted. */

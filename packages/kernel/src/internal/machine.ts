@@ -12,7 +12,7 @@ import { type ReusableJob, runDue, trigger } from "./jobs.js";
 import { JobTable } from "./jobTable.js";
 import { type KernelOptions, resolveKernelOptions } from "./kernelOptions.js";
 import { removeProgram, stopProgram, stopSpawn } from "./lifecycle.js";
-import type { JobRecord, ProgramRecord } from "./model.js";
+import type { JobRecord, ProgramRecord, SpawnRecord } from "./model.js";
 import { preparePause } from "./pause.js";
 import { apply, type Plan, reject, unknownProgram, unknownSpawn } from "./plan.js";
 import { prepareComplete } from "./settlement.js";
@@ -70,6 +70,9 @@ export class Machine {
   catchUpLeft = 0;
   /** Jobs whose missed due times are still being counted: back in the heap when the dispatch ends. */
   readonly deferred: JobRecord[] = [];
+  /** The spawn whose buffer `startBuffered` is starting (see there), and whether it was freed again meanwhile. */
+  drainingBuffer: SpawnRecord | null = null;
+  bufferFreed = false;
   /**
    * Records of settled jobs, reused by the next jobs. A record lives a whole
    * period (from one start to the next), so at high rates thousands of fresh

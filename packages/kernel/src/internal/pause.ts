@@ -31,9 +31,12 @@ export function preparePause(m: Machine, command: PauseCommand): Plan {
         );
   if (command.spawnId === undefined) {
     return apply(() => {
+      // Something happened to it: an export may no longer be adopted into it (the pause would be lost).
+      program.fresh = false;
       program.paused = pause;
       effect(null);
-      for (const spawn of program.running) if (!isPaused(spawn)) unpark(m, spawn);
+      // Over a copy: a buffered run that starts may stop its spawn (maxRuns), which leaves the list.
+      for (const spawn of [...program.running]) if (isRunning(spawn) && !isPaused(spawn)) unpark(m, spawn);
     });
   }
   const spawn = program.spawns.get(command.spawnId);

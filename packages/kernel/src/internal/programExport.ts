@@ -183,6 +183,7 @@ export const asSnapshot = (data: ProgramExport): KernelSnapshot => {
     spawnCounter: data.spawnCounter,
     random: data.random,
     fresh: false,
+    ...(data.paused === undefined ? {} : { paused: data.paused }),
     spawns,
     running: data.running,
     history: data.history,

@@ -353,6 +353,8 @@ class Checker {
     program.triggers.forEach((job, index) => {
       const jobPath = `${path}.triggers[${index}]`;
       this.job(job, jobPath, undefined);
+      // A backfill's runs join the triggers in turn (numbered when the backfill started): only the others are in order.
+      if (job.backfill === true) return;
       if (job.seq < previousTrigger) this.fail(`${jobPath}.seq`, "triggers are listed in the order they were made");
       previousTrigger = job.seq;
     });
@@ -427,6 +429,9 @@ class Checker {
     if (spawn.parked === true && (spawn.pending === null || !live)) {
       this.fail(`${path}.parked`, "only a running spawn's waiting job is parked");
     }
+    if (spawn.parked === true && spawn.paused === undefined && program.paused === undefined) {
+      this.fail(`${path}.parked`, "a waiting job is parked only while its spawn or program is paused");
+    }
     if (spawn.pending !== null && spawn.pending.seq < newest) {
       this.fail(
         `${path}.pending.seq`,
@@ -445,7 +450,8 @@ class Checker {
     if (status === "created" && (spawn.inFlight.length > 0 || ended > 0)) {
       this.fail(`${path}.status`, 'a spawn that has started a job is "running", not "created"');
     }
-    if (status === "running" && spawn.inFlight.length === 0 && ended === 0) {
+    // A run cancelled by `overlap: "cancel-other"` neither ended nor is in flight: `runs` tells.
+    if (status === "running" && spawn.inFlight.length === 0 && ended === 0 && (spawn.runs ?? 0) === 0) {
       this.fail(`${path}.status`, 'a spawn that has started no job is "created", not "running"');
     }
     if (status === "terminating" && spawn.inFlight.length === 0) {

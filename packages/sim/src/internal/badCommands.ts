@@ -16,6 +16,10 @@ export interface BadContext {
   readonly inFlightJobId: string | undefined;
   /** A deterministic draw in [0, 1) for this command. */
   readonly draw: number;
+  /** The program's type as the timeline installed it, if it did (spec 18's overlap refusals need a basic one). */
+  readonly programType?: "basic" | "constant" | "cron" | undefined;
+  /** A spawn id of the program that is stopping or stopped (the kernel's stopped history), if any. */
+  readonly stoppedSpawnId?: string | undefined;
 }
 
 const mainFn = () => undefined;
@@ -116,5 +120,59 @@ export const badCommand = (name: BadCommand, context: BadContext): unknown => {
       };
     case "spec-getter":
       return { type: "install", at, program: throwingGetter({ id: programId, mainFn }, "interval") };
+    // Spec 18.
+    case "spec-basic-overlap":
+      return { type: "install", at, program: { id: programId, interval: 100, overlap: "skip", mainFn } };
+    case "spec-bad-overlap":
+      return {
+        type: "install",
+        at,
+        program: { id: programId, type: "constant", interval: 100, overlap: "never", mainFn },
+      };
+    case "spec-zero-buffer-limit":
+      return {
+        type: "install",
+        at,
+        program: { id: programId, type: "constant", interval: 100, overlap: "buffer-all", bufferLimit: 0, mainFn },
+      };
+    case "spec-fractional-max-runs":
+      return { type: "install", at, program: { id: programId, interval: 100, maxRuns: 1.5, mainFn } };
+    case "spec-end-before-start":
+      return {
+        type: "install",
+        at,
+        program: { id: programId, interval: 100, startAt: at + 100, endAt: at + 100, mainFn },
+      };
+    case "spec-nan-start":
+      return { type: "install", at, program: { id: programId, interval: 100, startAt: Number.NaN, mainFn } };
+    case "opts-basic-overlap":
+      // A basic program refuses any overlap but "allow"; another program, a value that is no policy.
+      return {
+        type: "spawn",
+        at,
+        programId,
+        opts: { overlap: context.programType === "basic" ? "buffer-one" : "sometimes" },
+      };
+    case "opts-zero-max-runs":
+      return { type: "spawn", at, programId, opts: { maxRuns: 0 } };
+    case "opts-end-before-start":
+      return { type: "spawn", at, programId, opts: { startAt: at + 100, endAt: at + 50 } };
+    case "opts-huge-end":
+      return {
+        type: "spawn",
+        at,
+        programId,
+        opts: { endAt: context.draw < 0.5 ? MAX_TIME * 2 : Number.NEGATIVE_INFINITY },
+      };
+    case "pause-unknown-program":
+      return { type: "pause", at, programId: `${programId}-ghost` };
+    case "pause-unknown-spawn":
+      return { type: "pause", at, programId, spawnId: "ghost-spawn", note: "ghost" };
+    case "pause-stopped-spawn":
+      return { type: "pause", at, programId, spawnId: context.stoppedSpawnId ?? "ghost-spawn" };
+    case "pause-bad-note":
+      return { type: "pause", at, programId, note: context.draw < 0.5 ? 42 : { text: "note" } };
+    case "resume-unknown-spawn":
+      return { type: "resume", at, programId, spawnId: "ghost-spawn" };
   }
 };

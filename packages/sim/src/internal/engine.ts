@@ -24,11 +24,13 @@ import { Liveness, type Owed } from "./checks/liveness.js";
 import { OneStopped } from "./checks/oneStopped.js";
 import { checkRejected, type SnapshotText, snapshotText } from "./checks/rejectedUnchanged.js";
 import { RunReturned } from "./checks/runReturned.js";
+import { Spec18Checks } from "./checks/spec18.js";
 import { spawnKey } from "./checks/verify.js";
 import { CompletionQueue } from "./completionQueue.js";
 import { canonical, draw, effectJson, hash32, TraceHash } from "./hash.js";
 import { HOSTILE_POLICY, isSimPolicy, MAX_TIME, simPolicies } from "./hostile.js";
 import { CRON_STEPS } from "./model/missed.js";
+import { asSimEffects, type Overlap } from "./model/spec18.js";
 import { HookCounters, intervalFnOf, longestInterval, optsOf, specOf } from "./specs.js";
 
 export { specOf } from "./specs.js";
@@ -190,7 +192,11 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
   const stopped = new Set<string>();
   const lives = new Map<string, { life: SpawnLife & { stoppedAt: number | null; jobs: number } }>();
   const allLives: (SpawnLife & { stoppedAt: number | null; jobs: number })[] = [];
-  const grids = new Map<string, { last: number; interval: number; misfire: "catch-up" | "skip" } | null>();
+  /** Each constant spawn's grid; `loose` (spec 18's buffers): due times come on it, but buffered ones late and out of turn. */
+  const grids = new Map<
+    string,
+    { last: number; interval: number; misfire: "catch-up" | "skip"; loose: boolean } | null
+  >();
   const programIntervals = new Map<string, number>();
   /** Programs whose interval is (or was set to) a function: no fixed grid to check. */
   const dynamicIntervals = new Set<string>();
@@ -239,6 +245,9 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
   };
 
   const oneStopped = new OneStopped(verify);
+  const spec18 = new Spec18Checks(verify);
+  /** Spawns paused on their own (spec 18), by key: a spawn-level resume picks among them. */
+  const pausedOwn = new Set<string>();
   const runReturned = new RunReturned(verify, (programId, spawnId) => {
     if (descriptors.get(programId)?.throws?.argsFn !== undefined) return true;
     return spawnId !== null && spawnOpts.get(spawnKey(programId, spawnId))?.throws?.argsFn !== undefined;
@@ -264,8 +273,15 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
     }
     if (opts?.intervalFn !== undefined) interval = longestInterval(opts.intervalFn) ?? interval;
     else if (typeof opts?.interval === "number") interval = opts.interval;
-    return { programId: descriptor.id, type: descriptor.type, interval };
+    // Spec 18: a jittered job may start up to `jitter` ms after its due time.
+    interval += opts?.jitter ?? descriptor.jitter ?? 0;
+    const overlap = overlapOf(descriptor, opts);
+    const waitsForJobs = overlap === "skip" || overlap === "buffer-one" || overlap === "buffer-all";
+    return { programId: descriptor.id, type: descriptor.type, interval, ...(waitsForJobs ? { waitsForJobs } : {}) };
   };
+
+  const overlapOf = (descriptor: ProgramDescriptor, opts: SpawnOptsDescriptor | undefined): Overlap =>
+    opts?.overlap ?? descriptor.overlap ?? "allow";
 
   const startJob = (effect: RunEffect) => {
     jobs++;
@@ -374,6 +390,7 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
                         ? optsDescriptor.interval
                         : (programIntervals.get(effect.programId) ?? descriptor.interval),
                     misfire: optsDescriptor?.misfire ?? descriptor.misfire ?? "catch-up",
+                    loose: ["buffer-one", "buffer-all"].includes(overlapOf(descriptor, optsDescriptor)),
                   }
                 : null,
             );
@@ -382,13 +399,20 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
             const owed = owedOf(descriptor, optsDescriptor);
             const delay = optsDescriptor?.delay ?? descriptor.delay;
             const first = typeof delay === "number" ? delay : 0;
+            // Spec 18: a startAt ahead puts the first job that much later.
+            const startAt =
+              optsDescriptor?.startIn !== undefined ? command.at + optsDescriptor.startIn : descriptor.startAt;
+            const later = startAt === undefined ? 0 : Math.max(0, startAt - effect.startedAt);
             liveness.spawned(
               spawnKey(effect.programId, effect.spawnId),
               owed,
               effect.startedAt,
-              Math.max(first, owed.interval) + (descriptor.align ?? 0),
+              later +
+                Math.max(first + (optsDescriptor?.jitter ?? descriptor.jitter ?? 0), owed.interval) +
+                (descriptor.align ?? 0),
             );
           }
+          pausedOwn.delete(spawnKey(effect.programId, effect.spawnId));
           touched.add(effect.programId);
           break;
         }
@@ -411,6 +435,29 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
           touched.add(effect.programId);
           break;
         }
+        case "skipped":
+          // Spec 18: a skipped due time is a grid point too; the grid goes on after it.
+          if (effect.spawnId !== null) {
+            checkGrid(lifeKey(effect.programId, effect.spawnId), {
+              jobId: effect.fireId,
+              scheduledAt: effect.scheduledAt,
+            });
+          }
+          touched.add(effect.programId);
+          break;
+        case "paused":
+        case "resumed": {
+          const key = effect.spawnId === null ? undefined : spawnKey(effect.programId, effect.spawnId);
+          if (effect.type === "paused") {
+            if (key !== undefined) pausedOwn.add(key);
+            liveness.paused(effect.programId, key);
+          } else {
+            if (key !== undefined) pausedOwn.delete(key);
+            liveness.resumed(effect.programId, key, kernelNow, maxDurationOf);
+          }
+          touched.add(effect.programId);
+          break;
+        }
         case "missed": {
           // The grid goes on after the last missed due time.
           const grid = grids.get(lifeKey(effect.programId, effect.spawnId));
@@ -419,6 +466,7 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
           break;
         }
         case "cancel":
+          touched.add(effect.programId);
           ran.delete(effect.jobId);
           if (effect.inFlight) {
             killed.add(effect.jobId);
@@ -442,6 +490,7 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
           break;
         case "stopped": {
           const key = lifeKey(effect.programId, effect.spawnId);
+          touched.add(effect.programId);
           stopped.add(key);
           const life = lives.get(key)?.life;
           if (life !== undefined) life.stoppedAt = now;
@@ -480,6 +529,7 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
       }
     }
     oneStopped.dispatched(command, effects);
+    spec18.dispatched(command, asSimEffects(effects));
     if (typeof command === "object" && command !== null && "programId" in command) {
       const programId = (command as { programId?: unknown }).programId;
       if (typeof programId === "string") touched.add(programId);
@@ -498,7 +548,7 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
       drift = Math.max(drift, offGrid);
       verify(
         "grid",
-        grid.misfire === "catch-up" ? gap === grid.interval : offGrid === 0 && gap > 0,
+        grid.loose ? offGrid === 0 : grid.misfire === "catch-up" ? gap === grid.interval : offGrid === 0 && gap > 0,
         () =>
           `constant spawn ${key}: job due at ${effect.scheduledAt}, ${gap} ms after the previous one; the grid step is ${grid.interval} ms (${grid.misfire})`,
       );
@@ -706,8 +756,8 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
       return;
     }
     const label = `${programId}@${step}`;
-    const opts = optsOf(optsDescriptor, kernelCounters, label);
-    const modelOpts = optsOf(optsDescriptor, modelCounters, label);
+    const opts = optsOf(optsDescriptor, kernelCounters, label, at);
+    const modelOpts = optsOf(optsDescriptor, modelCounters, label, at);
     sendingOpts = { descriptor: optsDescriptor, opts };
     try {
       send({ type: "spawn", at, programId, opts }, { type: "spawn", at, programId, opts: modelOpts });
@@ -796,6 +846,8 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
           runningSpawnId: running[0]?.id,
           inFlightJobId: inFlight.keys().next().value,
           draw: draw(seed, `bad:${step}`),
+          programType: descriptors.get(event.programId)?.type,
+          stoppedSpawnId: kernel.isInstalled(event.programId) ? kernel.listStopped(event.programId)[0]?.id : undefined,
         }) as Command;
         send(command, command, true);
         return;
@@ -813,6 +865,34 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
       case "crash":
         crash();
         return;
+      case "backfill": {
+        const at = commandTime();
+        const to = at - event.ago;
+        const overlap = event.overlap === undefined ? {} : { overlap: event.overlap };
+        send({ type: "backfill", at, programId: event.programId, from: to - event.span, to, ...overlap });
+        return;
+      }
+      case "pause":
+      case "resume": {
+        const at = commandTime();
+        const programId = event.programId;
+        let spawnId: string | undefined;
+        if (event.pick !== undefined) {
+          const running = kernel.isInstalled(programId) ? kernel.listSpawns(programId).map((spawn) => spawn.id) : [];
+          // A spawn-level resume goes to a spawn paused on its own, when there is one.
+          const own = running.filter((id) => pausedOwn.has(spawnKey(programId, id)));
+          const pool = event.kind === "resume" && own.length > 0 ? own : running;
+          spawnId = pool[event.pick % Math.max(1, pool.length)];
+          if (spawnId === undefined) return;
+        }
+        const target = spawnId === undefined ? {} : { spawnId };
+        if (event.kind === "pause") {
+          send({ type: "pause", at, programId, ...target, ...(event.note === undefined ? {} : { note: event.note }) });
+        } else {
+          send({ type: "resume", at, programId, ...target });
+        }
+        return;
+      }
       default:
         send({ type: event.kind, at: commandTime(), programId: event.programId });
     }

@@ -6,10 +6,14 @@ import {
   faultFamilies,
   type ProgramDescriptor,
   type ScenarioName,
+  type SpawnOptsDescriptor,
+  type Spec18BadCommand,
   scenarioNames,
+  spec18BadCommands,
   type Timeline,
   type TimelineEvent,
 } from "../types.js";
+import { SPEC18_FEATURES, type Spec18Features } from "./features.js";
 import { hostileScenario } from "./hostileScenario.js";
 import { atFrom, behaviourArb, calm, type Plan } from "./plan.js";
 
@@ -42,7 +46,7 @@ const at = (horizon: number) => fc.integer({ min: 1, max: Math.max(1, Math.floor
 /** The guide's scenarios and the mix, as arbitraries of programs and operator commands. */
 const scenarios: Record<
   ScenarioName,
-  (steps: number, faults: FaultPlan, policies: readonly string[]) => fc.Arbitrary<Plan>
+  (steps: number, faults: FaultPlan, policies: readonly string[], features: Spec18Features) => fc.Arbitrary<Plan>
 > = {
   "policy-churn": (steps, faults, policies) => policyChurn(steps, faults, policies),
   "cron-cleanup": (steps, faults) => {
@@ -139,7 +143,7 @@ const scenarios: Record<
       events: [{ at: 0, kind: "spawn", programId: "stats" }],
     }));
   },
-  mix: (steps, faults) => {
+  mix: (steps, faults, _policies, features) => {
     // Cron programs in the mix tick in seconds (a mix spans seconds to minutes), in a zone
     // with daylight saving, so the kernel and the model also agree on zoned arithmetic.
     const cronPrograms = [
@@ -166,8 +170,9 @@ const scenarios: Record<
           align: fc.option(fc.constantFrom(10, 100, 1000), { nil: undefined }),
           stopAfter: fc.option(fc.integer({ min: 1, max: 20 }), { nil: undefined }),
           behaviour: behaviourArb(faults, { ...calm, minDuration: 0, maxDuration: 80 }),
+          spec18: spec18ProgramArb(features, steps * 15),
         })
-        .map((drawn): ProgramDescriptor => {
+        .map(({ spec18, ...drawn }): ProgramDescriptor => {
           const common = {
             id: `p${index}`,
             misfire: drawn.misfire,
@@ -177,9 +182,12 @@ const scenarios: Record<
             ...(drawn.bounds === undefined ? {} : { min: drawn.bounds[0], max: drawn.bounds[0] + drawn.bounds[1] }),
             ...(drawn.stopAfter === undefined ? {} : { stopAfter: drawn.stopAfter }),
           };
+          const aligned = drawn.align !== undefined && drawn.type === "constant";
+          const limits = spec18Of(spec18, drawn.type, aligned);
           if (drawn.type === "cron") {
             return {
               ...common,
+              ...limits,
               type: "cron",
               interval: drawn.cron.gap,
               cron: drawn.cron.cron,
@@ -188,10 +196,11 @@ const scenarios: Record<
           }
           return {
             ...common,
+            ...limits,
             type: drawn.type,
             interval: drawn.interval,
             ...(drawn.delay === undefined ? {} : { delay: drawn.delay }),
-            ...(drawn.align === undefined || drawn.type === "basic" ? {} : { align: drawn.align }),
+            ...(aligned && drawn.align !== undefined ? { align: drawn.align } : {}),
           };
         });
     return fc.integer({ min: 2, max: 5 }).chain((count) => {
@@ -235,13 +244,15 @@ const scenarios: Record<
           reinstalls: fc.array(fc.record({ at: at(horizon), index: fc.integer({ min: 0, max: count - 1 }) }), {
             maxLength: 3,
           }),
+          spec18: spec18EventsArb(features, steps, horizon, id),
         })
-        .map(({ programs, commands, reinstalls }) => ({
+        .map(({ programs, commands, reinstalls, spec18 }) => ({
           horizon,
           programs,
           events: [
             ...programs.map((spec): TimelineEvent => ({ at: 0, kind: "spawn", programId: spec.id })),
             ...commands,
+            ...spec18Events(spec18, programs),
             // Reinstalling replaces a program (after uninstall or clear, it brings it back).
             ...reinstalls.map(
               ({ at: time, index }): TimelineEvent => ({
@@ -393,6 +404,8 @@ export const generateTimeline = (options: {
   readonly steps: number;
   readonly faults: FaultsOption;
   readonly policies: readonly string[];
+  /** Spec 18's features the mix draws (default: what the kernel has landed, `SPEC18_FEATURES`). */
+  readonly features?: Spec18Features | undefined;
 }): Timeline => {
   const { seed, steps } = options;
   // The default: one seed in seven draws the hostile scenario; the others keep the scenario
@@ -404,7 +417,10 @@ export const generateTimeline = (options: {
       ? "hostile"
       : (classic[sampleOne(fc.nat({ max: classic.length - 1 }), seed ^ 0x5c3e)] as ScenarioName));
   const faults = planFaults(options.faults, seed);
-  const plan = sampleOne(scenarios[scenario](steps, faults, options.policies), seed);
+  const plan = sampleOne(
+    scenarios[scenario](steps, faults, options.policies, options.features ?? SPEC18_FEATURES),
+    seed,
+  );
   const faultEvents = sampleOne(faultEventsArb(plan, faults), seed ^ 0xe7e7);
   const installs = plan.programs.map((program): TimelineEvent => ({ at: plan.start ?? 0, kind: "install", program }));
   // Stable sort by time: installs first, then commands in the order they were drawn.
@@ -414,3 +430,266 @@ export const generateTimeline = (options: {
     .map(({ event }) => event);
   return { version: 1, seed, scenario, steps, faults, policies: [...options.policies], events };
 };
+
+// -----------------------------------------------------------------------------
+// Spec 18 in the mix: overlap and buffers, maxRuns, startAt and endAt on programs and spawn
+// options, pauses and resumes (short ones, and ones longer than the catch-up window), and
+// the new malformed commands. Each feature only when its switch is on.
+
+interface Spec18Drawn {
+  readonly overlap: SpawnOptsDescriptor["overlap"];
+  readonly bufferLimit: number | undefined;
+  readonly maxRuns: number | undefined;
+  readonly startAt: number | undefined;
+  readonly endIn: number | undefined;
+  readonly catchUpWindow: number | undefined;
+  readonly jitter: number | undefined;
+}
+
+const overlapArb = fc.constantFrom(
+  "allow" as const,
+  "skip" as const,
+  "buffer-one" as const,
+  "buffer-all" as const,
+  "cancel-other" as const,
+);
+
+/** A value of `arbitrary` in `tenths` of the draws (out of ten), else undefined; always undefined when off. */
+const maybe = <T>(on: boolean, arbitrary: fc.Arbitrary<T>, tenths = 5): fc.Arbitrary<T | undefined> =>
+  on
+    ? fc.oneof(
+        { weight: 10 - tenths, arbitrary: fc.constant(undefined) },
+        { weight: tenths, arbitrary: arbitrary.map((value): T | undefined => value) },
+      )
+    : fc.constant(undefined);
+
+const spec18ProgramArb = (features: Spec18Features, horizon: number): fc.Arbitrary<Spec18Drawn> =>
+  fc.record({
+    overlap: maybe(features.overlap, overlapArb, 7),
+    bufferLimit: maybe(features.overlap, fc.integer({ min: 1, max: 3 }), 6),
+    maxRuns: maybe(features.maxRuns, fc.integer({ min: 1, max: 12 }), 2),
+    startAt: maybe(features.startAt, fc.integer({ min: 0, max: Math.max(1, Math.floor(horizon / 3)) }), 2),
+    endIn: maybe(features.endAt, fc.integer({ min: 1, max: Math.max(2, horizon) }), 3),
+    // Small windows, so that some pauses outlast them (and report missed due times on resume).
+    catchUpWindow: maybe(features.pause, fc.integer({ min: 20, max: 2_000 }), 4),
+    // Up to 40 ms: often more than a short interval allows (the kernel bounds it by the gap).
+    jitter: maybe(
+      features.jitter,
+      fc.oneof(fc.integer({ min: 1, max: 40 }), fc.double({ min: 0, max: 5, noNaN: true })),
+      3,
+    ),
+  });
+
+/** A program's spec 18 fields: overlap only on constant and cron programs, no startAt on an aligned grid. */
+const spec18Of = (
+  drawn: Spec18Drawn,
+  type: ProgramDescriptor["type"],
+  aligned: boolean,
+): Partial<ProgramDescriptor> => {
+  // An aligned grid's first due time may come before startAt (timeFn(base) < base): not drawn.
+  const startAt = aligned ? undefined : drawn.startAt;
+  return {
+    ...(drawn.overlap === undefined || type === "basic" ? {} : { overlap: drawn.overlap }),
+    ...(drawn.bufferLimit === undefined || type === "basic" ? {} : { bufferLimit: drawn.bufferLimit }),
+    ...(drawn.maxRuns === undefined ? {} : { maxRuns: drawn.maxRuns }),
+    ...(startAt === undefined ? {} : { startAt }),
+    ...(drawn.endIn === undefined ? {} : { endAt: (startAt ?? 0) + drawn.endIn }),
+    ...(drawn.catchUpWindow === undefined ? {} : { catchUpWindow: drawn.catchUpWindow }),
+    ...(drawn.jitter === undefined ? {} : { jitter: drawn.jitter }),
+  };
+};
+
+type Spec18Event =
+  | { readonly kind: "spawn"; readonly at: number; readonly programId: string; readonly opts: SpawnOptsDescriptor }
+  | {
+      readonly kind: "pause";
+      readonly at: number;
+      readonly programId: string;
+      readonly pick: number | undefined;
+      readonly note: string | undefined;
+      /** The resume that ends it, this many ms later (undefined: a pause left on, or a resume alone). */
+      readonly length: number | undefined;
+      readonly resumeOnly: boolean;
+    }
+  | { readonly kind: "bad"; readonly at: number; readonly programId: string; readonly bad: Spec18BadCommand }
+  | {
+      readonly kind: "backfill";
+      readonly at: number;
+      readonly programId: string;
+      readonly ago: number;
+      readonly span: number;
+      readonly overlap: SpawnOptsDescriptor["overlap"];
+    };
+
+const spec18EventsArb = (
+  features: Spec18Features,
+  steps: number,
+  horizon: number,
+  id: fc.Arbitrary<string>,
+): fc.Arbitrary<readonly Spec18Event[]> => {
+  const when = fc.integer({ min: 1, max: Math.max(1, Math.floor(horizon)) });
+  const limitsOn = features.overlap || features.maxRuns || features.startAt || features.endAt || features.jitter;
+  const options: { weight: number; arbitrary: fc.Arbitrary<Spec18Event> }[] = [];
+  if (limitsOn) {
+    const opts = fc
+      .record({
+        overlap: maybe(features.overlap, overlapArb, 6),
+        bufferLimit: maybe(features.overlap, fc.integer({ min: 1, max: 3 }), 5),
+        maxRuns: maybe(features.maxRuns, fc.integer({ min: 1, max: 8 }), 3),
+        jitter: maybe(features.jitter, fc.integer({ min: 1, max: 30 }), 2),
+        startIn: maybe(
+          features.startAt,
+          fc.oneof(
+            { weight: 1, arbitrary: fc.integer({ min: -200, max: 0 }) },
+            { weight: 3, arbitrary: fc.integer({ min: 1, max: Math.max(1, Math.floor(horizon / 4)) }) },
+          ),
+          3,
+        ),
+        // An end at or before the spawn's time: the spawn stops in the dispatch that made it.
+        endIn: maybe(
+          features.endAt,
+          fc.oneof(
+            { weight: 1, arbitrary: fc.integer({ min: -100, max: 0 }) },
+            { weight: 4, arbitrary: fc.integer({ min: 1, max: Math.max(1, Math.floor(horizon / 2)) }) },
+          ),
+          3,
+        ),
+      })
+      .map((drawn): SpawnOptsDescriptor => {
+        // endAt after startAt, mostly: an end before the start is a bad command's business.
+        const endIn =
+          drawn.endIn !== undefined && drawn.startIn !== undefined && drawn.endIn <= drawn.startIn
+            ? drawn.startIn + 1 + Math.abs(drawn.endIn)
+            : drawn.endIn;
+        return {
+          ...(drawn.overlap === undefined ? {} : { overlap: drawn.overlap }),
+          ...(drawn.bufferLimit === undefined ? {} : { bufferLimit: drawn.bufferLimit }),
+          ...(drawn.maxRuns === undefined ? {} : { maxRuns: drawn.maxRuns }),
+          ...(drawn.jitter === undefined ? {} : { jitter: drawn.jitter }),
+          ...(drawn.startIn === undefined ? {} : { startIn: drawn.startIn }),
+          ...(endIn === undefined ? {} : { endIn }),
+        };
+      });
+    options.push({
+      weight: 4,
+      arbitrary: fc.record({ kind: fc.constant("spawn" as const), at: when, programId: id, opts }),
+    });
+  }
+  if (features.pause) {
+    options.push({
+      weight: 4,
+      arbitrary: fc.record({
+        kind: fc.constant("pause" as const),
+        at: when,
+        programId: id,
+        pick: fc.option(fc.nat({ max: 10 }), { nil: undefined }),
+        note: fc.option(fc.constantFrom("deploy", "maintenance", "", "quota exceeded"), { nil: undefined }),
+        // Short pauses, and ones longer than a catch-up window (up to 2 s in the mix).
+        length: maybe(true, fc.oneof(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 500, max: 8_000 })), 8),
+        resumeOnly: fc.constant(false),
+      }),
+    });
+    options.push({
+      weight: 1,
+      arbitrary: fc.record({
+        kind: fc.constant("pause" as const),
+        at: when,
+        programId: id,
+        pick: fc.option(fc.nat({ max: 10 }), { nil: undefined }),
+        note: fc.constant(undefined),
+        length: fc.constant(undefined),
+        resumeOnly: fc.constant(true),
+      }),
+    });
+  }
+  if (features.backfill) {
+    options.push({
+      weight: 3,
+      arbitrary: fc.record({
+        kind: fc.constant("backfill" as const),
+        at: when,
+        programId: id,
+        // Sometimes in the future (refused), sometimes over more due times than the buffer allows.
+        ago: fc.oneof(
+          { weight: 4, arbitrary: fc.integer({ min: 0, max: 500 }) },
+          { weight: 2, arbitrary: fc.constant(0) },
+          { weight: 1, arbitrary: fc.integer({ min: -100, max: -1 }) },
+        ),
+        span: fc.oneof(fc.integer({ min: 0, max: 200 }), fc.integer({ min: 200, max: 20_000 })),
+        overlap: maybe(true, overlapArb, 7),
+      }),
+    });
+  }
+  const bads = spec18BadCommands.filter((name) =>
+    name.startsWith("pause") || name.startsWith("resume") ? features.pause : limitsOn,
+  );
+  if (bads.length > 0) {
+    options.push({
+      weight: 3,
+      arbitrary: fc.record({
+        kind: fc.constant("bad" as const),
+        at: when,
+        programId: id,
+        bad: fc.constantFrom(...bads),
+      }),
+    });
+  }
+  if (options.length === 0) return fc.constant([]);
+  // A floor on the count: fast-check's default size would keep the list to a handful.
+  return fc.array(fc.oneof(...options), { minLength: Math.ceil(steps / 80), maxLength: Math.ceil(steps / 15) });
+};
+
+/** The drawn spec 18 events as timeline events (a spawn's options fitted to its program's type). */
+const spec18Events = (drawn: readonly Spec18Event[], programs: readonly ProgramDescriptor[]): TimelineEvent[] =>
+  drawn.flatMap((event): TimelineEvent[] => {
+    switch (event.kind) {
+      case "spawn": {
+        const program = programs.find((each) => each.id === event.programId);
+        const { overlap, bufferLimit, startIn, ...rest } = event.opts;
+        // Overlap on a basic program is a bad command's business; no startAt on an aligned grid.
+        const keepsOverlap = program?.type !== "basic";
+        const keepsStart = program?.align === undefined || program.type !== "constant";
+        const opts: SpawnOptsDescriptor = {
+          ...rest,
+          ...(keepsOverlap && overlap !== undefined ? { overlap } : {}),
+          ...(keepsOverlap && bufferLimit !== undefined ? { bufferLimit } : {}),
+          ...(keepsStart && startIn !== undefined ? { startIn } : {}),
+        };
+        return [{ at: event.at, kind: "spawn", programId: event.programId, opts }];
+      }
+      case "pause": {
+        const pick = event.pick === undefined ? {} : { pick: event.pick };
+        if (event.resumeOnly) return [{ at: event.at, kind: "resume", programId: event.programId, ...pick }];
+        const pause: TimelineEvent = {
+          at: event.at,
+          kind: "pause",
+          programId: event.programId,
+          ...pick,
+          ...(event.note === undefined ? {} : { note: event.note }),
+        };
+        if (event.length === undefined) return [pause];
+        return [pause, { at: event.at + event.length, kind: "resume", programId: event.programId, ...pick }];
+      }
+      case "backfill": {
+        // Mostly a program with due times (a basic one is refused); the rest as drawn.
+        const drawnProgram = programs.find((each) => each.id === event.programId);
+        const timed = programs.filter((each) => each.type !== "basic");
+        const target =
+          drawnProgram?.type === "basic" && timed.length > 0 && event.span % 4 !== 0
+            ? (timed[event.span % timed.length] as ProgramDescriptor).id
+            : event.programId;
+        return [
+          {
+            at: event.at,
+            kind: "backfill",
+            programId: target,
+            ago: event.ago,
+            span: event.span,
+            ...(event.overlap === undefined ? {} : { overlap: event.overlap }),
+          },
+        ];
+      }
+      default:
+        return [{ at: event.at, kind: "bad", bad: event.bad, programId: event.programId }];
+    }
+  });

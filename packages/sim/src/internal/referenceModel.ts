@@ -22,6 +22,10 @@
  *   5. every job the command made due starts;
  *   6. `wake` comes last.
  *
+ * Spec 18 (overlap, pause and resume, maxRuns, startAt, endAt) is written from the
+ * spec in its own modules (`model/overlap.ts`, `model/pause.ts`, `model/limits.ts`);
+ * where the spec left an order open, `/work/notes/sim18-assumptions.md` says which.
+ *
  * Lifecycle is derived, not traced: a spawn that was told to stop and has
  * nothing waiting or in flight has stopped, and gets its one `stopped` then;
  * a sweep at the end of every dispatch makes sure no such spawn is left
@@ -29,7 +33,6 @@
  */
 
 import type {
-  CancelReason,
   Command,
   Interval,
   KernelEffect,
@@ -44,6 +47,8 @@ import type {
   UnspawnPolicy,
 } from "@schedkit/kernel";
 import { Cron, Result } from "effect";
+import { SPEC18_FEATURES } from "./features.js";
+import { backfillAllAtOnce, backfillDueTimes, backfillSkips, DEFAULT_BUFFER_LIMIT } from "./model/backfill.js";
 import {
   checkCommand,
   copyChecked,
@@ -54,11 +59,24 @@ import {
   programRules,
   spawnOptionRules,
 } from "./model/inputs.js";
+import { checkProgramLimits, checkSpawnLimits, mergeLimits, scheduleBase } from "./model/limits.js";
 import { CRON_STEPS, type Missed, missedOnCron, missedOnGrid } from "./model/missed.js";
+import { decideOverlap } from "./model/overlap.js";
+import { isPausedBy, type PauseState, pause, pauseNoteOf, resume, unpaused } from "./model/pause.js";
+import {
+  asKernelEffect,
+  type CancelReason18,
+  type Limits18,
+  limitsOf,
+  type Overlap,
+  type SimCommand,
+  type SimEffect,
+  type StopReason,
+} from "./model/spec18.js";
 
-/** The model's one operation: the same as `Kernel.dispatch`. */
+/** The model's one operation: the same as `Kernel.dispatch` (with spec 18's commands). */
 export interface ReferenceModel {
-  dispatch(command: Command): KernelEffect[];
+  dispatch(command: Command | SimCommand): KernelEffect[];
 }
 
 // -----------------------------------------------------------------------------
@@ -80,6 +98,14 @@ interface Hooks {
   readonly misfire: "catch-up" | "skip";
   readonly output: "latest" | "all";
   readonly catchUpWindow: number;
+  /** Spec 18: what a due time does while the spawn is busy, and the buffer's bound. */
+  readonly overlap: Overlap;
+  readonly bufferLimit: number | undefined;
+  readonly maxRuns: number | undefined;
+  readonly startAt: number | undefined;
+  readonly endAt: number | undefined;
+  /** ms: a due job starts up to this much later (0: at once). */
+  readonly jitter: number;
 }
 
 interface Program {
@@ -101,15 +127,30 @@ interface Program {
   readonly random: { below(bound: number): number };
   /** For a cron program: the next match strictly after a wall-clock time (throws past the date range). */
   readonly cronMatch: ((wall: number) => number) | undefined;
+  /** The program's own pause (its spawns are paused while it is). */
+  readonly pause: PauseState;
+  /** The spec's limits (spawn options override them). */
+  readonly limits: Limits18;
+  /** Spec 18: the backfill in progress, if any. */
+  backfill: Backfill | undefined;
+}
+
+/** A backfill in progress: its policy, its runs not started yet (in order), its runs not ended. */
+interface Backfill {
+  readonly overlap: Overlap;
+  readonly queue: Job[];
+  readonly live: Set<Job>;
 }
 
 interface Spawn {
   readonly id: string;
+  /** Creation order over all spawns (ties between end-at deadlines). */
+  readonly seq: number;
   readonly program: Program;
   readonly startedAt: number;
   readonly hooks: Hooks;
   status: SpawnStatus;
-  stopReason: CancelReason | undefined;
+  stopReason: StopReason | undefined;
   /** Told to stop (stop, kill, unspawn, continueFn, fault, uninstall, clear). */
   stopRequested: boolean;
   /** Its one `stopped` was emitted. */
@@ -135,6 +176,14 @@ interface Spawn {
   active: Job[];
   /** Result records kept with `output: "all"` (at most `historyLimit`). */
   results: ResultRecord[];
+  /** Due times that waited for the spawn's jobs in flight (overlap `buffer-one`, `buffer-all`), oldest first. */
+  buffer: Job[];
+  /** Due times skipped by the overlap policy. */
+  skipped: number;
+  /** Runs started (for `maxRuns`). */
+  runs: number;
+  /** The spawn's own pause. */
+  readonly pause: PauseState;
 }
 
 interface Job {
@@ -151,6 +200,12 @@ interface Job {
   running: boolean;
   /** Its missed due times are still being counted: it waits for the next dispatch. */
   deferred: boolean;
+  /** Spec 18: it came due while its spawn was paused, and waits for a resume (no wake, no check). */
+  parked: boolean;
+  /** Jitter: it came due and was let through, and starts at this time (its due time stays). */
+  heldUntil: number | undefined;
+  /** A backfill's run (a program job, like a trigger's). */
+  backfill: Backfill | undefined;
 }
 
 /** What checking a command decided: apply it, or reject it. */
@@ -279,6 +334,11 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
   const emit = (effect: KernelEffect): void => {
     out.push(effect);
   };
+  /** Spec 18's effects (and reasons), which the kernel's public types may not have yet. */
+  const emit18 = (effect: SimEffect): void => {
+    out.push(asKernelEffect(effect));
+  };
+  let spawnsMade = 0;
 
   // --- Lookups -------------------------------------------------------------
 
@@ -298,10 +358,23 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
 
   const runningSpawns = (program: Program): Spawn[] => program.spawns.filter(isRunning);
 
+  const isPaused = (spawn: Spawn): boolean => isPausedBy(spawn.pause, spawn.program.pause);
+
+  /** When a waiting job is next looked at: its due time, or the end of its jitter hold. */
+  const wakeOf = (job: Job): number => job.heldUntil ?? job.dueAt;
+
+  /** Waiting jobs, by (wake time, creation order); a paused spawn's job that came due is parked, not here. */
   const waitingJobs = (): Job[] =>
     jobs
-      .filter((job) => !job.running && !job.deferred)
-      .sort((a, b) => (a.dueAt === b.dueAt ? a.seq - b.seq : a.dueAt - b.dueAt));
+      .filter((job) => !job.running && !job.deferred && !job.parked)
+      .sort((a, b) => (wakeOf(a) === wakeOf(b) ? a.seq - b.seq : wakeOf(a) - wakeOf(b)));
+
+  /** Running spawns with an `endAt`, by (endAt, creation order): each is due to stop at it. */
+  const endDeadlines = (): Spawn[] =>
+    programs
+      .flatMap((program) => runningSpawns(program))
+      .filter((spawn) => spawn.hooks.endAt !== undefined)
+      .sort((a, b) => (a.hooks.endAt as number) - (b.hooks.endAt as number) || a.seq - b.seq);
 
   const waitingJobOf = (spawn: Spawn): Job | undefined => jobs.find((job) => job.spawn === spawn && !job.running);
 
@@ -323,6 +396,15 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     lastError: spawn.lastError,
     missed: spawn.missed,
     lost: spawn.lost,
+    ...(SPEC18_FEATURES.props
+      ? {
+          skipped: spawn.skipped,
+          buffered: spawn.buffer.length,
+          runs: spawn.runs,
+          paused: isPaused(spawn),
+          pauseNote: pauseNoteOf(spawn.pause, spawn.program.pause),
+        }
+      : {}),
   });
 
   // --- Jobs ----------------------------------------------------------------
@@ -339,6 +421,9 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
       startedAt: 0,
       running: false,
       deferred: false,
+      parked: false,
+      heldUntil: undefined,
+      backfill: undefined,
     };
     jobs.push(job);
     return job;
@@ -383,55 +468,161 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     fault(spawn, "invalid-interval", error.message, error);
   };
 
-  const startJob = (job: Job): void => {
+  /**
+   * The spawn's next due time once a job due at `dueAt` starts, is skipped or is buffered:
+   * cron, the next match after it (skip: after now); constant, the next grid point (skip:
+   * past now). Undefined for a basic spawn, or when the spawn faulted (and stopped).
+   */
+  const nextDueAfter = (spawn: Spawn, dueAt: number): number | undefined => {
+    if (spawn.program.cronMatch !== undefined) {
+      let next = cronAfter(spawn.program, dueAt);
+      if (spawn.hooks.misfire === "skip" && next <= now) next = cronAfter(spawn.program, now);
+      if (Number.isNaN(next)) {
+        const error = pastDateRange(dueAt);
+        fault(spawn, "invalid-program", `program.cron: ${error.message}`, error);
+        return undefined;
+      }
+      spawn.lastInterval = next - dueAt;
+      return next;
+    }
+    if (spawn.hooks.type !== "constant") return undefined;
+    const interval = nextInterval(spawn);
+    if (interval === undefined) return undefined;
+    let next = dueAt + interval;
+    if (spawn.hooks.misfire === "skip" && next <= now) {
+      next = dueAt + interval * (Math.floor((now - dueAt) / interval) + 1);
+    }
+    if (next > dueAt) return next;
+    noProgress(spawn, interval, dueAt);
+    return undefined;
+  };
+
+  /**
+   * Starts a job. A spawn's due job (not a buffered one) schedules the spawn's next due
+   * time first; the spawn's `maxRuns`-th run schedules nothing and stops the spawn after
+   * its `run`.
+   */
+  const startJob = (job: Job, buffered = false): void => {
     job.running = true;
     job.startedAt = now;
     const spawn = job.spawn;
+    let last = false;
     if (spawn !== null) {
       spawn.active.push(job);
       if (spawn.status === "created") spawn.status = "running";
-      // Cron: the next match after this due time (skip: after now), scheduled as the job starts.
-      if (spawn.program.cronMatch !== undefined && isRunning(spawn)) {
-        let dueAt = cronAfter(spawn.program, job.dueAt);
-        if (spawn.hooks.misfire === "skip" && dueAt <= now) dueAt = cronAfter(spawn.program, now);
-        if (Number.isNaN(dueAt)) {
-          const error = pastDateRange(job.dueAt);
-          fault(spawn, "invalid-program", `program.cron: ${error.message}`, error);
-        } else {
-          spawn.lastInterval = dueAt - job.dueAt;
-          schedule(spawn, dueAt);
-        }
-      } else if (spawn.hooks.type === "constant" && isRunning(spawn)) {
-        // Fixed rate: the next grid point is scheduled as soon as this job starts.
-        const interval = nextInterval(spawn);
-        if (interval !== undefined) {
-          let dueAt = job.dueAt + interval;
-          if (spawn.hooks.misfire === "skip" && dueAt <= now) {
-            dueAt = job.dueAt + interval * (Math.floor((now - job.dueAt) / interval) + 1);
-          }
-          if (dueAt > job.dueAt) schedule(spawn, dueAt);
-          else noProgress(spawn, interval, job.dueAt);
-        }
+      spawn.runs += 1;
+      last = spawn.hooks.maxRuns !== undefined && spawn.runs >= spawn.hooks.maxRuns;
+      // Fixed rate (constant, cron): the next due time is scheduled as soon as this job starts.
+      if (!buffered && !last && isRunning(spawn)) {
+        const next = nextDueAfter(spawn, job.dueAt);
+        if (next !== undefined) schedule(spawn, next);
       }
     }
     const argsFn = spawn === null ? job.program.hooks.argsFn : spawn.hooks.argsFn;
     let args: unknown;
+    let failed = false;
     try {
       args = argsFn === undefined ? undefined : argsFn();
     } catch (error) {
+      failed = true;
+      // The last run settles errored at once, and its spawn's stopped follows (no continueFn, nothing next).
+      if (spawn !== null && last && isRunning(spawn)) stopSpawn(spawn, "max-runs", false);
       finishJob(job, { ok: false, error });
-      return;
     }
-    emit({
-      type: "run",
-      jobId: job.id,
+    if (!failed) {
+      emit({
+        type: "run",
+        jobId: job.id,
+        fireId: fireOf(job),
+        programId: job.program.id,
+        spawnId: spawn === null ? null : spawn.id,
+        scheduledAt: job.dueAt,
+        startedAt: now,
+        args,
+      });
+    }
+    if (spawn !== null && last && isRunning(spawn)) stopSpawn(spawn, "max-runs", false);
+  };
+
+  /** A due time the overlap policy skips: reported, and the same job moves on to the next due time. */
+  const skipDue = (spawn: Spawn, job: Job, reason: "overlap" | "buffer-full"): void => {
+    spawn.skipped += 1;
+    emit18({
+      type: "skipped",
+      programId: spawn.program.id,
+      spawnId: spawn.id,
       fireId: fireOf(job),
-      programId: job.program.id,
-      spawnId: spawn === null ? null : spawn.id,
       scheduledAt: job.dueAt,
-      startedAt: now,
-      args,
+      reason,
     });
+    const next = nextDueAfter(spawn, job.dueAt);
+    if (next !== undefined) job.dueAt = next;
+  };
+
+  /** A due time that waits in the spawn's buffer: it leaves the schedule, and a new waiting job is scheduled. */
+  const bufferDue = (spawn: Spawn, job: Job): void => {
+    dropJob(job);
+    spawn.buffer.push(job);
+    const next = nextDueAfter(spawn, job.dueAt);
+    if (next !== undefined && isRunning(spawn)) schedule(spawn, next);
+  };
+
+  /** Starts the spawn's oldest buffered run if nothing of it is in flight and it may start jobs. */
+  const startBuffered = (spawn: Spawn): void => {
+    if (!isRunning(spawn) || spawn.stopRequested || isPaused(spawn) || spawn.active.length > 0) return;
+    const job = spawn.buffer.shift();
+    if (job === undefined) return;
+    jobs.push(job);
+    startJob(job, true);
+  };
+
+  /**
+   * Jitter: a due job that would start now starts up to `jitter` ms later, drawn from the
+   * program's generator, below the gap to the next due time (constant: the interval; cron: the
+   * next match). Held, it keeps its due time (and fire id) and starts at due + k.
+   */
+  const startOrHold = (spawn: Spawn, job: Job): void => {
+    const k = jitterOf(spawn, job);
+    if (k === 0) startJob(job);
+    else job.heldUntil = job.dueAt + k;
+  };
+
+  /** The jitter drawn for a due job: 0, or whole ms in [1, min(jitter, ceil(gap) - 1)]. */
+  const jitterOf = (spawn: Spawn, job: Job): number => {
+    const jitter = spawn.hooks.jitter;
+    if (!(jitter > 0)) return 0;
+    let gap = Number.POSITIVE_INFINITY;
+    if (spawn.program.cronMatch !== undefined) gap = cronAfter(spawn.program, job.dueAt) - job.dueAt;
+    else if (spawn.hooks.type === "constant") {
+      gap = typeof spawn.interval === "number" ? spawn.interval : spawn.lastInterval;
+    }
+    const most = gap > 0 ? Math.min(Math.floor(jitter), Math.ceil(gap) - 1) : 0;
+    return most <= 0 ? 0 : spawn.program.random.below(most + 1);
+  };
+
+  /** A spawn's due job, past the catch-up checks: the overlap policy decides. */
+  const startDue = (spawn: Spawn, job: Job): void => {
+    const decision = decideOverlap({
+      overlap: spawn.hooks.overlap,
+      bufferLimit: spawn.hooks.bufferLimit,
+      inFlight: spawn.active.length,
+      buffered: spawn.buffer.length,
+    });
+    switch (decision.kind) {
+      case "start":
+        startOrHold(spawn, job);
+        return;
+      case "cancel-others":
+        cancelActive(spawn, "overlap");
+        startOrHold(spawn, job);
+        return;
+      case "buffer":
+        bufferDue(spawn, job);
+        return;
+      case "skip":
+        skipDue(spawn, job, decision.reason);
+        return;
+    }
   };
 
   /**
@@ -509,12 +700,53 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     return false;
   };
 
+  /**
+   * Every job due by now, in (due time, creation order), and every `endAt` reached, at
+   * its time in that order (before a job due at the same time). A spawn whose job comes
+   * due at or after its `endAt` stops instead.
+   */
   const startDueJobs = (): void => {
     for (;;) {
       const next = waitingJobs()[0];
-      if (next === undefined || next.dueAt > now) return;
-      if (next.spawn !== null && missesDue(next.spawn, next)) continue;
-      startJob(next);
+      const ending = endDeadlines()[0];
+      const endAt = ending?.hooks.endAt;
+      if (
+        ending !== undefined &&
+        endAt !== undefined &&
+        endAt <= now &&
+        (next === undefined || endAt <= wakeOf(next))
+      ) {
+        stopSpawn(ending, "end-at", false);
+        continue;
+      }
+      if (next === undefined || wakeOf(next) > now) return;
+      const spawn = next.spawn;
+      if (spawn === null) {
+        // A cancel-other backfill's run first cancels the backfill's runs in flight.
+        if (next.backfill?.overlap === "cancel-other") cancelBackfillInFlight(next.program, next.backfill);
+        startJob(next);
+        continue;
+      }
+      // The decision order: endAt reached (stop), paused (park), catch-up window and limit, overlap.
+      // "No job of the spawn starts at or after endAt": judged by now (a due time before it, reached late, neither).
+      if (spawn.hooks.endAt !== undefined && now >= spawn.hooks.endAt) {
+        stopSpawn(spawn, "end-at", false);
+        continue;
+      }
+      if (isPaused(spawn)) {
+        // Parked at its due time (a jitter hold is dropped: after the resume it draws again).
+        next.parked = true;
+        next.heldUntil = undefined;
+        continue;
+      }
+      if (next.heldUntil !== undefined) {
+        // The end of a jitter hold: it starts, with no further checks.
+        next.heldUntil = undefined;
+        startJob(next);
+        continue;
+      }
+      if (missesDue(spawn, next)) continue;
+      startDue(spawn, next);
     }
   };
 
@@ -586,9 +818,13 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
       });
     } else if (spawn === null) {
       finishTrigger(job, outcome);
+      backfillRunEnded(job, true);
       return;
     }
-    if (spawn === null) return;
+    if (spawn === null) {
+      backfillRunEnded(job, true);
+      return;
+    }
     const index = spawn.active.indexOf(job);
     if (index >= 0) {
       const last = spawn.active.pop() as Job;
@@ -603,6 +839,7 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
         if (interval !== undefined && now + interval > now) schedule(spawn, now + interval);
         else if (interval !== undefined) noProgress(spawn, interval, now);
       }
+      startBuffered(spawn);
       return;
     }
 
@@ -679,6 +916,8 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
       if (now + interval > now) schedule(spawn, now + interval);
       else noProgress(spawn, interval, now);
     }
+    // A buffered run starts when the last job in flight settled, after the settled and continueFn.
+    startBuffered(spawn);
   };
 
   // --- Stopping ------------------------------------------------------------
@@ -694,11 +933,11 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     stopSpawn(spawn, "fault", false);
   };
 
-  const cancelWaiting = (spawn: Spawn, reason: CancelReason): void => {
+  const cancelWaiting = (spawn: Spawn, reason: CancelReason18): void => {
     const job = waitingJobOf(spawn);
     if (job === undefined) return;
     dropJob(job);
-    emit({
+    emit18({
       type: "cancel",
       jobId: job.id,
       fireId: fireOf(job),
@@ -709,10 +948,27 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     });
   };
 
-  const cancelActive = (spawn: Spawn, reason: CancelReason): void => {
+  /** The spawn's buffered runs, oldest first: they will not run. */
+  const cancelBuffer = (spawn: Spawn, reason: CancelReason18): void => {
+    const buffered = spawn.buffer;
+    spawn.buffer = [];
+    for (const job of buffered) {
+      emit18({
+        type: "cancel",
+        jobId: job.id,
+        fireId: fireOf(job),
+        programId: spawn.program.id,
+        spawnId: spawn.id,
+        reason,
+        inFlight: false,
+      });
+    }
+  };
+
+  const cancelActive = (spawn: Spawn, reason: CancelReason18): void => {
     for (const job of spawn.active) {
       dropJob(job);
-      emit({
+      emit18({
         type: "cancel",
         jobId: job.id,
         fireId: fireOf(job),
@@ -727,7 +983,7 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
 
   /** Has the spawn stopped: told to, with nothing of it waiting or in flight? */
   const hasStopped = (spawn: Spawn): boolean =>
-    spawn.stopRequested && spawn.active.length === 0 && waitingJobOf(spawn) === undefined;
+    spawn.stopRequested && spawn.active.length === 0 && spawn.buffer.length === 0 && waitingJobOf(spawn) === undefined;
 
   /** Emits the spawn's one `stopped` when it has stopped and has not had it yet. */
   const settleStop = (spawn: Spawn): void => {
@@ -738,7 +994,7 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     spawn.stopEmitted = true;
     spawn.status = "stopped";
     forgetUnknown(spawn.program);
-    emit({ type: "stopped", programId: spawn.program.id, spawnId: spawn.id, reason: spawn.stopReason ?? "stop" });
+    emit18({ type: "stopped", programId: spawn.program.id, spawnId: spawn.id, reason: spawn.stopReason ?? "stop" });
   };
 
   const addToHistory = (spawn: Spawn): void => {
@@ -749,13 +1005,15 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
   };
 
   /** Stops a spawn: gracefully (jobs in flight finish), or with `kill` (they are cancelled too). */
-  const stopSpawn = (spawn: Spawn, reason: CancelReason, kill: boolean): void => {
+  const stopSpawn = (spawn: Spawn, reason: StopReason, kill: boolean): void => {
     if (spawn.stopEmitted) return;
     if (isRunning(spawn)) addToHistory(spawn);
     spawn.stopRequested = true;
     // The first reason stands: a spawn unspawned and then killed was unspawned.
     spawn.stopReason ??= reason;
+    // The waiting job's cancel, then the buffered runs', then (a kill) the jobs in flight.
     cancelWaiting(spawn, reason);
+    cancelBuffer(spawn, reason);
     if (kill) cancelActive(spawn, reason);
     settleStop(spawn);
   };
@@ -789,6 +1047,19 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
         inFlight: job.running,
       });
     }
+    // A backfill's runs not started yet, after the triggers' cancels.
+    for (const job of program.backfill?.queue ?? []) {
+      emit({
+        type: "cancel",
+        jobId: job.id,
+        fireId: fireOf(job),
+        programId: program.id,
+        spawnId: null,
+        reason: how,
+        inFlight: false,
+      });
+    }
+    program.backfill = undefined;
     programs = programs.filter((other) => other !== program);
     emit({ type: how === "clear" ? "cleared" : "uninstalled", programId: program.id });
   };
@@ -825,9 +1096,23 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     misfire: spec.misfire ?? "catch-up",
     output: spec.output ?? "latest",
     catchUpWindow: (spec as { catchUpWindow?: number }).catchUpWindow ?? DEFAULT_WINDOW,
+    ...limitHooks(limitsOf(spec), undefined),
   });
 
-  const overridden = (base: Hooks, opts: SpawnOptions | undefined): Hooks => ({
+  /** The spec 18 part of a spawn's hooks: its options' limits, else its program's. */
+  const limitHooks = (program: Limits18, opts: unknown) => {
+    const merged = mergeLimits(program, opts);
+    return {
+      overlap: merged.overlap,
+      bufferLimit: merged.bufferLimit,
+      maxRuns: merged.maxRuns,
+      startAt: merged.startAt,
+      endAt: merged.endAt,
+      jitter: merged.jitter ?? 0,
+    };
+  };
+
+  const overridden = (base: Hooks, limits: Limits18, opts: SpawnOptions | undefined): Hooks => ({
     type: base.type,
     delay: opts?.delay ?? base.delay,
     timeFn: opts?.timeFn ?? base.timeFn,
@@ -840,6 +1125,7 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     misfire: opts?.misfire ?? base.misfire,
     output: opts?.output ?? base.output,
     catchUpWindow: (opts as { catchUpWindow?: number } | undefined)?.catchUpWindow ?? base.catchUpWindow,
+    ...limitHooks(limits, opts),
   });
 
   /** The wall-clock matcher of a cron expression in a zone, or why it is refused. */
@@ -878,6 +1164,11 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
       if (spec.timezone !== undefined) return refuseWith("invalid-program", "program.timezone", "only with cron");
       if (spec.interval === undefined) return refuseWith("invalid-program", "program.interval", "required");
     }
+    // Spec 18's checks across fields come before min/max (as the kernel orders them).
+    const limitsRefused = checkProgramLimits(spec.type ?? "basic", spec);
+    if (limitsRefused !== undefined) {
+      return refuseWith("invalid-program", limitsRefused.field, limitsRefused.message);
+    }
     if (spec.min !== undefined && spec.max !== undefined && spec.min > spec.max) {
       return refuseWith("invalid-program", "program.min", "min > max");
     }
@@ -911,6 +1202,9 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
         lastSpawnNumber: 0,
         random: makeRandom(programSeed(seed, spec.id)),
         cronMatch,
+        pause: unpaused(),
+        limits: limitsOf(spec),
+        backfill: undefined,
       });
       emit(
         replaced === undefined
@@ -928,12 +1222,18 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
       const copied = copyChecked(command.opts, "opts", spawnOptionRules);
       if (!copied.ok) return refuseWith("invalid-options", copied.field, "invalid options");
       opts = copied.value as SpawnOptions;
+      const limitsRefused = checkSpawnLimits(program.hooks.type, program.limits, opts);
+      if (limitsRefused !== undefined) {
+        return refuseWith("invalid-options", limitsRefused.field, limitsRefused.message);
+      }
     }
     const wantedId = opts?.spawnId;
     if (wantedId !== undefined && findSpawn(program, wantedId) !== undefined) {
       return refuseWith("duplicate-spawn", "opts.spawnId", `spawn "${wantedId}" exists`);
     }
-    const hooks = overridden(program.hooks, opts);
+    const hooks = overridden(program.hooks, program.limits, opts);
+    // startAt: the schedule counts from max(now, startAt), exactly as a spawn made then.
+    const origin = scheduleBase(at, hooks.startAt);
     const interval = opts?.interval ?? program.interval;
     const intervalField = opts?.interval !== undefined ? "opts.interval" : "program.interval";
     let firstInterval: number;
@@ -944,9 +1244,9 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
       }
       // Aimed with the wall offset this command brings, if it brings a new one.
       const brought = command.wall === undefined ? wallOffset : command.wall - command.at;
-      firstDue = cronAfter(program, at, Math.abs(brought - wallOffset) <= WALL_NOISE ? wallOffset : brought);
+      firstDue = cronAfter(program, origin, Math.abs(brought - wallOffset) <= WALL_NOISE ? wallOffset : brought);
       if (Number.isNaN(firstDue)) return refuseWith("invalid-program", "program.cron", "no due time after now");
-      firstInterval = firstDue - at;
+      firstInterval = firstDue - origin;
     } else {
       try {
         firstInterval = intervalValue(interval);
@@ -954,11 +1254,11 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
         return refuseWith("invalid-interval", intervalField, describe(error));
       }
     }
-    let base = at;
+    let base = origin;
     if (hooks.type === "constant" && hooks.timeFn !== undefined) {
       let aligned: unknown;
       try {
-        aligned = hooks.timeFn(at);
+        aligned = hooks.timeFn(origin);
       } catch (error) {
         return refuseWith("hook-failed", "program.timeFn", `timeFn threw: ${describe(error)}`);
       }
@@ -993,8 +1293,10 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
       const id = newId;
       program.lastSpawnNumber = nextNumber;
       const delay = hooks.delay === "random" ? program.random.below(firstInterval) : hooks.delay;
+      spawnsMade += 1;
       const created: Spawn = {
         id,
+        seq: spawnsMade,
         program,
         startedAt: now,
         hooks,
@@ -1014,6 +1316,10 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
         lastError: undefined,
         active: [],
         results: [],
+        buffer: [],
+        skipped: 0,
+        runs: 0,
+        pause: unpaused(),
       };
       program.spawns.push(created);
       emit({ type: "spawned", programId: program.id, spawnId: id, startedAt: now });
@@ -1102,7 +1408,10 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
   /** A result: for a job in flight it settles; for one issued earlier it is discarded; any other id is unknown. */
   const complete = (jobId: string, outcome: Outcome): Verdict => {
     const job = jobs.find((each) => each.id === jobId && each.running);
-    if (job !== undefined) return accept(() => finishJob(job, outcome));
+    if (job !== undefined) {
+      // Time arrives first: a due job of a `cancel-other` spawn may have cancelled this one meanwhile.
+      return accept(() => (jobs.includes(job) ? finishJob(job, outcome) : emit({ type: "discarded", jobId })));
+    }
     // One id per job: "job-" and a number without leading zeros, up to the last one issued.
     const issued = /^job-([1-9]\d*)$/.exec(jobId);
     if (issued !== null && Number(issued[1]) <= jobsIssued) {
@@ -1111,8 +1420,120 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     return refuseWith("unknown-job", "command.jobId", `no job "${jobId}" was issued`);
   };
 
+  /** Pause or resume a program (no `spawnId`) or one of its running spawns. */
+  const pauseOrResume = (command: Extract<SimCommand, { type: "pause" | "resume" }>): Verdict => {
+    const program = findProgram(command.programId);
+    if (program === undefined) return unknownProgram(command.programId);
+    const spawnId = command.spawnId;
+    let target: Spawn | undefined;
+    if (spawnId !== undefined) {
+      target = findSpawn(program, spawnId);
+      if (target === undefined) return unknownSpawn(program.id, spawnId);
+      if (!isRunning(target)) {
+        return refuseWith("invalid-command", "command.spawnId", `spawn "${spawnId}" is stopping or stopped`);
+      }
+    }
+    const state = target === undefined ? program.pause : target.pause;
+    const spawnIdOut = target === undefined ? null : target.id;
+    if (command.type === "pause") {
+      const note = command.note;
+      return accept(() => {
+        pause(state, note);
+        emit18({ type: "paused", programId: program.id, spawnId: spawnIdOut, ...(note === undefined ? {} : { note }) });
+      });
+    }
+    return accept(() => {
+      resume(state);
+      emit18({ type: "resumed", programId: program.id, spawnId: spawnIdOut });
+      // Parked jobs of spawns no longer paused are due again (at once: they came due meanwhile).
+      for (const job of jobs) if (job.parked && job.spawn !== null && !isPaused(job.spawn)) job.parked = false;
+      // Right after `resumed`: each spawn no longer paused with nothing in flight starts its oldest
+      // buffered run (in spawn order); its due waiting job comes with the other due jobs after.
+      for (const each of target === undefined ? runningSpawns(program) : [target]) {
+        if (!isPaused(each)) startBuffered(each);
+      }
+    });
+  };
+
+  /** A backfill run ended (settled, or cancelled in flight): the next queued one becomes due. */
+  const backfillRunEnded = (job: Job, settled: boolean): void => {
+    const run = job.backfill;
+    if (run === undefined) return;
+    run.live.delete(job);
+    if (settled) {
+      const next = run.queue.shift();
+      if (next !== undefined) jobs.push(next);
+    }
+    if (run.live.size === 0 && job.program.backfill === run) job.program.backfill = undefined;
+  };
+
+  const cancelBackfillInFlight = (program: Program, run: Backfill): void => {
+    for (const job of [...run.live]) {
+      if (!job.running) continue;
+      dropJob(job);
+      emit({
+        type: "cancel",
+        jobId: job.id,
+        fireId: fireOf(job),
+        programId: program.id,
+        spawnId: null,
+        reason: "overlap",
+        inFlight: true,
+      });
+      backfillRunEnded(job, false);
+    }
+  };
+
+  /** `backfill`: the program's due times in [from, to) run now, as program jobs, under an overlap policy. */
+  const backfill = (command: Extract<Command, { type: "backfill" }>, at: number): Verdict => {
+    const program = findProgram(command.programId);
+    if (program === undefined) return unknownProgram(command.programId);
+    const refused = (field: string, message: string) => refuseWith("invalid-command", field, message);
+    if (program.hooks.type === "basic") return refused("backfill.programId", "a basic program has no due times");
+    if (program.backfill !== undefined) return refused("backfill.programId", "a backfill is in progress");
+    const { from, to } = command;
+    if (!(to > from)) return refused("backfill.to", "to must be after from");
+    if (to > at) return refused("backfill.to", "to must not be in the future");
+    if (program.cronMatch === undefined && typeof program.interval !== "number") {
+      return refused("backfill.programId", "the program's interval is a function");
+    }
+    const limit = program.limits.bufferLimit ?? DEFAULT_BUFFER_LIMIT;
+    const times = backfillDueTimes(
+      program.cronMatch === undefined
+        ? { interval: program.interval as number }
+        : { cron: (t: number) => cronAfter(program, t) },
+      from,
+      to,
+      limit,
+    );
+    if (times.length > limit) return refused("backfill.to", `more than ${limit} due times`);
+    const overlap = command.overlap ?? "buffer-all";
+    return accept(() => {
+      const fires = times.map((t) => ({ fireId: `${program.id}/backfill/${t}`, scheduledAt: t }));
+      emit({ type: "backfilled", programId: program.id, from, to, runs: fires });
+      const skips = backfillSkips(overlap, times.length);
+      fires.forEach((fire, index) => {
+        const reason = skips[index];
+        if (reason !== undefined) emit18({ type: "skipped", programId: program.id, spawnId: null, ...fire, reason });
+      });
+      const run: Backfill = { overlap, queue: [], live: new Set() };
+      fires.forEach((fire, index) => {
+        if (skips[index] !== undefined) return;
+        const job = newJob(program, null, fire.scheduledAt, fire.fireId);
+        job.backfill = run;
+        run.live.add(job);
+        if (run.live.size > 1 && !backfillAllAtOnce(overlap)) {
+          dropJob(job);
+          run.queue.push(job);
+        }
+      });
+      if (run.live.size > 0) program.backfill = run;
+    });
+  };
+
   /** Checks a well-formed command against the model as it is, at `at` (its time, or now when late). */
-  const judge = (command: Command, at: number): Verdict => {
+  const judge = (command: SimCommand, at: number): Verdict => {
+    if (command.type === "pause" || command.type === "resume") return pauseOrResume(command);
     switch (command.type) {
       case "tick":
         return accept(() => {});
@@ -1134,6 +1555,8 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
       case "adopt":
         // Not modelled: the simulator sends no adopt (the kernel's own tests cover it).
         return refuseWith("invalid-command", "command.type", "adopt is not modelled");
+      case "backfill":
+        return backfill(command, at);
       case "complete":
         return complete(command.jobId, command.outcome);
       case "set-interval":
@@ -1170,7 +1593,7 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
   };
 
   return {
-    dispatch(input: Command): KernelEffect[] {
+    dispatch(input: Command | SimCommand): KernelEffect[] {
       out = [];
       starts = new Map();
       catchUpLeft = catchUpLimit;
@@ -1197,7 +1620,12 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
       }
       for (const job of jobs) job.deferred = false;
       sweepStops();
-      emit({ type: "wake", at: waitingJobs()[0]?.dueAt ?? null });
+      // The next due job, or the next endAt of a running spawn (paused ones too), whichever comes first.
+      const first = waitingJobs()[0];
+      const nextDue = first === undefined ? undefined : wakeOf(first);
+      const nextEnd = endDeadlines()[0]?.hooks.endAt;
+      const wakeAt = nextDue === undefined ? nextEnd : nextEnd === undefined ? nextDue : Math.min(nextDue, nextEnd);
+      emit({ type: "wake", at: wakeAt ?? null });
       const effects = out;
       out = [];
       return effects;

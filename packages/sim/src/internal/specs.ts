@@ -157,6 +157,12 @@ export const specOf = (
     ...(descriptor.output === undefined ? {} : { output: descriptor.output }),
     ...(descriptor.policy === undefined ? {} : { policy: descriptor.policy }),
     ...(descriptor.catchUpWindow === undefined ? {} : { catchUpWindow: descriptor.catchUpWindow }),
+    ...(descriptor.overlap === undefined ? {} : { overlap: descriptor.overlap }),
+    ...(descriptor.bufferLimit === undefined ? {} : { bufferLimit: descriptor.bufferLimit }),
+    ...(descriptor.maxRuns === undefined ? {} : { maxRuns: descriptor.maxRuns }),
+    ...(descriptor.startAt === undefined ? {} : { startAt: descriptor.startAt }),
+    ...(descriptor.endAt === undefined ? {} : { endAt: descriptor.endAt }),
+    ...(descriptor.jitter === undefined ? {} : { jitter: descriptor.jitter }),
     ...(timeFn === undefined ? {} : { timeFn: throwing("timeFn", throws?.timeFn, counters, scope, timeFn) }),
     ...(continueFn === undefined
       ? {}
@@ -171,11 +177,15 @@ export const specOf = (
   } as ProgramSpec<SimState, undefined, JobValue, JobValue | undefined>;
 };
 
-/** Spawn options from their descriptor (hooks counted in `counters`, as for specs). */
+/**
+ * Spawn options from their descriptor (hooks counted in `counters`, as for specs); `at` is
+ * the spawn command's time, which `startIn` and `endIn` count from.
+ */
 export const optsOf = (
   descriptor: SpawnOptsDescriptor,
   counters: HookCounters,
   label: string,
+  at = 0,
 ): SpawnOptions & Record<string, unknown> => {
   const scope = counters.scope(`opts:${label}`);
   const throws = descriptor.throws;
@@ -187,6 +197,12 @@ export const optsOf = (
   if (descriptor.misfire !== undefined) out.misfire = descriptor.misfire;
   if (descriptor.output !== undefined) out.output = descriptor.output;
   if (descriptor.catchUpWindow !== undefined) out.catchUpWindow = descriptor.catchUpWindow;
+  if (descriptor.overlap !== undefined) out.overlap = descriptor.overlap;
+  if (descriptor.bufferLimit !== undefined) out.bufferLimit = descriptor.bufferLimit;
+  if (descriptor.maxRuns !== undefined) out.maxRuns = descriptor.maxRuns;
+  if (descriptor.startIn !== undefined) out.startAt = at + descriptor.startIn;
+  if (descriptor.endIn !== undefined) out.endAt = at + descriptor.endIn;
+  if (descriptor.jitter !== undefined) out.jitter = descriptor.jitter;
   if (throws !== undefined) {
     Object.assign(out, hooksOf(throws, counters, scope));
     if (throws.createFn !== undefined)

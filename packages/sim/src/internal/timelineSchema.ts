@@ -1,5 +1,5 @@
 import { Schema } from "effect";
-import type { Timeline, TimelineEvent } from "../types.js";
+import { spec18BadCommands, type Timeline, type TimelineEvent } from "../types.js";
 
 const At = Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0));
 const Id = Schema.NonEmptyString;
@@ -43,6 +43,7 @@ const Throws = Schema.Struct({
   continueFn: Schema.optionalKey(HookThrow),
   timeFn: Schema.optionalKey(HookThrow),
 });
+const Overlap = Schema.Literals(["allow", "skip", "buffer-one", "buffer-all", "cancel-other"]);
 const SpawnOpts = Schema.Struct({
   spawnId: Schema.optionalKey(Id),
   interval: Schema.optionalKey(Schema.Union([Schema.Finite, BadNumber])),
@@ -53,6 +54,12 @@ const SpawnOpts = Schema.Struct({
   catchUpWindow: Schema.optionalKey(Positive),
   throws: Schema.optionalKey(Throws),
   unknownKey: Schema.optionalKey(Schema.Boolean),
+  overlap: Schema.optionalKey(Overlap),
+  bufferLimit: Schema.optionalKey(PositiveInt),
+  maxRuns: Schema.optionalKey(PositiveInt),
+  startIn: Schema.optionalKey(Schema.Finite),
+  endIn: Schema.optionalKey(Schema.Finite),
+  jitter: Schema.optionalKey(NonNegative),
 });
 const Bad = Schema.Literals([
   "unknown-type",
@@ -85,6 +92,7 @@ const Bad = Schema.Literals([
   "spec-no-main",
   "spec-throwing-create",
   "spec-getter",
+  ...spec18BadCommands,
 ]);
 
 const Program = Schema.Struct({
@@ -106,6 +114,12 @@ const Program = Schema.Struct({
   throws: Schema.optionalKey(Throws),
   nullState: Schema.optionalKey(Schema.Literals(["create", "merge"])),
   catchUpWindow: Schema.optionalKey(Positive),
+  overlap: Schema.optionalKey(Overlap),
+  bufferLimit: Schema.optionalKey(PositiveInt),
+  maxRuns: Schema.optionalKey(PositiveInt),
+  startAt: Schema.optionalKey(Schema.Finite),
+  endAt: Schema.optionalKey(Schema.Finite),
+  jitter: Schema.optionalKey(NonNegative),
   behaviour: Behaviour,
 });
 
@@ -135,6 +149,22 @@ const Event = Schema.Union([
   Schema.Struct({ at: At, kind: Schema.Literals(["jump", "regress"]), by: Positive }),
   Schema.Struct({ at: At, kind: Schema.Literal("crash") }),
   Schema.Struct({ at: At, kind: Schema.Literal("wall"), by: Schema.Finite }),
+  Schema.Struct({
+    at: At,
+    kind: Schema.Literal("pause"),
+    programId: Id,
+    pick: Schema.optionalKey(Schema.Int),
+    note: Schema.optionalKey(Schema.String),
+  }),
+  Schema.Struct({ at: At, kind: Schema.Literal("resume"), programId: Id, pick: Schema.optionalKey(Schema.Int) }),
+  Schema.Struct({
+    at: At,
+    kind: Schema.Literal("backfill"),
+    programId: Id,
+    ago: Schema.Finite,
+    span: NonNegative,
+    overlap: Schema.optionalKey(Overlap),
+  }),
 ]);
 
 const Family = Schema.Boolean;
@@ -190,6 +220,9 @@ export const eventKinds = [
   "regress",
   "crash",
   "wall",
+  "pause",
+  "resume",
+  "backfill",
 ] as const;
 
 // The list names exactly the kinds of the public type.

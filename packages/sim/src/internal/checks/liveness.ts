@@ -7,6 +7,12 @@ export interface Owed {
   readonly type: "basic" | "constant" | "cron";
   /** ms: the longest interval (a cron program: its longest gap between two matches). */
   readonly interval: number;
+  /**
+   * Spec 18: the spawn runs one job at a time (overlap `skip`, `buffer-one`, `buffer-all`):
+   * like a basic spawn, it is owed its next run an interval after its job ends, and nothing
+   * while a job of it hangs.
+   */
+  readonly waitsForJobs?: boolean;
 }
 
 /**
@@ -18,7 +24,8 @@ export interface Owed {
  * is owed an interval after it completes), a hanging job of a basic spawn by
  * owing nothing until it ends. Deadlines past the kernel's time limit are
  * never owed. A wall-clock step (cron jobs keep their wall-clock times) counts
- * as a discrete fault.
+ * as a discrete fault. A paused spawn (spec 18: it, or its program) is owed nothing while
+ * paused; on resume it is owed a job afresh, as after a fault.
  */
 export class Liveness {
   private readonly deadlines = new Map<string, number>();
@@ -26,6 +33,9 @@ export class Liveness {
   /** Basic spawns whose job hangs: owed nothing until it ends. */
   private readonly hung = new Set<string>();
   private armed: boolean;
+  /** Spec 18: paused programs, and spawns paused on their own (by key). */
+  private readonly pausedPrograms = new Set<string>();
+  private readonly pausedSpawns = new Set<string>();
 
   constructor(
     private readonly verify: Verify,
@@ -41,6 +51,7 @@ export class Liveness {
   spawned(key: string, owed: Owed, startedAt: number, first: number): void {
     this.owed.set(key, owed);
     this.hung.delete(key);
+    this.pausedSpawns.delete(key);
     this.deadlines.set(key, startedAt + first + this.tolerance);
   }
 
@@ -48,7 +59,7 @@ export class Liveness {
   ran(key: string, startedAt: number, duration: number | "hang"): void {
     const owed = this.owed.get(key);
     if (owed === undefined || !this.deadlines.has(key)) return;
-    if (owed.type === "basic") {
+    if (owed.type === "basic" || owed.waitsForJobs === true) {
       if (duration === "hang") {
         this.hung.add(key);
         this.deadlines.delete(key);
@@ -103,12 +114,45 @@ export class Liveness {
 
   forgetProgram(programId: string): void {
     for (const [key, owed] of this.owed) if (owed.programId === programId) this.forget(key);
+    this.pausedPrograms.delete(programId);
   }
 
   private forget(key: string): void {
     this.owed.delete(key);
     this.deadlines.delete(key);
     this.hung.delete(key);
+    this.pausedSpawns.delete(key);
+  }
+
+  private isPaused(key: string, owed: Owed): boolean {
+    return this.pausedSpawns.has(key) || this.pausedPrograms.has(owed.programId);
+  }
+
+  /** How long a spawn may wait from a fresh start (a fault behind it, a resume) for its next job. */
+  private wait(owed: Owed, maxDuration: (programId: string) => number, wallBack: number): number {
+    return (
+      (owed.type === "basic" || owed.waitsForJobs === true ? maxDuration(owed.programId) : 0) +
+      owed.interval +
+      this.tolerance +
+      (owed.type === "cron" ? wallBack : 0)
+    );
+  }
+
+  /** Spec 18: a program (`key` undefined) or one spawn was paused: owed nothing meanwhile. */
+  paused(programId: string, key: string | undefined): void {
+    if (key === undefined) this.pausedPrograms.add(programId);
+    else this.pausedSpawns.add(key);
+  }
+
+  /** Spec 18: a resume at `now`: each spawn no longer paused is owed a job afresh. */
+  resumed(programId: string, key: string | undefined, now: number, maxDuration: (programId: string) => number): void {
+    if (key === undefined) this.pausedPrograms.delete(programId);
+    else this.pausedSpawns.delete(key);
+    for (const [each, owed] of this.owed) {
+      if (owed.programId !== programId || (key !== undefined && each !== key)) continue;
+      if (this.isPaused(each, owed) || this.hung.has(each)) continue;
+      this.deadlines.set(each, Math.max(this.deadlines.get(each) ?? 0, now + this.wait(owed, maxDuration, 0)));
+    }
   }
 
   /**
@@ -120,12 +164,7 @@ export class Liveness {
       // A job that hangs still hangs (a crash reports it lost, and its settling ends the wait).
       if (this.hung.has(key)) continue;
       // A wall clock set back by `wallBack` ms moves cron jobs that much later (they keep their wall time).
-      const wait =
-        (owed.type === "basic" ? maxDuration(owed.programId) : 0) +
-        owed.interval +
-        this.tolerance +
-        (owed.type === "cron" ? wallBack : 0);
-      this.deadlines.set(key, Math.max(this.deadlines.get(key) ?? 0, now + wait));
+      this.deadlines.set(key, Math.max(this.deadlines.get(key) ?? 0, now + this.wait(owed, maxDuration, wallBack)));
     }
     if (arm) this.armed = true;
   }
@@ -135,6 +174,8 @@ export class Liveness {
     if (!this.armed) return;
     for (const [key, deadline] of this.deadlines) {
       if (deadline > MAX_TIME) continue;
+      const owed = this.owed.get(key);
+      if (owed !== undefined && this.isPaused(key, owed)) continue;
       this.verify(
         "liveness",
         now <= deadline,

@@ -5,7 +5,8 @@
  * a rejection naming its field, never an exception), unknown keys are refused
  * first, then each field is checked in order.
  */
-import type { Command } from "@schedkit/kernel";
+import { limitRules } from "./limits.js";
+import type { SimCommand } from "./spec18.js";
 
 /** Times and intervals stay within ±8.64e15 ms (the range of a Date). */
 export const MAX_TIME = 8_640_000_000_000_000;
@@ -95,6 +96,8 @@ const overridableRules: readonly FieldRule[] = [
   ["misfire", false, oneOf("catch-up", "skip")],
   ["catchUpWindow", false, isWindow],
   ["meta", false, anything],
+  // Spec 18: overlap, bufferLimit, maxRuns, startAt, endAt (after the older fields).
+  ...limitRules,
 ];
 
 export const programRules: readonly FieldRule[] = [
@@ -117,7 +120,7 @@ export const spawnOptionRules: readonly FieldRule[] = [["spawnId", false, isNonE
 const required = (name: string, valid: (value: unknown) => boolean): FieldRule => [name, true, valid];
 const optional = (name: string, valid: (value: unknown) => boolean): FieldRule => [name, false, valid];
 
-const commandRules: Readonly<Record<Command["type"], readonly FieldRule[]>> = {
+const commandRules: Readonly<Record<SimCommand["type"], readonly FieldRule[]>> = {
   install: [required("program", anything)],
   uninstall: [required("programId", isNonEmptyString)],
   spawn: [required("programId", isNonEmptyString), optional("opts", anything)],
@@ -140,6 +143,18 @@ const commandRules: Readonly<Record<Command["type"], readonly FieldRule[]>> = {
   "kill-all": [optional("programId", isNonEmptyString)],
   clear: [required("programId", isNonEmptyString)],
   adopt: [required("export", anything), optional("spawnOverrides", isRecord)],
+  pause: [
+    required("programId", isNonEmptyString),
+    optional("spawnId", isNonEmptyString),
+    optional("note", (value) => typeof value === "string"),
+  ],
+  resume: [required("programId", isNonEmptyString), optional("spawnId", isNonEmptyString)],
+  backfill: [
+    required("programId", isNonEmptyString),
+    required("from", isTime),
+    required("to", isTime),
+    optional("overlap", oneOf("allow", "skip", "buffer-one", "buffer-all", "cancel-other")),
+  ],
 };
 
 const checkOutcome = (outcome: unknown): Checked<Record<string, unknown>> => {
@@ -164,7 +179,7 @@ const checkOutcome = (outcome: unknown): Checked<Record<string, unknown>> => {
  * A command's shape: a known `type`, `at` (and `wall`, `scheduledAt`) within
  * the time limits, the fields its type needs, no unknown keys. Returns a copy.
  */
-export const checkCommand = (input: unknown): Checked<Command> => {
+export const checkCommand = (input: unknown): Checked<SimCommand> => {
   if (typeof input !== "object" || input === null) return { ok: false, field: "command" };
   let type: unknown;
   try {
@@ -173,7 +188,7 @@ export const checkCommand = (input: unknown): Checked<Command> => {
     return { ok: false, field: "command.type" };
   }
   if (typeof type !== "string" || !Object.hasOwn(commandRules, type)) return { ok: false, field: "command.type" };
-  const rules = commandRules[type as Command["type"]];
+  const rules = commandRules[type as SimCommand["type"]];
   const copied = copyChecked(input, "command", [
     required("type", anything),
     required("at", isTime),
@@ -187,5 +202,5 @@ export const checkCommand = (input: unknown): Checked<Command> => {
     if (!outcome.ok) return outcome;
     command.outcome = outcome.value;
   }
-  return { ok: true, value: command as unknown as Command };
+  return { ok: true, value: command as unknown as SimCommand };
 };

@@ -1,0 +1,44 @@
+import type { SimCommand, SimEffect } from "../model/spec18.js";
+import { MaxRuns } from "./maxRuns.js";
+import { OverlapSingleFlight } from "./overlapSingleFlight.js";
+import { PausedStartsNothing } from "./pausedStartsNothing.js";
+import { SkippedOnce } from "./skippedOnce.js";
+import { SpawnConfigs } from "./spawnConfig.js";
+import type { Verify } from "./verify.js";
+import { WithinDates } from "./withinDates.js";
+
+/**
+ * Spec 18's guarantees, one checker each (`overlap-skip-single-flight`,
+ * `paused-starts-nothing`, `within-dates`, `max-runs`, `skipped-once`), fed every
+ * dispatch's command and effects. They know nothing of the kernel or the model: what a
+ * spawn was told comes from the commands the kernel accepted.
+ */
+export class Spec18Checks {
+  private readonly configs = new SpawnConfigs();
+  private readonly overlap: OverlapSingleFlight;
+  private readonly paused: PausedStartsNothing;
+  private readonly dates: WithinDates;
+  private readonly maxRuns: MaxRuns;
+  private readonly skipped: SkippedOnce;
+
+  constructor(verify: Verify) {
+    this.overlap = new OverlapSingleFlight(verify, this.configs);
+    this.paused = new PausedStartsNothing(verify);
+    this.dates = new WithinDates(verify, this.configs);
+    this.maxRuns = new MaxRuns(verify, this.configs);
+    this.skipped = new SkippedOnce(verify);
+  }
+
+  /** One dispatch: its command and its effects, in order. */
+  dispatched(command: SimCommand, effects: readonly SimEffect[]): void {
+    for (const effect of effects) {
+      this.configs.effect(command, effect);
+      this.overlap.effect(effect);
+      this.paused.effect(effect);
+      this.dates.effect(effect);
+      this.maxRuns.effect(effect);
+      this.skipped.effect(effect);
+    }
+    this.paused.dispatched(command, effects);
+  }
+}
