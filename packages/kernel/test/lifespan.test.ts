@@ -140,4 +140,11 @@ describe("maxRuns, startAt, endAt", () => {
       expect(copy.dispatch({ type: "tick", at })).toEqual(kernel.dispatch({ type: "tick", at }));
     }
   });
+
+  it("spawn - startAt on a grid aligned by timeFn: the first due time is the first grid point at or after it", () => {
+    const { kernel } = setup({ startAt: 1_550, timeFn: (t: number) => Math.floor(t / 1_000) * 1_000 });
+    // timeFn(1550) = 1000; 1000 + 100 = 1100 is before startAt: the grid goes on to 1600.
+    expect(lines(kernel.dispatch({ type: "tick", at: 1_599 }))).toEqual(["wake 1600"]);
+    expect(lines(kernel.dispatch({ type: "tick", at: 1_600 }))).toEqual(["run job-1 @1600", "wake 1700"]);
+  });
 });

@@ -167,7 +167,7 @@ export function prepareSpawn(m: Machine, programId: string, input: unknown, at: 
     program.running.append(spawn);
     program.spawns.set(spawnId, spawn);
     m.emit({ type: "spawned", programId: program.id, spawnId, startedAt: m.now });
-    schedule(m, spawn, firstDue ?? base + (delay ?? firstInterval));
+    schedule(m, spawn, firstDue ?? onOrAfter(base + (delay ?? firstInterval), firstInterval, config.startAt));
     if (config.endAt !== undefined) {
       spawn.endMarker = endMarkerOf(spawn, config.endAt);
       m.heap.push(spawn.endMarker);
@@ -243,3 +243,14 @@ export function unspawn(m: Machine, program: ProgramRecord, policy: UnspawnPolic
   m.emit({ type: "unspawned", programId, spawnId: spawn.id });
   stopSpawn(m, spawn, "unspawn", false);
 }
+
+/**
+ * `startAt` on a grid aligned by `timeFn`: a first due time before it moves on along the grid to
+ * the first point at or after it (`timeFn(base)` may lie before `base`), so no job runs before it.
+ */
+const onOrAfter = (due: number, interval: number, startAt: number | undefined): number => {
+  if (startAt === undefined || !(due < startAt)) return due;
+  let next = due + interval * Math.ceil((startAt - due) / interval);
+  while (next < startAt) next += interval;
+  return next;
+};

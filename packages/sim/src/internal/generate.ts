@@ -182,8 +182,7 @@ const scenarios: Record<
             ...(drawn.bounds === undefined ? {} : { min: drawn.bounds[0], max: drawn.bounds[0] + drawn.bounds[1] }),
             ...(drawn.stopAfter === undefined ? {} : { stopAfter: drawn.stopAfter }),
           };
-          const aligned = drawn.align !== undefined && drawn.type === "constant";
-          const limits = spec18Of(spec18, drawn.type, aligned);
+          const limits = spec18Of(spec18, drawn.type);
           if (drawn.type === "cron") {
             return {
               ...common,
@@ -200,7 +199,7 @@ const scenarios: Record<
             type: drawn.type,
             interval: drawn.interval,
             ...(drawn.delay === undefined ? {} : { delay: drawn.delay }),
-            ...(aligned && drawn.align !== undefined ? { align: drawn.align } : {}),
+            ...(drawn.type === "constant" && drawn.align !== undefined ? { align: drawn.align } : {}),
           };
         });
     return fc.integer({ min: 2, max: 5 }).chain((count) => {
@@ -480,14 +479,12 @@ const spec18ProgramArb = (features: Spec18Features, horizon: number): fc.Arbitra
     ),
   });
 
-/** A program's spec 18 fields: overlap only on constant and cron programs, no startAt on an aligned grid. */
-const spec18Of = (
-  drawn: Spec18Drawn,
-  type: ProgramDescriptor["type"],
-  aligned: boolean,
-): Partial<ProgramDescriptor> => {
-  // An aligned grid's first due time may come before startAt (timeFn(base) < base): not drawn.
-  const startAt = aligned ? undefined : drawn.startAt;
+/**
+ * A program's spec 18 fields: overlap only on constant and cron programs. On an aligned grid
+ * (timeFn) too: its first due time moves on to the first grid point at or after startAt.
+ */
+const spec18Of = (drawn: Spec18Drawn, type: ProgramDescriptor["type"]): Partial<ProgramDescriptor> => {
+  const startAt = drawn.startAt;
   return {
     ...(drawn.overlap === undefined || type === "basic" ? {} : { overlap: drawn.overlap }),
     ...(drawn.bufferLimit === undefined || type === "basic" ? {} : { bufferLimit: drawn.bufferLimit }),
@@ -645,15 +642,13 @@ const spec18Events = (drawn: readonly Spec18Event[], programs: readonly ProgramD
     switch (event.kind) {
       case "spawn": {
         const program = programs.find((each) => each.id === event.programId);
-        const { overlap, bufferLimit, startIn, ...rest } = event.opts;
-        // Overlap on a basic program is a bad command's business; no startAt on an aligned grid.
+        const { overlap, bufferLimit, ...rest } = event.opts;
+        // Overlap on a basic program is a bad command's business.
         const keepsOverlap = program?.type !== "basic";
-        const keepsStart = program?.align === undefined || program.type !== "constant";
         const opts: SpawnOptsDescriptor = {
           ...rest,
           ...(keepsOverlap && overlap !== undefined ? { overlap } : {}),
           ...(keepsOverlap && bufferLimit !== undefined ? { bufferLimit } : {}),
-          ...(keepsStart && startIn !== undefined ? { startIn } : {}),
         };
         return [{ at: event.at, kind: "spawn", programId: event.programId, opts }];
       }

@@ -1323,7 +1323,14 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
       };
       program.spawns.push(created);
       emit({ type: "spawned", programId: program.id, spawnId: id, startedAt: now });
-      schedule(created, firstDue ?? base + (delay ?? firstInterval));
+      let first = firstDue ?? base + (delay ?? firstInterval);
+      // An aligned grid (timeFn) may start before startAt: its first point at or after startAt, stepping.
+      if (firstDue === undefined && hooks.startAt !== undefined && first < hooks.startAt) {
+        const startAt = hooks.startAt;
+        first += firstInterval * Math.ceil((startAt - first) / firstInterval);
+        while (first < startAt) first += firstInterval;
+      }
+      schedule(created, first);
     });
   };
 
