@@ -102,4 +102,39 @@ describe("feature interactions", () => {
     const [rejected] = owner.dispatch({ type: "adopt", at: 10, export: data });
     expect(rejected).toMatchObject({ type: "rejected", code: "restore-mismatch" });
   });
+
+  it("complete - buffered runs that waited longer than the catch-up window are missed, not run", () => {
+    const kernel = createKernel();
+    install(kernel, { overlap: "buffer-all", catchUpWindow: 250 });
+    kernel.dispatch({ type: "spawn", at: 0, programId: "p" });
+    kernel.dispatch({ type: "tick", at: 100 });
+    for (let at = 200; at <= 500; at += 100) kernel.dispatch({ type: "tick", at });
+    // job-1 is still running at 500; 200..500 are buffered. It ends at 520: 200 is 320 ms old.
+    const effects = complete(kernel, 520, "job-1");
+    expect(effects.find((effect) => effect.type === "missed")).toMatchObject({
+      count: 1,
+      from: 200,
+      to: 200,
+      reason: "catch-up-window",
+    });
+    expect(effectsOf(effects, "run").map((run) => run.scheduledAt)).toEqual([300]);
+    expect(kernel.getProps("p", "p-1")).toMatchObject({ missed: 1, buffered: 2 });
+  });
+
+  it("tick - a job held by jitter whose host was away past the catch-up window is missed when its hold ends", () => {
+    const kernel = createKernel({ seed: 2 });
+    install(kernel, { jitter: 99, catchUpWindow: 1_000 });
+    kernel.dispatch({ type: "spawn", at: 0, programId: "p" });
+    let at = 100;
+    for (; at < 5_000; at++) {
+      for (const run of effectsOf(kernel.dispatch({ type: "tick", at }), "run")) complete(kernel, at, run.jobId);
+      if (kernel.snapshot().programs[0]?.spawns[0]?.pending?.jitterUntil !== undefined) break;
+    }
+    const due = kernel.snapshot().programs[0]?.spawns[0]?.pending?.dueAt ?? 0;
+    // The host sleeps for ten seconds with the job held.
+    const effects = kernel.dispatch({ type: "tick", at: at + 10_000 });
+    const missed = effects.find((effect) => effect.type === "missed");
+    expect(missed).toMatchObject({ from: due, reason: "catch-up-window" });
+    for (const run of effectsOf(effects, "run")) expect(run.scheduledAt).toBeGreaterThanOrEqual(at + 10_000 - 1_000);
+  });
 });

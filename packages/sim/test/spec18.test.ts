@@ -250,6 +250,46 @@ describe("spec 18: each new check catches a planted bug", () => {
       /^spawn p\/p-1: due time p\/p-1\/\d+ ran \(job-\d+\) after it was skipped$/,
     );
   });
+  it("jitter-bounds - a kernel that draws jitter beyond the bound it was given", () => {
+    const timeline = timelineOf([
+      { at: 0, kind: "install", program: constant("p", { behaviour: quick, jitter: 10 }) },
+      { at: 0, kind: "spawn", programId: "p" },
+    ]);
+    const clean = run(timeline);
+    expect(clean.violations).toEqual([]);
+    expect(clean.checks["jitter-bounds"]).toBeGreaterThan(5);
+
+    // The bug: the kernel's jitter is four times what the program says.
+    const wider = planted((command, inner) =>
+      command.type === "install"
+        ? inner.dispatch({ ...command, program: { ...command.program, jitter: 40 } })
+        : inner.dispatch(command),
+    );
+    expect(firstOf(run(timeline, wider), "jitter-bounds")).toMatch(
+      /^p\/p-1 started job-\d+ \(due \d+\) \d+ ms late, on time otherwise: its jitter is 10/,
+    );
+  });
+  it("within-window - a kernel that runs due times older than the catch-up window after a pause", () => {
+    const timeline = timelineOf([
+      { at: 0, kind: "install", program: constant("p", { behaviour: quick, catchUpWindow: 120 }) },
+      { at: 0, kind: "spawn", programId: "p" },
+      { at: 110, kind: "pause", programId: "p" },
+      { at: 700, kind: "resume", programId: "p" },
+    ]);
+    const clean = run(timeline);
+    expect(clean.violations).toEqual([]);
+    expect(clean.checks["within-window"]).toBeGreaterThan(5);
+
+    // The bug: the kernel's window is far wider than the program says.
+    const wider = planted((command, inner) =>
+      command.type === "install"
+        ? inner.dispatch({ ...command, program: { ...command.program, catchUpWindow: 1_000_000 } })
+        : inner.dispatch(command),
+    );
+    expect(firstOf(run(timeline, wider), "within-window")).toMatch(
+      /^p\/p-1 started job-\d+ \(due \d+\) at 700, \d+ ms late: older than its catch-up window 120$/,
+    );
+  });
 });
 
 describe("spec 18: generated timelines", () => {

@@ -39,14 +39,13 @@ export function runDue(m: Machine): void {
         park(m, spawn, job);
         continue;
       }
-      if (Number.isNaN(job.heldFrom)) {
-        if (missesDue(m, spawn, job)) continue;
-        if (spawn.config.overlap !== "allow" && isBusy(spawn) && overlapsDue(m, spawn, job)) continue;
-        if (spawn.config.jitter > 0 && holdForJitter(m, spawn, job)) continue;
-      } else {
-        // Its jitter is over: it starts now, at its own due time (the checks were passed when it came due).
-        endHold(job);
-      }
+      // A job at the end of its jitter hold goes through the checks again (a host away meanwhile
+      // makes it old) but draws no new delay.
+      const held = !Number.isNaN(job.heldFrom);
+      endHold(job);
+      if (missesDue(m, spawn, job)) continue;
+      if (spawn.config.overlap !== "allow" && isBusy(spawn) && overlapsDue(m, spawn, job)) continue;
+      if (!held && spawn.config.jitter > 0 && holdForJitter(m, spawn, job)) continue;
     } else if (job.backfill) {
       backfillStarts(m, job);
     }
@@ -152,6 +151,8 @@ export function startBuffered(m: Machine, spawn: SpawnRecord): void {
     do {
       m.bufferFreed = false;
       if (atMaxRuns(spawn)) break;
+      dropStaleBuffered(m, spawn);
+      if (spawn.buffer.length === 0) break;
       const job = spawn.buffer.shift() as JobRecord;
       job.startedAt = m.now;
       m.inFlight.add(job);
@@ -168,6 +169,25 @@ export function startBuffered(m: Machine, spawn: SpawnRecord): void {
   } finally {
     m.drainingBuffer = outer;
   }
+}
+
+/** Buffered runs whose due time fell out of the catch-up window while they waited are missed, in one effect. */
+function dropStaleBuffered(m: Machine, spawn: SpawnRecord): void {
+  const oldest = m.now - spawn.config.catchUpWindow;
+  let stale = 0;
+  while (stale < spawn.buffer.length && (spawn.buffer[stale] as JobRecord).dueAt < oldest) stale++;
+  if (stale === 0) return;
+  const dropped = spawn.buffer.splice(0, stale);
+  spawn.missed += stale;
+  m.emit({
+    type: "missed",
+    programId: spawn.programId,
+    spawnId: spawn.id,
+    count: stale,
+    from: (dropped[0] as JobRecord).dueAt,
+    to: (dropped[stale - 1] as JobRecord).dueAt,
+    reason: "catch-up-window",
+  });
 }
 
 /** The spawn's job is in flight: its index kept for an O(1) removal, and the run counted. */

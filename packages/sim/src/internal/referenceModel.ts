@@ -570,6 +570,23 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
   /** Starts the spawn's oldest buffered run if nothing of it is in flight and it may start jobs. */
   const startBuffered = (spawn: Spawn): void => {
     if (!isRunning(spawn) || spawn.stopRequested || isPaused(spawn) || spawn.active.length > 0) return;
+    // Buffered runs whose due time fell out of the catch-up window while they waited are missed, in one effect.
+    const oldest = now - spawn.hooks.catchUpWindow;
+    let stale = 0;
+    while (stale < spawn.buffer.length && (spawn.buffer[stale] as Job).dueAt < oldest) stale += 1;
+    if (stale > 0) {
+      const dropped = spawn.buffer.splice(0, stale);
+      spawn.missed += stale;
+      emit({
+        type: "missed",
+        programId: spawn.program.id,
+        spawnId: spawn.id,
+        count: stale,
+        from: (dropped[0] as Job).dueAt,
+        to: (dropped[stale - 1] as Job).dueAt,
+        reason: "catch-up-window",
+      });
+    }
     const job = spawn.buffer.shift();
     if (job === undefined) return;
     jobs.push(job);
@@ -601,7 +618,8 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
   };
 
   /** A spawn's due job, past the catch-up checks: the overlap policy decides. */
-  const startDue = (spawn: Spawn, job: Job): void => {
+  const startDue = (spawn: Spawn, job: Job, jitter = true): void => {
+    const begin = jitter ? startOrHold : (_spawn: Spawn, held: Job) => startJob(held);
     const decision = decideOverlap({
       overlap: spawn.hooks.overlap,
       bufferLimit: spawn.hooks.bufferLimit,
@@ -610,11 +628,11 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     });
     switch (decision.kind) {
       case "start":
-        startOrHold(spawn, job);
+        begin(spawn, job);
         return;
       case "cancel-others":
         cancelActive(spawn, "overlap");
-        startOrHold(spawn, job);
+        begin(spawn, job);
         return;
       case "buffer":
         bufferDue(spawn, job);
@@ -740,9 +758,10 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
         continue;
       }
       if (next.heldUntil !== undefined) {
-        // The end of a jitter hold: it starts, with no further checks.
+        // The end of a jitter hold: the checks again (a host away meanwhile makes it old), but no new draw.
         next.heldUntil = undefined;
-        startJob(next);
+        if (missesDue(spawn, next)) continue;
+        startDue(spawn, next, false);
         continue;
       }
       if (missesDue(spawn, next)) continue;

@@ -8,7 +8,7 @@ export interface SpawnLimits extends Limits18 {
 
 /**
  * What each spawn was told by the commands that made it (spec 18's `overlap`, `bufferLimit`,
- * `maxRuns`, `startAt`, `endAt`): the spec of the install the kernel accepted (`installed`),
+ * `maxRuns`, `startAt`, `endAt`, `jitter`): the spec of the install the kernel accepted (`installed`),
  * overridden by the options of the spawn command it accepted (`spawned`). Read from the
  * commands and effects only, never from the kernel or the model.
  */
@@ -33,7 +33,7 @@ export class SpawnConfigs {
         const own = command.type === "spawn" ? limitsOf(command.opts) : {};
         const pick = <K extends keyof Limits18>(key: K): Limits18[K] => own[key] ?? program[key];
         const limits: Record<string, unknown> = { programId: effect.programId };
-        for (const key of ["overlap", "bufferLimit", "maxRuns", "startAt", "endAt"] as const) {
+        for (const key of ["overlap", "bufferLimit", "maxRuns", "startAt", "endAt", "jitter"] as const) {
           const value = pick(key);
           if (value !== undefined) limits[key] = value;
         }

@@ -1,4 +1,5 @@
 import type { SimCommand, SimEffect } from "../model/spec18.js";
+import { JitterBounds } from "./jitterBounds.js";
 import { MaxRuns } from "./maxRuns.js";
 import { OverlapSingleFlight } from "./overlapSingleFlight.js";
 import { PausedStartsNothing } from "./pausedStartsNothing.js";
@@ -6,10 +7,11 @@ import { SkippedOnce } from "./skippedOnce.js";
 import { SpawnConfigs } from "./spawnConfig.js";
 import type { Verify } from "./verify.js";
 import { WithinDates } from "./withinDates.js";
+import { WithinWindow } from "./withinWindow.js";
 
 /**
  * Spec 18's guarantees, one checker each (`overlap-skip-single-flight`,
- * `paused-starts-nothing`, `within-dates`, `max-runs`, `skipped-once`), fed every
+ * `paused-starts-nothing`, `within-dates`, `max-runs`, `skipped-once`, `jitter-bounds`, `within-window`), fed every
  * dispatch's command and effects. They know nothing of the kernel or the model: what a
  * spawn was told comes from the commands the kernel accepted.
  */
@@ -20,6 +22,8 @@ export class Spec18Checks {
   private readonly dates: WithinDates;
   private readonly maxRuns: MaxRuns;
   private readonly skipped: SkippedOnce;
+  private readonly jitter: JitterBounds;
+  private readonly window: WithinWindow;
 
   constructor(verify: Verify) {
     this.overlap = new OverlapSingleFlight(verify, this.configs);
@@ -27,6 +31,8 @@ export class Spec18Checks {
     this.dates = new WithinDates(verify, this.configs);
     this.maxRuns = new MaxRuns(verify, this.configs);
     this.skipped = new SkippedOnce(verify);
+    this.jitter = new JitterBounds(verify, this.configs);
+    this.window = new WithinWindow(verify);
   }
 
   /** One dispatch: its command and its effects, in order. */
@@ -40,5 +46,7 @@ export class Spec18Checks {
       this.skipped.effect(effect);
     }
     this.paused.dispatched(command, effects);
+    this.jitter.dispatched(command, effects);
+    this.window.dispatched(command, effects);
   }
 }
