@@ -290,6 +290,41 @@ describe("spec 18: each new check catches a planted bug", () => {
       /^p\/p-1 started job-\d+ \(due \d+\) at 700, \d+ ms late: older than its catch-up window 120$/,
     );
   });
+  it("missed-once - a kernel that reports a missed range twice, or runs a due time it reported missed", () => {
+    const timeline = timelineOf([
+      { at: 0, kind: "install", program: constant("p", { behaviour: quick, catchUpWindow: 120 }) },
+      { at: 0, kind: "spawn", programId: "p" },
+      { at: 110, kind: "pause", programId: "p" },
+      { at: 700, kind: "resume", programId: "p" },
+    ]);
+    const clean = run(timeline);
+    expect(clean.violations).toEqual([]);
+    expect(clean.checks["missed-once"]).toBeGreaterThan(5);
+
+    const twice = planted((command, inner) =>
+      inner
+        .dispatch(command)
+        .flatMap((effect): KernelEffect[] => (effect.type === "missed" ? [effect, effect] : [effect])),
+    );
+    expect(firstOf(run(timeline, twice), "missed-once")).toMatch(/^spawn p\/p-1: missed \d+\.\.\d+ again/);
+
+    // A run that names a due time reported missed (as a kernel that catches up past its window would).
+    let missedAt: number | undefined;
+    const runsMissed = planted((command, inner) =>
+      inner.dispatch(command).map((effect): KernelEffect => {
+        if (effect.type === "missed") missedAt ??= effect.from;
+        else if (effect.type === "run" && missedAt !== undefined && effect.scheduledAt > missedAt) {
+          const scheduledAt = missedAt;
+          missedAt = Number.POSITIVE_INFINITY;
+          return { ...effect, scheduledAt, fireId: `p/p-1/${scheduledAt}` };
+        }
+        return effect;
+      }),
+    );
+    expect(firstOf(run(timeline, runsMissed), "missed-once")).toMatch(
+      /^spawn p\/p-1: due time \d+ ran after it was missed/,
+    );
+  });
 });
 
 describe("spec 18: generated timelines", () => {
@@ -415,6 +450,9 @@ describe("spec 18: seeded runs of the mix with every feature", () => {
       "within-dates",
       "max-runs",
       "skipped-once",
+      "missed-once",
+      "jitter-bounds",
+      "within-window",
       "model",
     ]) {
       expect({ name, held: (checks[name] ?? 0) > 50 }).toEqual({ name, held: true });

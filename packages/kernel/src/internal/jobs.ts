@@ -171,23 +171,26 @@ export function startBuffered(m: Machine, spawn: SpawnRecord): void {
   }
 }
 
-/** Buffered runs whose due time fell out of the catch-up window while they waited are missed, in one effect. */
+/**
+ * Buffered runs whose due time fell out of the catch-up window while they waited are missed, one
+ * `missed` effect each (they need not be neighbours on the grid: due times between them may have run
+ * or been skipped).
+ */
 function dropStaleBuffered(m: Machine, spawn: SpawnRecord): void {
   const oldest = m.now - spawn.config.catchUpWindow;
-  let stale = 0;
-  while (stale < spawn.buffer.length && (spawn.buffer[stale] as JobRecord).dueAt < oldest) stale++;
-  if (stale === 0) return;
-  const dropped = spawn.buffer.splice(0, stale);
-  spawn.missed += stale;
-  m.emit({
-    type: "missed",
-    programId: spawn.programId,
-    spawnId: spawn.id,
-    count: stale,
-    from: (dropped[0] as JobRecord).dueAt,
-    to: (dropped[stale - 1] as JobRecord).dueAt,
-    reason: "catch-up-window",
-  });
+  while (spawn.buffer.length > 0 && (spawn.buffer[0] as JobRecord).dueAt < oldest) {
+    const job = spawn.buffer.shift() as JobRecord;
+    spawn.missed++;
+    m.emit({
+      type: "missed",
+      programId: spawn.programId,
+      spawnId: spawn.id,
+      count: 1,
+      from: job.dueAt,
+      to: job.dueAt,
+      reason: "catch-up-window",
+    });
+  }
 }
 
 /** The spawn's job is in flight: its index kept for an O(1) removal, and the run counted. */

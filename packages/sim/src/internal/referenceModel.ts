@@ -570,20 +570,18 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
   /** Starts the spawn's oldest buffered run if nothing of it is in flight and it may start jobs. */
   const startBuffered = (spawn: Spawn): void => {
     if (!isRunning(spawn) || spawn.stopRequested || isPaused(spawn) || spawn.active.length > 0) return;
-    // Buffered runs whose due time fell out of the catch-up window while they waited are missed, in one effect.
+    // Buffered runs whose due time fell out of the catch-up window while they waited are missed, one effect each.
     const oldest = now - spawn.hooks.catchUpWindow;
-    let stale = 0;
-    while (stale < spawn.buffer.length && (spawn.buffer[stale] as Job).dueAt < oldest) stale += 1;
-    if (stale > 0) {
-      const dropped = spawn.buffer.splice(0, stale);
-      spawn.missed += stale;
+    for (let first = spawn.buffer[0]; first !== undefined && first.dueAt < oldest; first = spawn.buffer[0]) {
+      spawn.buffer.shift();
+      spawn.missed += 1;
       emit({
         type: "missed",
         programId: spawn.program.id,
         spawnId: spawn.id,
-        count: stale,
-        from: (dropped[0] as Job).dueAt,
-        to: (dropped[stale - 1] as Job).dueAt,
+        count: 1,
+        from: first.dueAt,
+        to: first.dueAt,
         reason: "catch-up-window",
       });
     }

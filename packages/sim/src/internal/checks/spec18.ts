@@ -1,6 +1,7 @@
 import type { SimCommand, SimEffect } from "../model/spec18.js";
 import { JitterBounds } from "./jitterBounds.js";
 import { MaxRuns } from "./maxRuns.js";
+import { MissedOnce } from "./missedOnce.js";
 import { OverlapSingleFlight } from "./overlapSingleFlight.js";
 import { PausedStartsNothing } from "./pausedStartsNothing.js";
 import { SkippedOnce } from "./skippedOnce.js";
@@ -11,7 +12,7 @@ import { WithinWindow } from "./withinWindow.js";
 
 /**
  * Spec 18's guarantees, one checker each (`overlap-skip-single-flight`,
- * `paused-starts-nothing`, `within-dates`, `max-runs`, `skipped-once`, `jitter-bounds`, `within-window`), fed every
+ * `paused-starts-nothing`, `within-dates`, `max-runs`, `skipped-once`, `missed-once`, `jitter-bounds`, `within-window`), fed every
  * dispatch's command and effects. They know nothing of the kernel or the model: what a
  * spawn was told comes from the commands the kernel accepted.
  */
@@ -22,6 +23,7 @@ export class Spec18Checks {
   private readonly dates: WithinDates;
   private readonly maxRuns: MaxRuns;
   private readonly skipped: SkippedOnce;
+  private readonly missed: MissedOnce;
   private readonly jitter: JitterBounds;
   private readonly window: WithinWindow;
 
@@ -31,12 +33,14 @@ export class Spec18Checks {
     this.dates = new WithinDates(verify, this.configs);
     this.maxRuns = new MaxRuns(verify, this.configs);
     this.skipped = new SkippedOnce(verify);
+    this.missed = new MissedOnce(verify);
     this.jitter = new JitterBounds(verify, this.configs);
     this.window = new WithinWindow(verify);
   }
 
   /** One dispatch: its command and its effects, in order. */
   dispatched(command: SimCommand, effects: readonly SimEffect[]): void {
+    this.missed.command(command);
     for (const effect of effects) {
       this.configs.effect(command, effect);
       this.overlap.effect(effect);
@@ -44,6 +48,7 @@ export class Spec18Checks {
       this.dates.effect(effect);
       this.maxRuns.effect(effect);
       this.skipped.effect(effect);
+      this.missed.effect(effect);
     }
     this.paused.dispatched(command, effects);
     this.jitter.dispatched(command, effects);
