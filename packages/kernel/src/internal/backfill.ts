@@ -12,8 +12,9 @@ import type { Command } from "../Command.js";
 import type { Overlap } from "../Program.js";
 import { show } from "./describe.js";
 import { newJob } from "./jobs.js";
+import { emitCancel } from "./lifecycle.js";
 import type { Machine } from "./machine.js";
-import { type Backfill, type JobRecord, jobIdOf, type ProgramRecord } from "./model.js";
+import type { Backfill, JobRecord, ProgramRecord } from "./model.js";
 import { apply, type Plan, reject, unknownProgram } from "./plan.js";
 import { cronNext } from "./timing.js";
 
@@ -153,15 +154,7 @@ export function backfillStarts(m: Machine, job: JobRecord): void {
     program.triggers.delete(other);
     m.inFlight.delete(other.seq);
     other.args = undefined;
-    m.emit({
-      type: "cancel",
-      jobId: jobIdOf(other),
-      fireId: other.fireId,
-      programId: program.id,
-      spawnId: null,
-      reason: "overlap",
-      inFlight: true,
-    });
+    emitCancel(m, other, "overlap", true);
   }
 }
 
@@ -180,16 +173,6 @@ export function backfillSettled(m: Machine, program: ProgramRecord): void {
 
 /** Uninstall and clear: the runs still held back are cancelled. */
 export function cancelBackfillQueue(m: Machine, program: ProgramRecord, reason: "uninstall" | "clear"): void {
-  for (const job of program.backfill?.queue ?? []) {
-    m.emit({
-      type: "cancel",
-      jobId: jobIdOf(job),
-      fireId: job.fireId,
-      programId: program.id,
-      spawnId: null,
-      reason,
-      inFlight: false,
-    });
-  }
+  for (const job of program.backfill?.queue ?? []) emitCancel(m, job, reason, false);
   program.backfill = null;
 }

@@ -5,7 +5,15 @@ import type { SchedkitErrorCode } from "../SchedkitError.js";
 import { cancelBackfillQueue } from "./backfill.js";
 import { dropEndMarker } from "./lifespan.js";
 import type { Machine } from "./machine.js";
-import { fireIdOf, isRunning, jobIdOf, type ProgramRecord, type SpawnRecord, type StopReason } from "./model.js";
+import {
+  fireIdOf,
+  isRunning,
+  type JobRecord,
+  jobIdOf,
+  type ProgramRecord,
+  type SpawnRecord,
+  type StopReason,
+} from "./model.js";
 
 export function stopSpawn(m: Machine, spawn: SpawnRecord, reason: StopReason, kill: boolean): void {
   if (spawn.status === "stopped") return;
@@ -30,30 +38,25 @@ export function cancelPending(m: Machine, spawn: SpawnRecord, reason: CancelReas
   m.heap.remove(job);
   spawn.pending = null;
   spawn.parked = false;
+  emitCancel(m, job, reason, false);
+}
+
+/** The `cancel` effect of a job (a spawn's or the program's: trigger, backfill run). */
+export function emitCancel(m: Machine, job: JobRecord, reason: CancelReason, inFlight: boolean): void {
   m.emit({
     type: "cancel",
     jobId: jobIdOf(job),
     fireId: fireIdOf(job),
-    programId: spawn.programId,
-    spawnId: spawn.id,
+    programId: job.program.id,
+    spawnId: job.spawn?.id ?? null,
     reason,
-    inFlight: false,
+    inFlight,
   });
 }
 
 /** Buffered runs will not run: cancelled oldest first, after the waiting job. */
 function cancelBuffered(m: Machine, spawn: SpawnRecord, reason: CancelReason): void {
-  for (const job of spawn.buffer) {
-    m.emit({
-      type: "cancel",
-      jobId: jobIdOf(job),
-      fireId: job.fireId,
-      programId: spawn.programId,
-      spawnId: spawn.id,
-      reason,
-      inFlight: false,
-    });
-  }
+  for (const job of spawn.buffer) emitCancel(m, job, reason, false);
   spawn.buffer.length = 0;
 }
 
@@ -61,15 +64,7 @@ export function cancelInFlight(m: Machine, spawn: SpawnRecord, reason: CancelRea
   for (const job of spawn.inFlight) {
     m.inFlight.delete(job.seq);
     job.args = undefined;
-    m.emit({
-      type: "cancel",
-      jobId: jobIdOf(job),
-      fireId: job.fireId,
-      programId: spawn.programId,
-      spawnId: spawn.id,
-      reason,
-      inFlight: true,
-    });
+    emitCancel(m, job, reason, true);
   }
   spawn.inFlight.length = 0;
 }
@@ -115,15 +110,7 @@ export function removeProgram(m: Machine, program: ProgramRecord, how: "clear" |
   for (const job of program.triggers) {
     const waiting = m.heap.remove(job);
     m.inFlight.delete(job.seq);
-    m.emit({
-      type: "cancel",
-      jobId: jobIdOf(job),
-      fireId: job.fireId,
-      programId: program.id,
-      spawnId: null,
-      reason: how,
-      inFlight: !waiting,
-    });
+    emitCancel(m, job, how, !waiting);
   }
   cancelBackfillQueue(m, program, how);
   m.programs.delete(program.id);
