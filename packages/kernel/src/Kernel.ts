@@ -83,7 +83,19 @@ export interface Kernel extends KernelQueries {
     count: number,
     from?: number,
   ): readonly (number | undefined)[];
+  /** `nextRuns(programId, undefined, count, from?)`: a spawn made at `from` (default: now). */
+  nextRuns(programId: string, count: number, from?: number): readonly (number | undefined)[];
 }
+
+/** `nextRuns`'s two forms, `(programId, spawnId, count, from?)` and `(programId, count, from?)`, as one. */
+export const nextRunsArgs = (
+  spawnOrCount: string | number | undefined,
+  countOrFrom: number | undefined,
+  from: number | undefined,
+): { spawnId: string | undefined; count: number; from: number | undefined } =>
+  typeof spawnOrCount === "number"
+    ? { spawnId: undefined, count: spawnOrCount, from: countOrFrom }
+    : { spawnId: spawnOrCount, count: countOrFrom as number, from };
 
 /**
  * Creates a kernel. Throws a `SchedkitError` for bad options (duplicate
@@ -117,6 +129,9 @@ const fromMachine = (machine: Machine): Kernel => ({
   snapshot: () => snapshotOf(machine),
   exportProgram: (programId) => exportProgram(machine, programId),
   validateProgram: (spec) => validateProgramOf(machine, spec),
-  nextRuns: (programId, spawnId, count, from) => nextRunsOf(machine, programId, spawnId, count, from, machine.now),
+  nextRuns: (programId: string, spawnOrCount?: string | number, countOrFrom?: number, at?: number) => {
+    const { spawnId, count, from } = nextRunsArgs(spawnOrCount, countOrFrom, at);
+    return nextRunsOf(machine, programId, spawnId, count, from, machine.now);
+  },
   ...createQueries(machine),
 });

@@ -3,6 +3,7 @@ export { systemClock } from "./runner/clock.js";
 export type {
   BackfillRange,
   EffectListener,
+  PauseOptions,
   ProgramHandle,
   Runner,
   RunnerOptions,

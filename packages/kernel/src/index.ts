@@ -39,6 +39,7 @@ export type {
   Clock,
   EffectListener,
   FakeTimersClock,
+  PauseOptions,
   ProgramHandle,
   Runner,
   RunnerOptions,

@@ -555,7 +555,9 @@ describe("nextRuns: arguments", () => {
       });
     }
     expect(thrown(() => kernel.nextRuns(7 as unknown as string, undefined, 1))).toMatchObject({ field: "programId" });
-    expect(thrown(() => kernel.nextRuns("p", 7 as unknown as string, 1))).toMatchObject({ field: "spawnId" });
+    expect(thrown(() => kernel.nextRuns("p", true as unknown as string, 1))).toMatchObject({ field: "spawnId" });
+    // A number second is the short form's count: nextRuns(programId, count, from?).
+    expect(kernel.nextRuns("p", 2, 1_000)).toEqual(kernel.nextRuns("p", undefined, 2, 1_000));
   });
 
   it("nextRuns - changes nothing: the snapshot and the next commands' effects are the same", () => {

@@ -85,4 +85,18 @@ describe("runner: overlap, pause and limits", () => {
     expect(effects.find((effect) => effect.type === "stopped")).toMatchObject({ reason: "max-runs" });
     runner.stop();
   });
+
+  it("pause / nextRuns - the short forms: pause(programId, { note }) and nextRuns(programId, count, from?)", () => {
+    const { runner } = setup();
+    runner.install({ id: "p", type: "constant", interval: 100, mainFn: () => undefined });
+    runner.start();
+    const spawnId = runner.spawn("p") ?? "";
+    runner.pause("p", { note: "maintenance" });
+    expect(runner.info().programs.p).toMatchObject({ paused: true, pauseNote: "maintenance" });
+    expect(runner.getProps("p", spawnId)).toMatchObject({ paused: true, pauseNote: "maintenance" });
+    runner.resume("p");
+    expect(runner.nextRuns("p", 3)).toEqual(runner.nextRuns("p", undefined, 3));
+    expect(runner.nextRuns("p", 2, 1_000)).toEqual([1_100, 1_200]);
+    runner.stop();
+  });
 });

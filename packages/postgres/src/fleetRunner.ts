@@ -3,6 +3,7 @@ import {
   type BackfillRange,
   type Clock,
   type KernelOptions,
+  type PauseOptions,
   type ProgramSpec,
   SchedkitError,
   type SchedkitErrorCode,
@@ -102,7 +103,8 @@ export interface FleetRunner {
   killAll(programId: string): Promise<void>;
   clear(programId: string): Promise<void>;
   /** Pauses a spawn, or (no `spawnId`) the program, on whichever replica owns it. @since 0.2.0 */
-  pause(programId: string, spawnId?: string, opts?: { readonly note?: string }): Promise<void>;
+  pause(programId: string, spawnId?: string, opts?: PauseOptions): Promise<void>;
+  pause(programId: string, opts: PauseOptions): Promise<void>;
   resume(programId: string, spawnId?: string): Promise<void>;
   /** Runs the program's due times in `[from, to)` on its owner (see the kernel README, "Backfill"). @since 0.2.0 */
   backfill(programId: string, range: BackfillRange): Promise<void>;
@@ -221,13 +223,17 @@ export const createFleetRunner = (options: FleetRunnerOptions): FleetRunner => {
     stopAll: (programId) => done({ type: "stop-all", programId }),
     killAll: (programId) => done({ type: "kill-all", programId }),
     clear: (programId) => done({ type: "clear", programId }),
-    pause: (programId, spawnId, opts) =>
-      done({
+    pause: (programId: string, spawnOrOpts?: string | PauseOptions, options?: PauseOptions) => {
+      // The two forms: (programId, spawnId?, opts?) and (programId, opts).
+      const spawnId = typeof spawnOrOpts === "object" ? undefined : spawnOrOpts;
+      const note = typeof spawnOrOpts === "object" ? spawnOrOpts.note : options?.note;
+      return done({
         type: "pause",
         programId,
         ...(spawnId === undefined ? {} : { spawnId }),
-        ...(opts?.note === undefined ? {} : { note: opts.note }),
-      }),
+        ...(note === undefined ? {} : { note }),
+      });
+    },
     backfill: (programId, range) =>
       done({
         type: "backfill",

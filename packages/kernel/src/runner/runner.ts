@@ -3,6 +3,7 @@ import { seqOfJobId } from "../internal/jobTable.js";
 import { Machine } from "../internal/machine.js";
 import { nextRunsOf, type ProgramProblem, validateProgramOf } from "../internal/preview.js";
 import { createQueries, type KernelQueries } from "../internal/queries.js";
+import { nextRunsArgs } from "../Kernel.js";
 import type { KernelEffect } from "../KernelEffect.js";
 import type { Interval, Overlap, ProgramSpec, SpawnOptions } from "../Program.js";
 import { SchedkitError } from "../SchedkitError.js";
@@ -69,7 +70,9 @@ export interface Runner extends KernelQueries {
    * start no job until `resume` (jobs in flight finish; triggers still run). See the kernel README,
    * "Pause and resume". @since 0.2.0
    */
-  pause(programId: string, spawnId?: string, opts?: { readonly note?: string }): void;
+  pause(programId: string, spawnId?: string, opts?: PauseOptions): void;
+  /** `pause(programId, undefined, opts)`: the program. */
+  pause(programId: string, opts: PauseOptions): void;
   /** Ends a pause; what was missed meanwhile follows `misfire` and `catchUpWindow`. @since 0.2.0 */
   resume(programId: string, spawnId?: string): void;
   /**
@@ -98,6 +101,8 @@ export interface Runner extends KernelQueries {
     count: number,
     from?: number,
   ): readonly (number | undefined)[];
+  /** `nextRuns(programId, undefined, count, from?)`. */
+  nextRuns(programId: string, count: number, from?: number): readonly (number | undefined)[];
 }
 
 /**
@@ -443,6 +448,20 @@ class RunnerImpl {
   }
 }
 
+/** What a pause says: its `note`, shown by `info()` and `getProps()`. @since 0.2.0 */
+export interface PauseOptions {
+  readonly note?: string;
+}
+
+/** `pause`'s two forms, `(programId, spawnId?, opts?)` and `(programId, opts)`, as one. */
+export const pauseArgs = (
+  spawnOrOpts: string | PauseOptions | undefined,
+  options: PauseOptions | undefined,
+): { spawnId: string | undefined; note: string | undefined } => {
+  if (typeof spawnOrOpts === "object" && spawnOrOpts !== null) return { spawnId: undefined, note: spawnOrOpts.note };
+  return { spawnId: spawnOrOpts, note: options?.note };
+};
+
 /** What `backfill` runs: due times in `[from, to)`, with an overlap policy among them. @since 0.2.0 */
 export interface BackfillRange {
   readonly from: number;
@@ -535,13 +554,15 @@ export const createRunner = (options?: RunnerOptions): Runner => {
     stopAll: (programId) => run(programId === undefined ? { type: "stop-all" } : { type: "stop-all", programId }),
     killAll: (programId) => run(programId === undefined ? { type: "kill-all" } : { type: "kill-all", programId }),
     clear: (programId) => run({ type: "clear", programId }),
-    pause: (programId, spawnId, opts) =>
+    pause: (programId: string, spawnOrOpts?: string | PauseOptions, options?: PauseOptions) => {
+      const { spawnId, note } = pauseArgs(spawnOrOpts, options);
       run({
         type: "pause",
         programId,
         ...(spawnId === undefined ? {} : { spawnId }),
-        ...(opts?.note === undefined ? {} : { note: opts.note }),
-      }),
+        ...(note === undefined ? {} : { note }),
+      });
+    },
     resume: (programId, spawnId) => run({ type: "resume", programId, ...(spawnId === undefined ? {} : { spawnId }) }),
     backfill: (programId, range) =>
       impl.command(
@@ -557,7 +578,9 @@ export const createRunner = (options?: RunnerOptions): Runner => {
     subscribe: (listener) => impl.subscribe(listener),
     validateProgram: (spec) => validateProgramOf(impl.machine, spec),
     // The kernel's time is that of its last command; a spawn made now is made at the clock's time.
-    nextRuns: (programId, spawnId, count, from) =>
-      nextRunsOf(impl.machine, programId, spawnId, count, from, Math.max(impl.machine.now, impl.now())),
+    nextRuns: (programId: string, spawnOrCount?: string | number, countOrFrom?: number, at?: number) => {
+      const { spawnId, count, from } = nextRunsArgs(spawnOrCount, countOrFrom, at);
+      return nextRunsOf(impl.machine, programId, spawnId, count, from, Math.max(impl.machine.now, impl.now()));
+    },
   };
 };

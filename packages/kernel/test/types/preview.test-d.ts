@@ -15,13 +15,16 @@ describe("validateProgram and nextRuns", () => {
     expectTypeOf(runner.validateProgram).toEqualTypeOf<Kernel["validateProgram"]>();
   });
 
-  it("nextRuns - answers a read-only list of times or undefined; the spawn id comes before the count", () => {
+  it("nextRuns - answers a read-only list of times or undefined; a spawn id, if any, comes before the count", () => {
     expectTypeOf(kernel.nextRuns("p", undefined, 5)).toEqualTypeOf<readonly (number | undefined)[]>();
     expectTypeOf(kernel.nextRuns("p", "p-1", 5)).toEqualTypeOf<readonly (number | undefined)[]>();
     expectTypeOf(kernel.nextRuns("p", undefined, 5, 1000)).toEqualTypeOf<readonly (number | undefined)[]>();
     expectTypeOf(runner.nextRuns).toEqualTypeOf<Kernel["nextRuns"]>();
-    // @ts-expect-error the count is the third argument
-    kernel.nextRuns("p", 5);
+    // Without a spawn: the count second (the same as `undefined` then the count).
+    expectTypeOf(kernel.nextRuns("p", 5)).toEqualTypeOf<readonly (number | undefined)[]>();
+    expectTypeOf(kernel.nextRuns("p", 5, 1000)).toEqualTypeOf<readonly (number | undefined)[]>();
+    // @ts-expect-error a spawn id and no count
+    kernel.nextRuns("p", "p-1");
     // @ts-expect-error the list is read-only
     kernel.nextRuns("p", undefined, 1)[0] = 3;
   });
