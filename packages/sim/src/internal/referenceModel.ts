@@ -950,19 +950,24 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     stopSpawn(spawn, "fault", false);
   };
 
-  const cancelWaiting = (spawn: Spawn, reason: CancelReason18): void => {
-    const job = waitingJobOf(spawn);
-    if (job === undefined) return;
-    dropJob(job);
+  /** The `cancel` effect of a job: a spawn's, or the program's (a trigger, a backfill's run). */
+  const emitCancel = (job: Job, reason: CancelReason18, inFlight: boolean): void => {
     emit18({
       type: "cancel",
       jobId: job.id,
       fireId: fireOf(job),
-      programId: spawn.program.id,
-      spawnId: spawn.id,
+      programId: job.program.id,
+      spawnId: job.spawn === null ? null : job.spawn.id,
       reason,
-      inFlight: false,
+      inFlight,
     });
+  };
+
+  const cancelWaiting = (spawn: Spawn, reason: CancelReason18): void => {
+    const job = waitingJobOf(spawn);
+    if (job === undefined) return;
+    dropJob(job);
+    emitCancel(job, reason, false);
   };
 
   /** The spawn's buffered runs, oldest first: they will not run. */
@@ -970,30 +975,14 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     const buffered = spawn.buffer;
     spawn.buffer = [];
     for (const job of buffered) {
-      emit18({
-        type: "cancel",
-        jobId: job.id,
-        fireId: fireOf(job),
-        programId: spawn.program.id,
-        spawnId: spawn.id,
-        reason,
-        inFlight: false,
-      });
+      emitCancel(job, reason, false);
     }
   };
 
   const cancelActive = (spawn: Spawn, reason: CancelReason18): void => {
     for (const job of spawn.active) {
       dropJob(job);
-      emit18({
-        type: "cancel",
-        jobId: job.id,
-        fireId: fireOf(job),
-        programId: spawn.program.id,
-        spawnId: spawn.id,
-        reason,
-        inFlight: true,
-      });
+      emitCancel(job, reason, true);
     }
     spawn.active = [];
   };
@@ -1054,27 +1043,11 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     }
     for (const job of jobs.filter((each) => each.program === program && each.spawn === null)) {
       dropJob(job);
-      emit({
-        type: "cancel",
-        jobId: job.id,
-        fireId: fireOf(job),
-        programId: program.id,
-        spawnId: null,
-        reason: how,
-        inFlight: job.running,
-      });
+      emitCancel(job, how, job.running);
     }
     // A backfill's runs not started yet, after the triggers' cancels.
     for (const job of program.backfill?.queue ?? []) {
-      emit({
-        type: "cancel",
-        jobId: job.id,
-        fireId: fireOf(job),
-        programId: program.id,
-        spawnId: null,
-        reason: how,
-        inFlight: false,
-      });
+      emitCancel(job, how, false);
     }
     program.backfill = undefined;
     programs = programs.filter((other) => other !== program);
@@ -1495,15 +1468,7 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     for (const job of [...run.live]) {
       if (!job.running) continue;
       dropJob(job);
-      emit({
-        type: "cancel",
-        jobId: job.id,
-        fireId: fireOf(job),
-        programId: program.id,
-        spawnId: null,
-        reason: "overlap",
-        inFlight: true,
-      });
+      emitCancel(job, "overlap", true);
       backfillRunEnded(job, false);
     }
   };
