@@ -739,7 +739,7 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
       const spawn = next.spawn;
       if (spawn === null) {
         // A cancel-other backfill's run first cancels the backfill's runs in flight.
-        if (next.backfill?.overlap === "cancel-other") cancelBackfillInFlight(next.program, next.backfill);
+        if (next.backfill?.overlap === "cancel-other") cancelBackfillInFlight(next.backfill);
         startJob(next);
         continue;
       }
@@ -1464,7 +1464,7 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     if (run.live.size === 0 && job.program.backfill === run) job.program.backfill = undefined;
   };
 
-  const cancelBackfillInFlight = (program: Program, run: Backfill): void => {
+  const cancelBackfillInFlight = (run: Backfill): void => {
     for (const job of [...run.live]) {
       if (!job.running) continue;
       dropJob(job);
