@@ -14,6 +14,12 @@ export type Outcome =
   /** `ok`, `value` and `error` are absent; typed `undefined` so that code reading `outcome.ok` still compiles. */
   | { readonly lost: true; readonly ok?: undefined; readonly value?: undefined; readonly error?: undefined };
 
+/** One job's outcome in a batch `complete`. @since 0.3.0 */
+export interface JobResult {
+  readonly jobId: string;
+  readonly outcome: Outcome;
+}
+
 /**
  * Everything the kernel can be told. Every command carries `at`: the time in
  * ms at which it happens. Time never goes backwards inside the kernel: an `at`
@@ -44,6 +50,13 @@ export type CommandBody =
       readonly fireId?: string;
     }
   | { readonly type: "complete"; readonly jobId: string; readonly outcome: Outcome }
+  /**
+   * Many results at one time (the batch form): exactly the single `complete`s of `results`, one
+   * after another in that order, except that only the last `wake` is returned. The whole command is
+   * rejected, and nothing changes, if any entry is malformed or names a job this kernel never issued.
+   * @since 0.3.0
+   */
+  | { readonly type: "complete"; readonly results: readonly JobResult[] }
   | {
       readonly type: "set-interval";
       readonly programId: string;

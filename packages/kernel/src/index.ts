@@ -1,4 +1,4 @@
-export type { Command, CommandBody, CommandType, Outcome } from "./Command.js";
+export type { Command, CommandBody, CommandType, JobResult, Outcome } from "./Command.js";
 export { commandTypes } from "./Command.js";
 export type {
   JobExport,

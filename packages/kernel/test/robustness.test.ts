@@ -253,7 +253,7 @@ describe("robustness: completions stay O(1) and bursts give their memory back", 
     }
   });
 
-  it("dispatch - after a burst of effects the reused effects buffer is let go", () => {
+  it("dispatch - the kernel keeps no effects between commands, a burst's neither", () => {
     const machine = new Machine({ catchUpLimit: 100_000 });
     const buffer = () => (machine as unknown as { out: unknown[] }).out.length;
     machine.dispatch({ type: "install", at: 0, program: { id: "p", type: "constant", interval: 1, mainFn } });

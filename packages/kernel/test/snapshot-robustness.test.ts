@@ -5,6 +5,7 @@ import {
   type Kernel,
   type KernelEffect,
   type KernelSnapshot,
+  type Outcome,
   type ProgramSpec,
   restoreKernel,
   SchedkitError,
@@ -838,7 +839,7 @@ describe("snapshot: unusual but real states restore", () => {
 describe("snapshot: values JSON cannot hold", () => {
   const refusedSnapshot = (kernel: Kernel): SchedkitError => refusal(() => kernel.snapshot());
 
-  const oneJob = (program: Partial<ProgramSpec>, outcome: Extract<Command, { type: "complete" }>["outcome"]) => {
+  const oneJob = (program: Partial<ProgramSpec>, outcome: Outcome) => {
     const kernel = createKernel();
     kernel.dispatch({ type: "install", at: 0, program: { id: "p", interval: 10, mainFn, ...program } });
     kernel.dispatch({ type: "spawn", at: 0, programId: "p" });

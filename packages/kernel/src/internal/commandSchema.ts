@@ -87,6 +87,23 @@ const commandFields = {
   }),
 } as const;
 
+/** Past this many results, a batch `complete` is refused: a host that has more sends several. */
+export const MAX_BATCH_RESULTS = 1_000_000;
+
+/** The batch form of `complete`: `results` instead of `jobId` and `outcome`. */
+const completeBatch = Schema.Struct({
+  type: Schema.Literal("complete"),
+  at: At,
+  wall: Wall,
+  results: Schema.Array(Schema.Struct({ jobId: Id, outcome: OutcomeSchema })).check(
+    Schema.isMinLength(1, { expected: "at least one result" }),
+    Schema.isMaxLength(MAX_BATCH_RESULTS, { expected: `at most ${MAX_BATCH_RESULTS} results` }),
+  ),
+});
+const decodeCompleteBatch = decodeWith(completeBatch, "command");
+const COMPLETE_BATCH_KEYS: ReadonlySet<string> = new Set(Object.keys(completeBatch.fields));
+const RESULT_KEYS: ReadonlySet<string> = new Set(["jobId", "outcome"]);
+
 /** Every command type the kernel knows, in a stable order. @since 0.1.0 */
 export const commandTypes = Object.keys(commandFields) as readonly CommandType[];
 
@@ -162,6 +179,11 @@ export const decodeCommand = (input: unknown): CommandCheck => {
       message: `command.type: unknown command type ${show(type)}; expected one of ${commandTypes.join(", ")}`,
     };
   }
+  const batch = type === "complete" && hasResults(input);
+  if (batch === undefined) {
+    return { ok: false, field: "command.results", message: "command.results: could not be read" };
+  }
+  if (batch) return decodeBatch(input);
   const copied = copyFields(input, "command", keysOf[type as CommandType]);
   if (!copied.ok) return copied;
   const command = copied.value;
@@ -183,3 +205,64 @@ export const decodeCommand = (input: unknown): CommandCheck => {
 
 /** The same check; kept under its old name for tests that compare the fast path with it. */
 export const decodeCommandBySchema = decodeCommand;
+
+/** Whether a `complete` is the batch form (it has an own `results` key); undefined when its keys cannot be read. */
+const hasResults = (input: object): boolean | undefined => {
+  try {
+    return Object.hasOwn(input, "results");
+  } catch {
+    return undefined;
+  }
+};
+
+/** The batch `complete`: the command, each result and each outcome copied (each field read once), then the schema. */
+const decodeBatch = (input: object): CommandCheck => {
+  const copied = copyFields(input, "command", COMPLETE_BATCH_KEYS);
+  if (!copied.ok) return copied;
+  const command = copied.value;
+  command.type = "complete";
+  const results = command.results;
+  if (Array.isArray(results)) {
+    let length: number;
+    try {
+      length = results.length;
+    } catch (error) {
+      return {
+        ok: false,
+        field: "command.results",
+        message: `command.results: could not be read (${describe(error)})`,
+      };
+    }
+    if (length > MAX_BATCH_RESULTS) {
+      return {
+        ok: false,
+        field: "command.results",
+        message: `command.results: at most ${MAX_BATCH_RESULTS} results in one command, got ${length}`,
+      };
+    }
+    const copies: unknown[] = [];
+    for (let index = 0; index < length; index++) {
+      const root = `command.results[${index}]`;
+      let entry: unknown;
+      try {
+        entry = results[index];
+      } catch (error) {
+        return { ok: false, field: root, message: `${root}: could not be read (${describe(error)})` };
+      }
+      const result = copyFields(entry, root, RESULT_KEYS);
+      if (!result.ok) return result;
+      const outcome = result.value.outcome;
+      if (typeof outcome === "object" && outcome !== null) {
+        const copiedOutcome = copyFields(outcome, `${root}.outcome`, OUTCOME_KEYS);
+        if (!copiedOutcome.ok) return copiedOutcome;
+        result.value.outcome = copiedOutcome.value;
+      }
+      copies.push(result.value);
+    }
+    command.results = copies;
+  }
+  const decoded = decodeCompleteBatch(command);
+  return decoded.ok
+    ? { ok: true, command: command as unknown as Command }
+    : { ok: false, field: decoded.field, message: decoded.message };
+};

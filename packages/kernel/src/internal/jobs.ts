@@ -2,6 +2,7 @@
 
 import { backfillStarts } from "./backfill.js";
 import { missesDue } from "./catchUpDue.js";
+import { addInFlight } from "./inFlight.js";
 import { endHold, holdForJitter } from "./jitter.js";
 import { atMaxRuns, endAtReached, stopAtMaxRuns } from "./lifespan.js";
 import type { Machine } from "./machine.js";
@@ -70,6 +71,9 @@ export function newJob(m: Machine, program: ProgramRecord, spawn: SpawnRecord | 
       seq,
       dueAt,
       heapIndex: -1,
+      lane: null,
+      lanePrev: null,
+      laneNext: null,
       program,
       spawn,
       startedAt: Number.NaN,
@@ -84,6 +88,9 @@ export function newJob(m: Machine, program: ProgramRecord, spawn: SpawnRecord | 
   job.seq = seq;
   job.dueAt = dueAt;
   job.heapIndex = -1;
+  job.lane = null;
+  job.lanePrev = null;
+  job.laneNext = null;
   job.program = program;
   job.spawn = spawn;
   job.startedAt = Number.NaN;
@@ -100,12 +107,14 @@ export function schedule(m: Machine, spawn: SpawnRecord, dueAt: number): void {
   spawn.pending = job;
   spawn.submitted++;
   spawn.program.counts.submitted++;
+  // Fixed rate or fixed delay by a number of ms: its interval's lane (see `timerQueue.ts`).
+  const laneKey = spawn.config.type !== "cron" && typeof spawn.interval === "number" ? spawn.lastInterval : Number.NaN;
   const starting = m.starting;
   if (starting !== null && m.heap.peek() === starting) {
     m.starting = null;
-    m.heap.replaceTop(job);
+    m.heap.replaceTop(job, laneKey);
   } else {
-    m.heap.push(job);
+    m.heap.push(job, laneKey);
   }
 }
 
@@ -162,7 +171,7 @@ export function startBuffered(m: Machine, spawn: SpawnRecord): void {
     } while (
       m.bufferFreed &&
       spawn.buffer.length > 0 &&
-      spawn.inFlight.length === 0 &&
+      spawn.inFlightCount === 0 &&
       isRunning(spawn) &&
       !isPaused(spawn)
     );
@@ -195,8 +204,7 @@ function dropStaleBuffered(m: Machine, spawn: SpawnRecord): void {
 
 /** The spawn's job is in flight: its index kept for an O(1) removal, and the run counted. */
 function enterInFlight(spawn: SpawnRecord, job: JobRecord): void {
-  job.inFlightIndex = spawn.inFlight.length;
-  spawn.inFlight.push(job);
+  addInFlight(spawn, job);
   spawn.runs++;
   if (spawn.status === "created") spawn.status = "running";
 }

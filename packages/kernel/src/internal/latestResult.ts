@@ -10,7 +10,8 @@ import type { ResultRecord } from "../Program.js";
  * overwritten in place instead.
  */
 export class LatestResult {
-  private jobId: string | undefined = undefined;
+  /** The job's number (`job-<seq>` is made when read: a string kept a whole period would be copied at every young GC). */
+  private seq = 0;
   private failed = false;
   private payload: unknown = undefined;
   private scheduledAt = 0;
@@ -19,8 +20,8 @@ export class LatestResult {
   private record: ResultRecord | undefined = undefined;
 
   /** A job's result: `payload` is its value, or its error when `failed`. */
-  set(jobId: string, failed: boolean, payload: unknown, scheduledAt: number, startedAt: number, endedAt: number): void {
-    this.jobId = jobId;
+  set(seq: number, failed: boolean, payload: unknown, scheduledAt: number, startedAt: number, endedAt: number): void {
+    this.seq = seq;
     this.failed = failed;
     this.payload = payload;
     this.scheduledAt = scheduledAt;
@@ -31,14 +32,15 @@ export class LatestResult {
 
   /** A record made elsewhere (a restored snapshot, the `output: "all"` history): it is the one returned. */
   setRecord(record: ResultRecord | undefined): void {
-    this.jobId = record?.jobId;
+    this.seq = 0;
     this.payload = undefined;
     this.record = record;
   }
 
   get(): ResultRecord | undefined {
-    if (this.record === undefined && this.jobId !== undefined) {
-      const { jobId, scheduledAt, startedAt, endedAt } = this;
+    if (this.record === undefined && this.seq > 0) {
+      const { scheduledAt, startedAt, endedAt } = this;
+      const jobId = `job-${this.seq}`;
       this.record = this.failed
         ? { jobId, status: "errored", error: this.payload, scheduledAt, startedAt, endedAt }
         : { jobId, status: "succeeded", value: this.payload, scheduledAt, startedAt, endedAt };

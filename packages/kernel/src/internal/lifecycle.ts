@@ -3,6 +3,7 @@
 import type { CancelReason } from "../KernelEffect.js";
 import type { SchedkitErrorCode } from "../SchedkitError.js";
 import { cancelBackfillQueue } from "./backfill.js";
+import { clearInFlight, jobsInFlight } from "./inFlight.js";
 import { dropEndMarker } from "./lifespan.js";
 import type { Machine } from "./machine.js";
 import {
@@ -28,7 +29,7 @@ export function stopSpawn(m: Machine, spawn: SpawnRecord, reason: StopReason, ki
   cancelBuffered(m, spawn, reason);
   dropEndMarker(m, spawn);
   if (kill) cancelInFlight(m, spawn, reason);
-  if (spawn.inFlight.length > 0) spawn.status = "terminating";
+  if (spawn.inFlightCount > 0) spawn.status = "terminating";
   else finalizeStop(m, spawn);
 }
 
@@ -61,12 +62,12 @@ function cancelBuffered(m: Machine, spawn: SpawnRecord, reason: CancelReason): v
 }
 
 export function cancelInFlight(m: Machine, spawn: SpawnRecord, reason: CancelReason): void {
-  for (const job of spawn.inFlight) {
+  for (const job of jobsInFlight(spawn)) {
     m.inFlight.delete(job.seq);
     job.args = undefined;
     emitCancel(m, job, reason, true);
   }
-  spawn.inFlight.length = 0;
+  clearInFlight(spawn);
 }
 
 export function finalizeStop(m: Machine, spawn: SpawnRecord): void {

@@ -5,8 +5,7 @@ import { prepareAdopt } from "./adopt.js";
 import { prepareBackfill } from "./backfill.js";
 import { decodeCommand } from "./commandSchema.js";
 import { describe } from "./describe.js";
-import { TimerHeap } from "./heap.js";
-import { completeHot, readHot } from "./hotCommands.js";
+import { type CompletionBatch, completeBatch, completeHot, fillBatch, readHot } from "./hotCommands.js";
 import { prepareInstall } from "./install.js";
 import { type ReusableJob, runDue, trigger } from "./jobs.js";
 import { JobTable } from "./jobTable.js";
@@ -17,12 +16,10 @@ import { preparePause } from "./pause.js";
 import { apply, type Plan, reject, unknownProgram, unknownSpawn } from "./plan.js";
 import { prepareComplete } from "./settlement.js";
 import { prepareSpawn, prepareUnspawn } from "./spawning.js";
+import { TimerQueue } from "./timerQueue.js";
 import { followWall, prepareSetInterval } from "./timing.js";
 
 export type { KernelOptions } from "./kernelOptions.js";
-
-/** Past this many effects in one dispatch, the reused buffer is let go afterwards instead of kept at its peak. */
-const MAX_KEPT_EFFECTS = 4096;
 
 /**
  * The kernel's state and its one transition: `dispatch(command) -> effects`.
@@ -46,19 +43,21 @@ export class Machine {
   /** The seed (as 32 bits) each program's generator starts from, mixed with the program's id. */
   readonly seed: number;
   readonly programs = new Map<string, ProgramRecord>();
-  readonly heap = new TimerHeap<JobRecord>();
+  /** Jobs waiting for their time (a heap beside FIFO lanes per interval). */
+  readonly heap = new TimerQueue<JobRecord>();
   readonly inFlight = new JobTable<JobRecord>();
   readonly policies: ReadonlyMap<string, UnspawnPolicy>;
   readonly defaultPolicy: string | undefined;
   readonly historyLimit: number;
   readonly catchUpLimit: number;
   /**
-   * The effects of the command in progress. Reused: `dispatch` returns an
-   * exact-size copy, where a fresh array per command would grow (and
-   * reallocate) as effects are pushed, once per job at the hot path.
+   * The effects of the command in progress: a fresh array per command, returned as is. A reused
+   * buffer (copied out at the end) was slower: storing young effects into a long-lived array costs
+   * a write barrier each, and the copy and the clearing came on top.
    */
-  out: (KernelEffect | undefined)[] = [];
-  outLength = 0;
+  out: KernelEffect[] = [];
+  /** `out` between commands: the returned effects are not kept alive, and nothing can be emitted (frozen). */
+  private readonly idleOut = Object.freeze([]) as unknown as KernelEffect[];
   dispatching = false;
   /** True while a command is being applied (a hook is running): the state is half changed. */
   get isDispatching(): boolean {
@@ -88,9 +87,11 @@ export class Machine {
   hotAt = 0;
   hotWall: number | undefined = undefined;
   hotJobId = "";
-  hotFailed = false;
-  hotLost = false;
+  /** The outcome's kind: OK, FAILED or LOST (see `hotCommands.ts`). */
+  hotKind = 0;
   hotPayload: unknown = undefined;
+  /** A batch `complete`'s results as read (see `hotCommands.ts`); empty once applied. */
+  batch: CompletionBatch = [];
 
   constructor(input: KernelOptions = {}) {
     const options = resolveKernelOptions(input);
@@ -118,9 +119,8 @@ export class Machine {
       ];
     }
     this.dispatching = true;
-    this.outLength = 0;
-    this.dispatchSeq++;
-    this.catchUpLeft = this.catchUpLimit;
+    this.out = [];
+    this.beginCommand();
     try {
       this.applyInput(input);
     } catch (error) {
@@ -137,20 +137,38 @@ export class Machine {
       this.hotPayload = undefined;
       this.dispatching = false;
     }
-    // A parked job goes back only if it is still its spawn's waiting job: one cancelled meanwhile
-    // (a stop, a kill, an uninstall in the same dispatch) must never run.
-    for (const job of this.deferred) if (job.spawn !== null && job.spawn.pending === job) this.heap.push(job);
-    this.deferred.length = 0;
+    this.endCommand();
     const wakeAt = this.heap.peek()?.dueAt ?? null;
     if (this.lastWake.at !== wakeAt) this.lastWake = { type: "wake", at: wakeAt };
     this.emit(this.lastWake);
-    const length = this.outLength;
-    const effects = this.out.slice(0, length) as KernelEffect[];
-    // Drop the references, so the effects can be collected young; after a burst, drop the buffer.
-    if (length > MAX_KEPT_EFFECTS) this.out = [];
-    else this.out.fill(undefined, 0, length);
-    this.outLength = 0;
+    const effects = this.out;
+    this.out = this.idleOut;
     return effects;
+  }
+
+  /** What every command starts with: the catch-up limit is per command. */
+  private beginCommand(): void {
+    this.dispatchSeq++;
+    this.catchUpLeft = this.catchUpLimit;
+  }
+
+  /** What every command ends with: jobs held back by the catch-up limit go back on the heap. */
+  private endCommand(): void {
+    // A deferred job goes back only if it is still its spawn's waiting job: one cancelled meanwhile
+    // (a stop, a kill, an uninstall in the same dispatch) must never run.
+    const deferred = this.deferred;
+    if (deferred.length === 0) return;
+    for (const job of deferred) if (job.spawn !== null && job.spawn.pending === job) this.heap.push(job);
+    deferred.length = 0;
+  }
+
+  /**
+   * Between two results of a batch `complete`: one command ends and the next begins, so that a
+   * batch is exactly its single `complete`s in order (only the `wake` effects between them are left out).
+   */
+  betweenCommands(): void {
+    this.endCommand();
+    this.beginCommand();
   }
 
   private applyInput(input: unknown): void {
@@ -162,6 +180,10 @@ export class Machine {
     }
     if (hot === "complete") {
       completeHot(this, input as Command);
+      return;
+    }
+    if (hot === "complete-batch") {
+      completeBatch(this, input as Command);
       return;
     }
     const check = decodeCommand(input);
@@ -176,6 +198,12 @@ export class Machine {
       return;
     }
     const command = check.command;
+    if (command.type === "complete" && "results" in command) {
+      // A batch the hot path passed over, yet well formed (an outcome behind a getter, say).
+      fillBatch(this, command);
+      completeBatch(this, input as Command);
+      return;
+    }
     // Judged against the kernel as it is: a rejected command changes nothing, not even the time.
     const plan = this.prepare(command, Math.max(this.now, command.at));
     if (plan.kind === "reject") {
@@ -201,7 +229,7 @@ export class Machine {
 
   /** Every effect of the command in progress goes through here, in order. */
   emit(effect: KernelEffect): void {
-    this.out[this.outLength++] = effect;
+    this.out.push(effect);
   }
 
   // ---------------------------------------------------------------------------
@@ -215,7 +243,8 @@ export class Machine {
       case "install":
         return prepareInstall(this, command.program);
       case "complete":
-        return prepareComplete(this, command.jobId, command.outcome);
+        // The batch form never comes here (see `applyInput`).
+        return "results" in command ? apply(() => {}) : prepareComplete(this, command.jobId, command.outcome);
       case "trigger": {
         const program = this.programs.get(command.programId);
         if (program === undefined) return unknownProgram(command.programId);

@@ -1,10 +1,10 @@
 import type { Interval, Overlap, ProgramSpec, ResultRecord, SpawnOptions } from "../Program.js";
 import type { CronSchedule } from "./cron.js";
-import type { HeapEntry } from "./heap.js";
 import type { LatestResult } from "./latestResult.js";
 import { DEFAULT_BUFFER_LIMIT, DEFAULT_CATCH_UP_WINDOW } from "./limits.js";
 import type { RandomState } from "./random.js";
 import type { SpawnList } from "./spawnList.js";
+import type { Lane, QueuedEntry } from "./timerQueue.js";
 
 export type ProgramType = "basic" | "constant" | "cron";
 
@@ -120,7 +120,10 @@ export interface SpawnRecord {
   pending: JobRecord | null;
   /** The waiting job came due while the spawn was paused: it is out of the heap until resume. */
   parked: boolean;
-  readonly inFlight: JobRecord[];
+  /** Jobs in flight (see `inFlight.ts`): how many, the first, and the others. */
+  inFlightCount: number;
+  inFlightFirst: JobRecord | null;
+  inFlightRest: JobRecord[] | null;
   /** Runs waiting for the spawn to be free (`overlap: "buffer-one" | "buffer-all"`), oldest first. */
   readonly buffer: JobRecord[];
   /** Due times reported `skipped`. */
@@ -137,7 +140,10 @@ export interface SpawnRecord {
   next: SpawnRecord | null;
 }
 
-export interface JobRecord extends HeapEntry {
+export interface JobRecord extends QueuedEntry {
+  lane: Lane<QueuedEntry> | null;
+  lanePrev: JobRecord | null;
+  laneNext: JobRecord | null;
   /** `""` until first needed (see `jobIdOf`): most jobs wait a whole period before they start. */
   id: string;
   readonly program: ProgramRecord;
@@ -176,7 +182,7 @@ export type StopReason =
 export const isPaused = (spawn: SpawnRecord): boolean => spawn.paused !== null || spawn.program.paused !== null;
 
 /** Busy, for overlap: a job of the spawn is in flight, or runs wait in its buffer. */
-export const isBusy = (spawn: SpawnRecord): boolean => spawn.inFlight.length > 0 || spawn.buffer.length > 0;
+export const isBusy = (spawn: SpawnRecord): boolean => spawn.inFlightCount > 0 || spawn.buffer.length > 0;
 
 export const isRunning = (spawn: SpawnRecord): boolean => spawn.status === "created" || spawn.status === "running";
 

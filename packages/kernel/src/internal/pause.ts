@@ -67,5 +67,5 @@ export function park(m: Machine, spawn: SpawnRecord, job: JobRecord): void {
 function unpark(m: Machine, spawn: SpawnRecord): void {
   if (spawn.parked && spawn.pending !== null) m.heap.push(spawn.pending);
   spawn.parked = false;
-  if (spawn.inFlight.length === 0 && spawn.buffer.length > 0) startBuffered(m, spawn);
+  if (spawn.inFlightCount === 0 && spawn.buffer.length > 0) startBuffered(m, spawn);
 }

@@ -8,6 +8,7 @@ import { SchedkitError, type SchedkitErrorCode } from "../SchedkitError.js";
 import { missOnGrid } from "./catchUp.js";
 import type { CronSchedule } from "./cron.js";
 import { describe, show } from "./describe.js";
+import { jobsInFlight } from "./inFlight.js";
 import { prepareInstall } from "./install.js";
 import { isTime } from "./limits.js";
 import type { Machine } from "./machine.js";
@@ -221,12 +222,12 @@ function ofSpawn(m: Machine, spawn: SpawnRecord, now: number): DueTimes | undefi
   let first: number | undefined;
   if (spawn.pending !== null) {
     first = withinWindow(m, config, cron, interval, dueTimeOf(spawn.pending), now);
-  } else if (spawn.inFlight.length > 0) {
+  } else if (spawn.inFlightCount > 0) {
     if (config.type === "basic") {
       first = interval === undefined ? undefined : now + interval;
     } else {
       let latest = Number.NEGATIVE_INFINITY;
-      for (const job of spawn.inFlight) if (job.dueAt > latest) latest = job.dueAt;
+      for (const job of jobsInFlight(spawn)) if (job.dueAt > latest) latest = job.dueAt;
       first = after(latest);
     }
   }

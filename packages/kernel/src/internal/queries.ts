@@ -111,7 +111,7 @@ const copyOf = (state: unknown): unknown => {
 };
 
 const waitingOf = (spawn: SpawnRecord): number =>
-  spawn.inFlight.length + spawn.buffer.length + (spawn.pending === null ? 0 : 1);
+  spawn.inFlightCount + spawn.buffer.length + (spawn.pending === null ? 0 : 1);
 
 const jobsOf = (spawn: SpawnRecord): SpawnJobs => ({
   submitted: spawn.submitted,
@@ -125,7 +125,7 @@ export const spawnInfoOf = (spawn: SpawnRecord): SpawnInfo => ({
   programId: spawn.programId,
   status: spawn.status,
   ...propsOf(spawn),
-  inFlight: spawn.inFlight.length,
+  inFlight: spawn.inFlightCount,
   waiting: waitingOf(spawn),
   // Copies, as getState gives: a caller changing them cannot change the kernel.
   state: copyOf(spawn.program.scope === "spawn" ? spawn.state : spawn.program.state),

@@ -1,6 +1,7 @@
 import type { Interval, Overlap, ProgramSpec, ResultRecord, SpawnOptions } from "../Program.js";
 import { SchedkitError } from "../SchedkitError.js";
 import type { CronSchedule } from "./cron.js";
+import { addInFlight } from "./inFlight.js";
 import { LatestResult } from "./latestResult.js";
 import { endMarkerOf } from "./lifespan.js";
 import { configOf, type JobRecord, type ProgramRecord, type SpawnConfig, type SpawnRecord } from "./model.js";
@@ -130,6 +131,9 @@ export const rebuildProgram = (
       // Held by jitter: in the heap at its start, `heldFrom` its due time.
       dueAt: savedJob.jitterUntil ?? savedJob.dueAt,
       heapIndex: -1,
+      lane: null,
+      lanePrev: null,
+      laneNext: null,
       program,
       spawn,
       startedAt: savedJob.startedAt ?? Number.NaN,
@@ -183,7 +187,9 @@ export const rebuildProgram = (
       dispatchStarts: 0,
       pending: null,
       parked: savedSpawn.parked ?? false,
-      inFlight: [],
+      inFlightCount: 0,
+      inFlightFirst: null,
+      inFlightRest: null,
       buffer: [],
       skipped: savedSpawn.skipped ?? 0,
       runs: savedSpawn.runs ?? 0,
@@ -203,8 +209,7 @@ export const rebuildProgram = (
     }
     for (const savedJob of savedSpawn.inFlight) {
       const record = job(savedJob, spawn);
-      record.inFlightIndex = spawn.inFlight.length;
-      spawn.inFlight.push(record);
+      addInFlight(spawn, record);
     }
     program.spawns.set(spawn.id, spawn);
   }

@@ -4,6 +4,7 @@ import type { Outcome } from "../Command.js";
 import type { ResultRecord } from "../Program.js";
 import { backfillSettled } from "./backfill.js";
 import { describe, show } from "./describe.js";
+import { leaveInFlight } from "./inFlight.js";
 import { type ReusableJob, startBuffered } from "./jobs.js";
 import { seqOfJobId } from "./jobTable.js";
 import { fault, finalizeStop, stopSpawn } from "./lifecycle.js";
@@ -46,23 +47,9 @@ export function finishJob(m: Machine, job: JobRecord, failed: boolean, payload: 
   settle(m, spawn, job, failed, payload);
   // Nothing refers to a settled job any more, unless it never left the heap
   // (its argsFn threw while it was starting): then the heap still holds it.
-  if (job.heapIndex === -1 && job !== m.starting && m.spareJobs.length < MAX_SPARE_JOBS) {
+  if (!m.heap.has(job) && job !== m.starting && m.spareJobs.length < MAX_SPARE_JOBS) {
     m.spareJobs.push(job as ReusableJob);
   }
-}
-
-/** Takes a job out of its spawn's in-flight list in O(1): the last one fills its place. */
-export function leaveInFlight(spawn: SpawnRecord, job: JobRecord): void {
-  const list = spawn.inFlight;
-  let index = job.inFlightIndex;
-  if (list[index] !== job) index = list.indexOf(job); // a record restored without its index
-  if (index < 0) return;
-  const last = list.pop() as JobRecord;
-  if (last !== job) {
-    list[index] = last;
-    last.inFlightIndex = index;
-  }
-  job.inFlightIndex = -1;
 }
 
 /** A spawn's job has its outcome: fold it into state, record it, and decide what comes next. */
@@ -96,7 +83,7 @@ export function settle(m: Machine, spawn: SpawnRecord, job: JobRecord, jobFailed
   }
   spawn.updatedAt = m.now;
   const value = jobFailed ? undefined : payload;
-  spawn.latestResult.set(jobIdOf(job), failed, failed ? error : value, job.dueAt, job.startedAt, m.now);
+  spawn.latestResult.set(job.seq, failed, failed ? error : value, job.dueAt, job.startedAt, m.now);
   if (spawn.results !== undefined) {
     const result = spawn.latestResult.get() as ResultRecord;
     spawn.results.push(result);
@@ -130,7 +117,7 @@ export function settle(m: Machine, spawn: SpawnRecord, job: JobRecord, jobFailed
         },
   );
   if (spawn.status === "terminating") {
-    if (spawn.inFlight.length === 0) finalizeStop(m, spawn);
+    if (spawn.inFlightCount === 0) finalizeStop(m, spawn);
     return;
   }
   if (!isRunning(spawn)) return;
@@ -159,7 +146,7 @@ export function settle(m: Machine, spawn: SpawnRecord, job: JobRecord, jobFailed
 
 /** The spawn's last job in flight settled: its oldest buffered run starts, unless the spawn is paused. */
 function startBufferedIfFree(m: Machine, spawn: SpawnRecord): void {
-  if (spawn.buffer.length > 0 && spawn.inFlight.length === 0 && !isPaused(spawn)) startBuffered(m, spawn);
+  if (spawn.buffer.length > 0 && spawn.inFlightCount === 0 && !isPaused(spawn)) startBuffered(m, spawn);
 }
 
 /**
@@ -190,7 +177,7 @@ export function loseJob(m: Machine, job: JobRecord): void {
   leaveInFlight(spawn, job);
   spawn.lost++;
   if (spawn.status === "terminating") {
-    if (spawn.inFlight.length === 0) finalizeStop(m, spawn);
+    if (spawn.inFlightCount === 0) finalizeStop(m, spawn);
     return;
   }
   if (!isRunning(spawn)) return;

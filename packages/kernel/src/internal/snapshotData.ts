@@ -2,6 +2,7 @@ import * as Schema from "effect/Schema";
 import type { Interval, ResultRecord, SpawnOptions } from "../Program.js";
 import { SchedkitError } from "../SchedkitError.js";
 import { describe } from "./describe.js";
+import { jobsInFlight } from "./inFlight.js";
 import { dueTimeOf, fireIdOf, type JobRecord, jobIdOf, type Pause, type SpawnRecord } from "./model.js";
 import type {
   IntervalRef,
@@ -264,7 +265,7 @@ export const spawnData = <J>(
     ...(spawn.paused === null ? {} : { paused: pauseData(spawn.paused) }),
     ...(spawn.parked ? { parked: true } : {}),
     pending: spawn.pending === null ? null : job(spawn.pending, `${field}.pending`),
-    inFlight: spawn.inFlight.map((each, index) => job(each, `${field}.inFlight[${index}]`)),
+    inFlight: jobsInFlight(spawn).map((each, index) => job(each, `${field}.inFlight[${index}]`)),
     ...(spawn.buffer.length === 0
       ? {}
       : { buffer: spawn.buffer.map((each, index) => job(each, `${field}.buffer[${index}]`)) }),

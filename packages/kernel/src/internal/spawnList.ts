@@ -45,7 +45,7 @@ export const viewOf = (spawn: SpawnRecord): SpawnView =>
     id: spawn.id,
     programId: spawn.programId,
     startedAt: spawn.startedAt,
-    inFlight: spawn.inFlight.length,
+    inFlight: spawn.inFlightCount,
     submitted: spawn.submitted,
     succeeded: spawn.succeeded,
     errored: spawn.errored,

@@ -1,4 +1,4 @@
-import type { Command, CommandBody, Outcome } from "../Command.js";
+import type { Command, CommandBody, JobResult, Outcome } from "../Command.js";
 import type { Machine } from "../internal/machine.js";
 import type { KernelEffect, KernelEffectType } from "../KernelEffect.js";
 import { SchedkitError } from "../SchedkitError.js";
@@ -8,6 +8,12 @@ import type { WallWatch } from "./wallWatch.js";
 
 /** Told a step's effects right after its dispatch, before they are handled. */
 export type AfterStep = (effects: readonly KernelEffect[]) => void;
+
+type SingleComplete = Extract<Command, { jobId: string }>;
+
+/** A single `complete` at the same time (and wall time) as `first`: it may join `first`'s batch. */
+const joinsBatch = (command: Command, first: Command): command is SingleComplete =>
+  command.type === "complete" && "jobId" in command && command.at === first.at && command.wall === first.wall;
 
 /** For a command the runner sends for itself whose answer does not matter (not even a rejection). */
 export const IGNORE: AfterStep = () => undefined;
@@ -150,6 +156,13 @@ export class StepLoop {
         const command = queue.nextCommand();
         const after = queue.nextAfter();
         queue.drop();
+        if (after === undefined && joinsBatch(command, command) && !queue.isEmpty) {
+          const results = this.takeBatch(command);
+          if (results !== undefined) {
+            this.stepBatch(command, results);
+            continue;
+          }
+        }
         const effects = this.step(command, after);
         const rejected = after === undefined ? rejectionOf(effects) : undefined;
         if (rejected !== undefined) this.onError(rejected);
@@ -158,6 +171,41 @@ export class StepLoop {
       this.busy = false;
     }
     this.onStepsDone();
+  }
+
+  /**
+   * Results reported within one step (synchronous jobs, say) go to the kernel as one batch
+   * `complete`: the queued single `complete`s right after `first`, at its time, without a callback.
+   * Undefined when none follows (one result goes as it is).
+   */
+  private takeBatch(first: SingleComplete): JobResult[] | undefined {
+    const queue = this.queue;
+    if (queue.nextAfter() !== undefined || !joinsBatch(queue.nextCommand(), first)) return undefined;
+    const results: JobResult[] = [{ jobId: first.jobId, outcome: first.outcome }];
+    while (!queue.isEmpty && queue.nextAfter() === undefined) {
+      const next = queue.nextCommand();
+      if (!joinsBatch(next, first)) break;
+      results.push({ jobId: next.jobId, outcome: next.outcome });
+      queue.drop();
+    }
+    return results;
+  }
+
+  private stepBatch(first: SingleComplete, results: JobResult[]): void {
+    const batch: Command =
+      first.wall === undefined
+        ? { type: "complete", at: first.at, results }
+        : { type: "complete", at: first.at, wall: first.wall, results };
+    if (rejectionOf(this.step(batch, undefined)) === undefined) return;
+    // Never expected (the runner reports only jobs the kernel started); no result may be lost, so one by one.
+    for (const { jobId, outcome } of results) {
+      const single: Command =
+        first.wall === undefined
+          ? { type: "complete", at: first.at, jobId, outcome }
+          : { type: "complete", at: first.at, wall: first.wall, jobId, outcome };
+      const rejected = rejectionOf(this.step(single, undefined));
+      if (rejected !== undefined) this.onError(rejected);
+    }
   }
 
   /**
