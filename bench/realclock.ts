@@ -1,7 +1,8 @@
 /**
  * Real clock: N constant spawns at a fixed period for some seconds, each job
- * recording its lateness (start - due) in ms; beside setInterval,
- * toad-scheduler and croner doing the same in the same process.
+ * recording its lateness (start - due) in ms; beside a bare timer loop (the
+ * ceiling on this host), setInterval, toad-scheduler and croner doing the
+ * same in the same process.
  */
 import { createRunner } from "@schedkit/kernel";
 import { Cron } from "croner";
@@ -105,6 +106,72 @@ export const schedkitTiming = async (
   runner.start();
   const cpu = await runFor(seconds);
   runner.kill();
+  return summarise(lateness, drift, cpu);
+};
+
+/**
+ * The ceiling a runner could reach on this host: what the runner at its
+ * default precision does per wake, and nothing else. One timer for all
+ * spawns, re-armed for the earliest due time the way "ms" precision arms
+ * (clock.ts: `setTimeout(Math.ceil(at - now))`, the delay read just before
+ * arming), and a binary min-heap of due times (O(log n) per job: it knows
+ * only "these are the due times"). Same grid as `schedkitTiming`; a due time
+ * counts from the last one, not from the start (no drift), and one behind
+ * runs at once (catch-up, the kernel's default). Every job due at a wake
+ * runs with that wake's one clock reading, as every job of a runner's tick
+ * starts at the tick's time.
+ */
+export const bareLoopTiming = async (spawns: number, period: number, seconds: number): Promise<Timing> => {
+  const lateness = new Samples(expectedJobs(spawns, period, seconds));
+  const mainFn = (_index: number): unknown => undefined;
+  const due = new Float64Array(spawns);
+  const job = new Int32Array(spawns);
+  const firstDue = now() + SETUP_MS;
+  for (let index = 0; index < spawns; index++) {
+    due[index] = firstDue + (index % period);
+    job[index] = index;
+  }
+  // Sifts slot `at` down to its place: after a pop-and-push of the top, the one step the heap needs.
+  const siftDown = (at: number) => {
+    const dueAt = due[at] as number;
+    const jobAt = job[at] as number;
+    let slot = at;
+    for (;;) {
+      const left = 2 * slot + 1;
+      if (left >= spawns) break;
+      const right = left + 1;
+      const child = right < spawns && (due[right] as number) < (due[left] as number) ? right : left;
+      if ((due[child] as number) >= dueAt) break;
+      due[slot] = due[child] as number;
+      job[slot] = job[child] as number;
+      slot = child;
+    }
+    due[slot] = dueAt;
+    job[slot] = jobAt;
+  };
+  for (let index = (spawns >> 1) - 1; index >= 0; index--) siftDown(index);
+  let drift = 0;
+  let handle: ReturnType<typeof setTimeout> | undefined;
+  const arm = () => {
+    handle = setTimeout(wake, Math.max(0, Math.ceil((due[0] as number) - now())));
+  };
+  const wake = () => {
+    const at = now();
+    // A Node timer counts libuv's whole-ms loop time, so it can fire a fraction of a ms
+    // before its due time by performance.now(): then it waits again, as the runner does.
+    while ((due[0] as number) <= at) {
+      const late = at - (due[0] as number);
+      lateness.push(late);
+      drift = late;
+      mainFn(job[0] as number);
+      due[0] = (due[0] as number) + period;
+      siftDown(0);
+    }
+    arm();
+  };
+  arm();
+  const cpu = await runFor(seconds);
+  clearTimeout(handle);
   return summarise(lateness, drift, cpu);
 };
 

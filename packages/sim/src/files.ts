@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { renderHtmlReport } from "./internal/htmlReport.js";
-import type { SimulateResult } from "./simulate.js";
+import { recordTraceHash, type SimulateResult } from "./simulate.js";
 import type { SimResult, Timeline } from "./types.js";
 
 /**
@@ -14,7 +14,7 @@ import type { SimResult, Timeline } from "./types.js";
  */
 export const failureTimeline = (result: SimulateResult): Timeline | undefined => {
   if (result.violations.length === 0 || result.unreproducible !== undefined) return undefined;
-  return result.shrunk ?? { ...result.timeline, traceHash: result.traceHash };
+  return result.shrunk ?? recordTraceHash(result.timeline, result.traceHash);
 };
 
 /**

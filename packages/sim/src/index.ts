@@ -30,6 +30,7 @@ export { decodeTimeline, REPRODUCE_RUNS, replay, shrinkTimeline, simulate } from
 export type {
   BadCommand,
   BadNumber,
+  ChecksMode,
   FaultFamily,
   FaultPlan,
   FaultsOption,

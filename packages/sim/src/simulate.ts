@@ -2,12 +2,14 @@ import { SchedkitError, type SpawnSet, type SpawnView, type UnspawnPolicy } from
 import { fifo } from "@schedkit/policy-fifo";
 import { lifo } from "@schedkit/policy-lifo";
 import { Cause, Exit, Schema, SchemaIssue } from "effect";
+import { TRACE_HASH_VERSION } from "./internal/effectHash.js";
 import { type EngineRun, kernelOptionsFor, runTimeline } from "./internal/engine.js";
 import { generateTimeline } from "./internal/generate.js";
 import { createReferenceModel } from "./internal/referenceModel.js";
 import { histogramOf, jitterOf } from "./internal/stats.js";
 import { eventKinds, TimelineSchema } from "./internal/timelineSchema.js";
 import {
+  type ChecksMode,
   type FaultsOption,
   type ScenarioName,
   type SimResult,
@@ -33,6 +35,14 @@ export interface SimulateOptions {
   readonly policies?: readonly UnspawnPolicy[];
   /** Shrink a failing timeline to a small one (in `result.shrunk`). Default true. */
   readonly shrink?: boolean;
+  /**
+   * `"full"` (the default): the reference model, every invariant and snapshot check, and a
+   * second run compared for determinism. `"determinism-only"`, for sweeps of many seeds: every
+   * seed still runs twice and a different trace is a `determinism` violation, but the reference
+   * model and the invariant checks are off (a sweep's failing seed can then be run in full).
+   * @since 0.3.0
+   */
+  readonly checks?: ChecksMode;
 }
 
 /** A run's result, plus the shrunk timeline when a check broke. @since 0.1.0 */
@@ -68,6 +78,9 @@ const checkOptions = (options: SimulateOptions): void => {
       "options.scenario",
       `expected one of ${scenarioNames.join(", ")}, got ${JSON.stringify(options.scenario)}`,
     );
+  }
+  if (options.checks !== undefined && options.checks !== "full" && options.checks !== "determinism-only") {
+    throw invalid("options.checks", `expected "full" or "determinism-only", got ${JSON.stringify(options.checks)}`);
   }
   if (options.steps !== undefined && (!Number.isInteger(options.steps) || options.steps < 1)) {
     throw invalid("options.steps", `expected a whole number >= 1, got ${String(options.steps)}`);
@@ -167,22 +180,50 @@ const probePolicies = (
 };
 
 /**
+ * The hash scheme of a timeline's runs: a timeline that records a `traceHash` without a
+ * `traceHashVersion` was recorded by an older simulator (version 1, SHA-256 of each effect's
+ * JSON): its runs hash that way, so the recorded hash still compares. Every other run: version 2.
+ */
+const hashVersionOf = (timeline: Timeline): 1 | 2 =>
+  timeline.traceHash !== undefined && timeline.traceHashVersion === undefined ? 1 : TRACE_HASH_VERSION;
+
+/** A timeline with the trace hash of its run recorded, and how that hash was computed. */
+export const recordTraceHash = (timeline: Timeline, traceHash: string): Timeline => {
+  const { traceHashVersion: _version, ...rest } = timeline;
+  return hashVersionOf(timeline) === 1
+    ? { ...rest, traceHash }
+    : { ...rest, traceHash, traceHashVersion: TRACE_HASH_VERSION };
+};
+
+/**
  * Runs a timeline twice: a different trace the second time is non-determinism (a policy drawing
- * randomness, say). The first run asks every policy twice per select, to name a policy that
- * answers differently for the same view (its check is `policy-deterministic`; the model
- * differences it causes are left out).
+ * randomness, say). With full checks, the first run is checked against the invariants and the
+ * reference model, and asks every policy twice per select, to name a policy that answers
+ * differently for the same view (its check is `policy-deterministic`; the model differences it
+ * causes are left out); the second run only hashes its trace (its checks would repeat the
+ * first's). With `determinism-only`, both runs only hash their traces.
  */
 const execute = (
   timeline: Timeline,
   given: readonly UnspawnPolicy[],
+  mode: ChecksMode = "full",
 ): { run: EngineRun; violations: Violation[]; wallMs: number; nondeterministic?: string } => {
+  const traceHashVersion = hashVersionOf(timeline);
   const started = performance.now();
-  const probe = probePolicies(given);
-  const policies = probe.policies;
-  const run = runTimeline({ timeline, policies, oracle: createReferenceModel(kernelOptionsFor(timeline, policies)) });
+  const full = mode === "full";
+  const probe = full ? probePolicies(given) : undefined;
+  const policies = probe?.policies ?? given;
+  const run = full
+    ? runTimeline({
+        timeline,
+        policies,
+        oracle: createReferenceModel(kernelOptionsFor(timeline, policies)),
+        traceHashVersion,
+      })
+    : runTimeline({ timeline, policies, checks: false, traceHashVersion });
   const wallMs = performance.now() - started;
-  const again = runTimeline({ timeline, policies: given, deep: false });
-  const found = probe.found();
+  const again = runTimeline({ timeline, policies: given, checks: false, traceHashVersion });
+  const found = probe?.found();
   const firstModel = run.violations.find((violation) => violation.check === "model");
   const violations =
     found === undefined
@@ -209,7 +250,7 @@ const execute = (
   return { run, violations, wallMs, ...(found === undefined ? {} : { nondeterministic: found.message }) };
 };
 
-const resultOf = (timeline: Timeline, executed: ReturnType<typeof execute>): SimResult => {
+const resultOf = (timeline: Timeline, executed: ReturnType<typeof execute>, mode: ChecksMode): SimResult => {
   const { run, violations, wallMs } = executed;
   const all = [...run.lateness.basic, ...run.lateness.constant];
   const checks = { ...run.checks };
@@ -226,6 +267,7 @@ const resultOf = (timeline: Timeline, executed: ReturnType<typeof execute>): Sim
     drift: run.drift,
     spawns: run.spawns,
     checks,
+    checksMode: mode,
     stats: {
       steps: run.steps,
       jobs: run.jobs,
@@ -264,24 +306,25 @@ export const simulate = (options: SimulateOptions): SimulateResult => {
     faults: options.faults ?? "swarm",
     policies: policies.map((policy) => policy.name),
   });
-  const result = resultOf(timeline, execute(timeline, policies));
+  const mode = options.checks ?? "full";
+  const result = resultOf(timeline, execute(timeline, policies, mode), mode);
   const first = result.violations[0];
   if (first === undefined || options.shrink === false) return result;
-  const shrunk = shrinkTimeline(timeline, { policies, check: first.check });
+  const shrunk = shrinkWith(timeline, { policies, check: first.check }, mode);
   // Offer the shrunk timeline only if it breaks the same check on every replay.
   let failed = 0;
   let traceHash: string | undefined;
   let why: string | undefined;
   const hashes = new Set<string>();
   for (let attempt = 0; attempt < REPRODUCE_RUNS; attempt++) {
-    const executed = execute(shrunk, policies);
+    const executed = execute(shrunk, policies, mode);
     traceHash ??= executed.run.traceHash;
     hashes.add(executed.run.traceHash);
     why ??= executed.nondeterministic;
     if (executed.violations.some((violation) => violation.check === first.check)) failed++;
   }
   if (failed === REPRODUCE_RUNS && traceHash !== undefined && hashes.size === 1) {
-    return { ...result, shrunk: { ...shrunk, traceHash } };
+    return { ...result, shrunk: recordTraceHash(shrunk, traceHash) };
   }
   const reason =
     why ??
@@ -372,7 +415,7 @@ export const replay = (
   options: { readonly policies?: readonly UnspawnPolicy[] } = {},
 ): SimResult => {
   const checked = decodeTimeline(timeline);
-  const result = resultOf(checked, execute(checked, policiesFor(checked, options.policies)));
+  const result = resultOf(checked, execute(checked, policiesFor(checked, options.policies)), "full");
   const recorded = checked.traceHash;
   if (recorded === undefined || recorded === result.traceHash) return result;
   const mismatch: Violation = {
@@ -395,15 +438,22 @@ export const replay = (
 export const shrinkTimeline = (
   timeline: Timeline,
   options: { readonly policies?: readonly UnspawnPolicy[]; readonly check?: string; readonly budget?: number } = {},
+): Timeline => shrinkWith(timeline, options, "full");
+
+/** `shrinkTimeline`, with the checks of the run that failed. */
+const shrinkWith = (
+  timeline: Timeline,
+  options: { readonly policies?: readonly UnspawnPolicy[]; readonly check?: string; readonly budget?: number },
+  mode: ChecksMode,
 ): Timeline => {
   const policies = policiesFor(timeline, options.policies);
   let budget = options.budget ?? 300;
   const breaks = (candidate: Timeline): Violation | undefined => {
     budget--;
-    const { violations } = execute(candidate, policies);
+    const { violations } = execute(candidate, policies, mode);
     return violations.find((violation) => options.check === undefined || violation.check === options.check);
   };
-  const { traceHash: _recorded, ...unrecorded } = timeline;
+  const { traceHash: _recorded, traceHashVersion: _version, ...unrecorded } = timeline;
   let current: Timeline = unrecorded;
   let failure = breaks(current);
   if (failure === undefined) return timeline;

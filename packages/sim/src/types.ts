@@ -392,7 +392,24 @@ export interface Timeline {
    * recorded with a different policy or kernel. Older files without it still replay.
    */
   readonly traceHash?: string;
+  /**
+   * How `traceHash` was computed: 2 (a numeric hash over every effect field, since 0.3.0),
+   * written beside every recorded hash. A file with a `traceHash` and no version was
+   * recorded by an older simulator (SHA-256 of each effect's JSON); `replay` computes that
+   * older hash for it, so its recorded hash still compares.
+   * @since 0.3.0
+   */
+  readonly traceHashVersion?: 2;
 }
+
+/**
+ * Which checks a run makes: `"full"` (the default: the reference model, every invariant,
+ * the snapshot checks, and a second run compared for determinism) or `"determinism-only"`
+ * (for sweeps of many seeds: every seed still runs twice and the two traces are compared;
+ * the reference model and the invariant checks are off).
+ * @since 0.3.0
+ */
+export type ChecksMode = "full" | "determinism-only";
 
 /** A broken check. @since 0.1.0 */
 export interface Violation {
@@ -447,6 +464,12 @@ export interface SimResult {
   readonly spawns: readonly SpawnLife[];
   /** How many times each check held. */
   readonly checks: Readonly<Record<string, number>>;
+  /**
+   * Which checks ran: `"full"` unless `checks: "determinism-only"` was asked for (`simulate`
+   * and `replay` always set it; a result made by hand may leave it out).
+   * @since 0.3.0
+   */
+  readonly checksMode?: ChecksMode;
   readonly stats: {
     readonly steps: number;
     readonly jobs: number;

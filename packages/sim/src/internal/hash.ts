@@ -1,12 +1,25 @@
 import { createHash, type Hash } from "node:crypto";
 
-/** A 32-bit hash of a seed and a key (FNV-1a, then a murmur-style finaliser). */
-export const hash32 = (seed: number, key: string): number => {
-  let h = (0x811c9dc5 ^ seed) >>> 0;
+/** FNV-1a over `key` from state `h`, before the finaliser. */
+const fnv = (h: number, key: string): number => {
   for (let index = 0; index < key.length; index++) {
     h ^= key.charCodeAt(index);
     h = Math.imul(h, 0x01000193) >>> 0;
   }
+  return h;
+};
+
+/** The state of `hash32(seed, prefix + rest)` after `prefix`: finish it with `finishHash32`. */
+export const hash32Prefix = (seed: number, prefix: string): number => fnv((0x811c9dc5 ^ seed) >>> 0, prefix);
+
+/** `hash32(seed, prefix + rest)` from `hash32Prefix(seed, prefix)`. */
+export const finishHash32 = (prefixState: number, rest: string): number => finalise(fnv(prefixState, rest));
+
+/** A 32-bit hash of a seed and a key (FNV-1a, then a murmur-style finaliser). */
+export const hash32 = (seed: number, key: string): number => finalise(hash32Prefix(seed, key));
+
+const finalise = (hash: number): number => {
+  let h = hash;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b) >>> 0;
   h ^= h >>> 13;

@@ -49,6 +49,7 @@ import type {
 import { Cron, Result } from "effect";
 import { SPEC18_FEATURES } from "./features.js";
 import { backfillAllAtOnce, backfillDueTimes, backfillSkips, DEFAULT_BUFFER_LIMIT } from "./model/backfill.js";
+import { batchOf } from "./model/batch.js";
 import {
   checkCommand,
   copyChecked,
@@ -363,18 +364,45 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
   /** When a waiting job is next looked at: its due time, or the end of its jitter hold. */
   const wakeOf = (job: Job): number => job.heldUntil ?? job.dueAt;
 
-  /** Waiting jobs, by (wake time, creation order); a paused spawn's job that came due is parked, not here. */
-  const waitingJobs = (): Job[] =>
-    jobs
-      .filter((job) => !job.running && !job.deferred && !job.parked)
-      .sort((a, b) => (wakeOf(a) === wakeOf(b) ? a.seq - b.seq : wakeOf(a) - wakeOf(b)));
+  /**
+   * The first waiting job by (wake time, creation order); a paused spawn's job that came due is
+   * parked, not waiting. One pass, no list: it is asked at least twice per dispatch.
+   */
+  const firstWaiting = (): Job | undefined => {
+    let best: Job | undefined;
+    for (const job of jobs) {
+      if (job.running || job.deferred || job.parked) continue;
+      if (best === undefined) {
+        best = job;
+        continue;
+      }
+      const wake = wakeOf(job);
+      const bestWake = wakeOf(best);
+      if (wake === bestWake ? job.seq < best.seq : wake < bestWake) best = job;
+    }
+    return best;
+  };
 
-  /** Running spawns with an `endAt`, by (endAt, creation order): each is due to stop at it. */
-  const endDeadlines = (): Spawn[] =>
-    programs
-      .flatMap((program) => runningSpawns(program))
-      .filter((spawn) => spawn.hooks.endAt !== undefined)
-      .sort((a, b) => (a.hooks.endAt as number) - (b.hooks.endAt as number) || a.seq - b.seq);
+  /** The running spawn with the first `endAt`, by (endAt, creation order): it is due to stop at it. */
+  const firstEndDeadline = (): Spawn | undefined => {
+    let best: Spawn | undefined;
+    for (const program of programs) {
+      for (const spawn of program.spawns) {
+        const endAt = spawn.hooks.endAt;
+        if (endAt === undefined || !isRunning(spawn)) continue;
+        const bestEnd = best?.hooks.endAt;
+        if (
+          best === undefined ||
+          bestEnd === undefined ||
+          endAt - bestEnd < 0 ||
+          (endAt === bestEnd && spawn.seq < best.seq)
+        ) {
+          best = spawn;
+        }
+      }
+    }
+    return best;
+  };
 
   const waitingJobOf = (spawn: Spawn): Job | undefined => jobs.find((job) => job.spawn === spawn && !job.running);
 
@@ -723,8 +751,8 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
    */
   const startDueJobs = (): void => {
     for (;;) {
-      const next = waitingJobs()[0];
-      const ending = endDeadlines()[0];
+      const next = firstWaiting();
+      const ending = firstEndDeadline();
       const endAt = ending?.hooks.endAt;
       if (
         ending !== undefined &&
@@ -1547,6 +1575,8 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
       case "backfill":
         return backfill(command, at);
       case "complete":
+        // The batch form never gets here: `dispatch` takes it apart into single completes.
+        if ("results" in command) return refuseWith("invalid-command", "command.results", "a batch, unexpected here");
         return complete(command.jobId, command.outcome);
       case "set-interval":
         return changeInterval(command);
@@ -1581,8 +1611,46 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     }
   };
 
-  return {
-    dispatch(input: Command | SimCommand): KernelEffect[] {
+  /** A job id the model issued (in flight or not), as a single `complete` accepts it. */
+  const wasIssued = (jobId: string): boolean => {
+    const issued = /^job-([1-9]\d*)$/.exec(jobId);
+    return issued !== null && Number(issued[1]) <= jobsIssued;
+  };
+
+  /**
+   * A batch `complete`: its single completes in order, the wake of the last alone; rejected
+   * whole (nothing changes, not even the time) if an entry is malformed or names a job never issued.
+   */
+  const dispatchBatch = (input: unknown, batch: NonNullable<ReturnType<typeof batchOf>>): KernelEffect[] => {
+    const rejected = (code: SchedkitErrorCode, field: string): KernelEffect[] => {
+      const effects = dispatchOne({ type: "tick", at: Number.NaN } as Command);
+      // The same wake as any rejected command (a NaN tick is rejected and changes nothing).
+      return effects.map((effect) =>
+        effect.type === "rejected" ? { type: "rejected", command: input, code, field, message: "invalid" } : effect,
+      ) as KernelEffect[];
+    };
+    if (!batch.ok) return rejected("invalid-command", batch.field);
+    const { at, wall, results } = batch.value;
+    const unknown = results.findIndex((entry) => !wasIssued(entry.jobId));
+    if (unknown >= 0) return rejected("unknown-job", `command.results[${unknown}].jobId`);
+    if (results.length === 0) return dispatchOne({ type: "tick", at, ...(wall === undefined ? {} : { wall }) });
+    const all: KernelEffect[] = [];
+    results.forEach((entry, index) => {
+      const effects = dispatchOne({
+        type: "complete",
+        at,
+        ...(wall === undefined ? {} : { wall }),
+        jobId: entry.jobId,
+        outcome: entry.outcome,
+      });
+      const last = index === results.length - 1;
+      for (const effect of effects) if (last || effect.type !== "wake") all.push(effect);
+    });
+    return all;
+  };
+
+  const dispatchOne = (input: Command | SimCommand): KernelEffect[] => {
+    {
       out = [];
       starts = new Map();
       catchUpLeft = catchUpLimit;
@@ -1610,14 +1678,21 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
       for (const job of jobs) job.deferred = false;
       sweepStops();
       // The next due job, or the next endAt of a running spawn (paused ones too), whichever comes first.
-      const first = waitingJobs()[0];
+      const first = firstWaiting();
       const nextDue = first === undefined ? undefined : wakeOf(first);
-      const nextEnd = endDeadlines()[0]?.hooks.endAt;
+      const nextEnd = firstEndDeadline()?.hooks.endAt;
       const wakeAt = nextDue === undefined ? nextEnd : nextEnd === undefined ? nextDue : Math.min(nextDue, nextEnd);
       emit({ type: "wake", at: wakeAt ?? null });
       const effects = out;
       out = [];
       return effects;
+    }
+  };
+
+  return {
+    dispatch(input: Command | SimCommand): KernelEffect[] {
+      const batch = batchOf(input);
+      return batch === undefined ? dispatchOne(input) : dispatchBatch(input, batch);
     },
   };
 };

@@ -200,6 +200,7 @@ export const TimelineSchema = Schema.Struct({
   policies: Schema.Array(Id),
   events: Schema.Array(Event),
   traceHash: Schema.optionalKey(Schema.NonEmptyString),
+  traceHashVersion: Schema.optionalKey(Schema.Literal(2)),
 });
 
 /** Every event kind a timeline may hold (error messages list them all). */

@@ -1,0 +1,228 @@
+/**
+ * The single-node simulator's speed (issue #19, part 2), on section 5's workload: the
+ * worker-pool scenario, seed 1, no faults, policies lifo and fifo, about 254,000 kernel
+ * dispatches per simulated hour. All figures are CPU seconds of this process
+ * (`process.cpuUsage`), so another process on the machine slows them less than wall time.
+ *
+ * (a) every check on, as `simulate()` runs a seed: the checked run (reference model, every
+ *     invariant, the snapshot checks) plus the determinism run (trace hash only), for 24
+ *     simulated hours (1 in smoke), one run;
+ * (b) `checks: "determinism-only"`: both runs of a seed hash their traces and nothing else;
+ *     simulated events are the dispatches of both runs (median of 3);
+ * (c) the checked run's events/s over a bare kernel's dispatches/s replaying the very commands
+ *     the engine dispatched (recorded from a run of the same timeline), in this process, medians
+ *     of 3, alternating.
+ *
+ * `npx tsx bench/sim.ts [--smoke]` runs this section alone.
+ */
+import { pathToFileURL } from "node:url";
+import { type Command, createKernel, type Kernel } from "@schedkit/kernel";
+import { fifo } from "@schedkit/policy-fifo";
+import { lifo } from "@schedkit/policy-lifo";
+import { kernelOptionsFor, runTimeline } from "../packages/sim/src/internal/engine.js";
+import { generateTimeline } from "../packages/sim/src/internal/generate.js";
+import { createReferenceModel } from "../packages/sim/src/internal/referenceModel.js";
+import type { Timeline } from "../packages/sim/src/types.js";
+
+/** Dispatches per simulated hour of this workload, as section 5 counts them. */
+const stepsFor = (hours: number): number => Math.ceil(((hours * 3_600_000) / 85) * 3 * 2);
+
+const timelineFor = (hours: number): Timeline =>
+  generateTimeline({
+    seed: 1,
+    scenario: "worker-pool",
+    steps: stepsFor(hours),
+    faults: "none",
+    policies: ["last", "first"],
+  });
+
+const policies = () => [lifo(), fifo()];
+
+/** CPU seconds (user + system) of `work`, and its result. */
+const cpu = <T>(work: () => T): { seconds: number; value: T } => {
+  const before = process.cpuUsage();
+  const value = work();
+  const used = process.cpuUsage(before);
+  return { seconds: (used.user + used.system) / 1e6, value };
+};
+
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+};
+
+/** The checked run of a seed, as `simulate()` makes it (less its policy probe). */
+const checkedRun = (timeline: Timeline) => {
+  const given = policies();
+  return runTimeline({ timeline, policies: given, oracle: createReferenceModel(kernelOptionsFor(timeline, given)) });
+};
+
+/** A run that only drives the kernel and hashes its trace (the determinism run). */
+const hashedRun = (timeline: Timeline) => runTimeline({ timeline, policies: policies(), checks: false });
+
+/** The commands the engine dispatched to its kernel for this timeline (no crashes in it: one kernel). */
+const recordCommands = (timeline: Timeline): Command[] => {
+  const commands: Command[] = [];
+  const recording = (kernel: Kernel): Kernel => ({
+    ...kernel,
+    dispatch: (command) => {
+      commands.push(command);
+      return kernel.dispatch(command);
+    },
+  });
+  runTimeline({ timeline, policies: policies(), checks: false, wrapKernel: recording });
+  return commands;
+};
+
+/** A fresh kernel with the run's options dispatching the recorded commands: dispatches per CPU second. */
+const bareKernel = (timeline: Timeline, commands: readonly Command[]): number => {
+  const kernel = createKernel(kernelOptionsFor(timeline, policies()));
+  const { seconds } = cpu(() => {
+    for (const command of commands) kernel.dispatch(command);
+  });
+  return commands.length / seconds;
+};
+
+export interface SimBench {
+  readonly smoke: boolean;
+  /** (a) */
+  readonly full: {
+    readonly hours: number;
+    readonly events: number;
+    readonly violations: number;
+    readonly checkedSeconds: number;
+    readonly determinismSeconds: number;
+    /** Both runs: what `simulate()` costs for the seed. */
+    readonly seconds: number;
+    /** Seconds allowed for these hours (20 s per 24 h). */
+    readonly targetSeconds: number;
+  };
+  /** (b) */
+  readonly determinismOnly: {
+    readonly hours: number;
+    /** Dispatches of both runs. */
+    readonly events: number;
+    readonly seconds: number;
+    readonly eventsPerSecond: number;
+    /** Dispatches of one run per second: seeds' steps per second. */
+    readonly stepsPerSecond: number;
+  };
+  /** (c) */
+  readonly ratio: {
+    readonly hours: number;
+    readonly events: number;
+    readonly checkedEventsPerSecond: number;
+    readonly kernelDispatchesPerSecond: number;
+    readonly ratio: number;
+  };
+}
+
+export const simBench = (smoke: boolean): SimBench => {
+  const fullHours = smoke ? 1 : 24;
+  const shortHours = smoke ? 0.25 : 2;
+  // Warm-up: every path once, on a short timeline.
+  const warm = timelineFor(0.05);
+  checkedRun(warm);
+  hashedRun(warm);
+  bareKernel(warm, recordCommands(warm));
+
+  // (c) first, on the short timeline: alternating, medians of 3.
+  const short = timelineFor(shortHours);
+  const commands = recordCommands(short);
+  const checkedRates: number[] = [];
+  const kernelRates: number[] = [];
+  let shortEvents = 0;
+  for (let round = 0; round < 3; round++) {
+    const checked = cpu(() => checkedRun(short));
+    shortEvents = checked.value.steps;
+    checkedRates.push(checked.value.steps / checked.seconds);
+    kernelRates.push(bareKernel(short, commands));
+  }
+
+  // (b) on the short timeline, median of 3.
+  const determinismRuns: { seconds: number; events: number }[] = [];
+  for (let round = 0; round < 3; round++) {
+    const both = cpu(() => [hashedRun(short), hashedRun(short)] as const);
+    const [first, second] = both.value;
+    if (first.traceHash !== second.traceHash) throw new Error("determinism-only: two runs of one seed differ");
+    determinismRuns.push({ seconds: both.seconds, events: first.steps + second.steps });
+  }
+  const determinism = determinismRuns.sort((a, b) => a.seconds - b.seconds)[1] as { seconds: number; events: number };
+
+  // (a) the long run, once.
+  const long = timelineFor(fullHours);
+  const checked = cpu(() => checkedRun(long));
+  const again = cpu(() => hashedRun(long));
+  if (again.value.traceHash !== checked.value.traceHash) throw new Error("full: the determinism run differs");
+
+  const checkedEventsPerSecond = median(checkedRates);
+  const kernelDispatchesPerSecond = median(kernelRates);
+  return {
+    smoke,
+    full: {
+      hours: checked.value.simulatedMs / 3_600_000,
+      events: checked.value.steps,
+      violations: checked.value.violations.length,
+      checkedSeconds: checked.seconds,
+      determinismSeconds: again.seconds,
+      seconds: checked.seconds + again.seconds,
+      targetSeconds: (20 * fullHours) / 24,
+    },
+    determinismOnly: {
+      hours: shortHours,
+      events: determinism.events,
+      seconds: determinism.seconds,
+      eventsPerSecond: determinism.events / determinism.seconds,
+      stepsPerSecond: determinism.events / 2 / determinism.seconds,
+    },
+    ratio: {
+      hours: shortHours,
+      events: shortEvents,
+      checkedEventsPerSecond,
+      kernelDispatchesPerSecond,
+      ratio: checkedEventsPerSecond / kernelDispatchesPerSecond,
+    },
+  };
+};
+
+const fmt = (value: number) => Math.round(value).toLocaleString("en-US");
+
+/** The section's lines, as `pnpm bench` prints them. */
+export const simLines = (bench: SimBench): string[] => [
+  `   every check on: ${bench.full.hours.toFixed(1)} h of worker-pool (${fmt(bench.full.events)} events${bench.full.violations > 0 ? `, ${bench.full.violations} violations!` : ""}) in ${bench.full.seconds.toFixed(1)} CPU s (checked run ${bench.full.checkedSeconds.toFixed(1)} s: ${fmt(bench.full.events / bench.full.checkedSeconds)} events/s; determinism run ${bench.full.determinismSeconds.toFixed(1)} s)`,
+  `   determinism-only: ${bench.determinismOnly.hours} h twice, ${fmt(bench.determinismOnly.events)} events in ${bench.determinismOnly.seconds.toFixed(2)} CPU s: ${fmt(bench.determinismOnly.eventsPerSecond)} simulated events/s (${fmt(bench.determinismOnly.stepsPerSecond)} steps of a seed/s), median of 3`,
+  `   checked run ${fmt(bench.ratio.checkedEventsPerSecond)} events/s vs bare kernel replaying its ${fmt(bench.ratio.events)} commands ${fmt(bench.ratio.kernelDispatchesPerSecond)} dispatches/s: ${bench.ratio.ratio.toFixed(3)} (medians of 3)`,
+];
+
+/** The section's goals (issue #19). */
+export const simGoals = (
+  bench: SimBench,
+): { readonly name: string; readonly value: number; readonly target: string; readonly met: boolean }[] => [
+  {
+    name: `simulator: ${bench.smoke ? "1" : "24"} simulated h of worker-pool, every check on (CPU s)`,
+    value: Number(bench.full.seconds.toFixed(1)),
+    target: `<= ${bench.full.targetSeconds.toFixed(1)}`,
+    met: bench.full.seconds <= bench.full.targetSeconds && bench.full.violations === 0,
+  },
+  {
+    name: "simulator: determinism-only simulated events/s",
+    value: Math.round(bench.determinismOnly.eventsPerSecond),
+    target: ">= 1,000,000",
+    met: bench.determinismOnly.eventsPerSecond >= 1_000_000,
+  },
+  {
+    name: "simulator: checked events/s over the bare kernel's dispatches/s",
+    value: Number(bench.ratio.ratio.toFixed(3)),
+    target: ">= 0.25",
+    met: bench.ratio.ratio >= 0.25,
+  },
+];
+
+const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+if (isMain) {
+  const bench = simBench(process.argv.includes("--smoke"));
+  for (const line of simLines(bench)) console.log(line);
+  for (const goal of simGoals(bench))
+    console.log(`   goal ${goal.name}: ${goal.value} (${goal.target}) ${goal.met ? "met" : "NOT met"}`);
+  console.log(JSON.stringify(bench));
+}

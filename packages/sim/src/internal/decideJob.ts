@@ -1,0 +1,32 @@
+import type { Outcome } from "@schedkit/kernel";
+import type { JobBehaviour } from "../types.js";
+import { finishHash32, hash32Prefix } from "./hash.js";
+
+/**
+ * What the simulated host does with one job: hang, or finish after `duration`
+ * ms with an outcome. A pure function of the seed, the behaviour and the job,
+ * so replays (and the runner in conformance tests) decide the same.
+ *
+ * Each draw is `draw(seed, "<jobId>@<startedAt>:<what>")`; the hash of the shared
+ * prefix is computed once (the values are the same as hashing each key whole).
+ */
+export const decideJob = (
+  seed: number,
+  behaviour: JobBehaviour,
+  jobId: string,
+  startedAt: number,
+): "hang" | { readonly duration: number; readonly outcome: Outcome } => {
+  const prefix = hash32Prefix(seed, `${jobId}@${startedAt}:`);
+  const drawOf = (what: string) => finishHash32(prefix, what) / 4294967296;
+  if (drawOf("hang") < behaviour.hangRate) return "hang";
+  let duration = behaviour.minDuration + drawOf("duration") * (behaviour.maxDuration - behaviour.minDuration);
+  if (drawOf("slow") < behaviour.slowRate) duration *= behaviour.slowFactor;
+  const outcome: Outcome =
+    drawOf("fail") < behaviour.failRate
+      ? { ok: false, error: new Error(`job ${jobId} failed`) }
+      : {
+          ok: true,
+          value: { n: finishHash32(prefix, "n") % 10, poison: drawOf("merge") < behaviour.mergeThrowRate },
+        };
+  return { duration: Math.round(duration), outcome };
+};
