@@ -7,6 +7,7 @@ import { endHold, holdForJitter } from "./jitter.js";
 import { atMaxRuns, endAtReached, stopAtMaxRuns } from "./lifespan.js";
 import type { Machine } from "./machine.js";
 import {
+  fireIdAt,
   isBusy,
   isPaused,
   isRunning,
@@ -14,7 +15,6 @@ import {
   jobIdOf,
   type ProgramRecord,
   type SpawnRecord,
-  spawnFireId,
 } from "./model.js";
 import { overlapsDue } from "./overlap.js";
 import { park } from "./pause.js";
@@ -134,7 +134,7 @@ export function startJob(m: Machine, job: JobRecord): void {
   m.inFlight.add(job);
   if (spawn !== null) {
     // Its due time is final now: the fire id is made once, here.
-    job.fireId = spawnFireId(job.program.id, spawn.id, job.dueAt);
+    job.fireId = fireIdAt(spawn, job.dueAt);
     spawn.pending = null;
     enterInFlight(spawn, job);
     // Fixed rate: the next point of the grid is set as soon as this job starts (unless it was the last run).

@@ -196,6 +196,7 @@ export const rebuildProgram = (
       paused: pauseOf(savedSpawn.paused),
       endMarker: null,
       latestResult: new LatestResult(),
+      firePrefix: "",
       results: savedSpawn.results === null ? undefined : ([...savedSpawn.results] as ResultRecord[]),
       prev: null,
       next: null,

@@ -48,7 +48,12 @@ export function finishJob(m: Machine, job: JobRecord, failed: boolean, payload: 
   // Nothing refers to a settled job any more, unless it never left the heap
   // (its argsFn threw while it was starting): then the heap still holds it.
   if (!m.heap.has(job) && job !== m.starting && m.spareJobs.length < MAX_SPARE_JOBS) {
-    m.spareJobs.push(job as ReusableJob);
+    const spare = job as ReusableJob;
+    // Its id strings go now, not when the record is reused: a spare (an old object) holding them
+    // would keep them alive through young collections, copied each time.
+    spare.id = "";
+    spare.fireId = "";
+    m.spareJobs.push(spare);
   }
 }
 

@@ -162,6 +162,7 @@ export function prepareSpawn(m: Machine, programId: string, input: unknown, at: 
       paused: null,
       endMarker: null,
       latestResult: new LatestResult(),
+      firePrefix: "",
       results: config.output === "all" ? [] : undefined,
       prev: null,
       next: null,

@@ -29,11 +29,18 @@ export class Lane<T extends QueuedEntry> implements HeapEntry {
   constructor(readonly key: number) {}
 }
 
+/** Past this many lanes, one that empties is dropped. */
+const MAX_LANES = 256;
+
 const before = (a: HeapEntry, b: HeapEntry): boolean => a.dueAt < b.dueAt || (a.dueAt === b.dueAt && a.seq < b.seq);
 
 export class TimerQueue<T extends QueuedEntry> {
   private readonly heap = new TimerHeap<T | Lane<T>>();
-  /** Lanes with entries, by key (an interval in ms); a lane that empties is dropped. */
+  /**
+   * Lanes by key (an interval in ms). An empty lane stays for its next entry (a lone fixed-delay
+   * spawn empties its lane at every start), unless there are many: interval functions may draw
+   * any number of distinct intervals.
+   */
   private readonly lanes = new Map<number, Lane<T>>();
 
   /** The earliest entry. */
@@ -60,8 +67,10 @@ export class TimerQueue<T extends QueuedEntry> {
   replaceTop(entry: T, laneKey = Number.NaN): void {
     const top = this.heap.peek();
     if (top instanceof Lane) {
-      this.remove(top.head as T);
+      // Into its lane first, then the head out: a lane of one is re-armed without emptying it.
+      const head = top.head as T;
       this.push(entry, laneKey);
+      this.remove(head);
     } else if (top !== undefined && !Number.isNaN(laneKey) && this.canAppend(entry, laneKey)) {
       this.heap.pop();
       this.append(entry, laneKey);
@@ -131,7 +140,7 @@ export class TimerQueue<T extends QueuedEntry> {
     // The head left: the lane's place in the heap is its new head's (later, so it only sinks).
     if (next === null) {
       this.heap.remove(lane);
-      this.lanes.delete(lane.key);
+      if (this.lanes.size > MAX_LANES) this.lanes.delete(lane.key);
     } else {
       lane.dueAt = next.dueAt;
       lane.seq = next.seq;

@@ -244,7 +244,7 @@ class RunnerImpl {
     // A synchronous result happens at the step's time (so a step always ends) and never
     // enters the in-flight map: a Map that grows and shrinks every step costs GC time.
     if (outcome === undefined) this.jobs.awaitResult(job);
-    else this.steps.exec(this.steps.completion(job.jobId, outcome));
+    else this.steps.result(job.jobId, outcome);
   }
 
   /** The `mainFn` of a job the kernel has in flight now, else undefined (it was cancelled). O(1). */
@@ -256,7 +256,7 @@ class RunnerImpl {
 
   /** The outcome of a Promise or Effect job. */
   private readonly reportLater = (job: Job, outcome: Outcome): void => {
-    if (this.jobs.takeResult(job)) this.steps.exec(this.steps.completion(job.jobId, outcome));
+    if (this.jobs.takeResult(job)) this.steps.result(job.jobId, outcome);
   };
 
   /**

@@ -23,6 +23,11 @@ export class StepQueue<C, A> {
     this.tail++;
   }
 
+  /** Whether `command` is the newest entry. */
+  isLast(command: C): boolean {
+    return this.tail > this.head && this.commands[this.tail - 1] === command;
+  }
+
   /** The oldest entry's command, removed with `drop`; only when not empty. */
   nextCommand(): C {
     return this.commands[this.head] as C;

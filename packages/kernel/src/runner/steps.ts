@@ -9,11 +9,8 @@ import type { WallWatch } from "./wallWatch.js";
 /** Told a step's effects right after its dispatch, before they are handled. */
 export type AfterStep = (effects: readonly KernelEffect[]) => void;
 
-type SingleComplete = Extract<Command, { jobId: string }>;
-
-/** A single `complete` at the same time (and wall time) as `first`: it may join `first`'s batch. */
-const joinsBatch = (command: Command, first: Command): command is SingleComplete =>
-  command.type === "complete" && "jobId" in command && command.at === first.at && command.wall === first.wall;
+/** A batch `complete` the runner builds: its results array grows while it waits in the queue. */
+type BatchComplete = Extract<Command, { results: unknown }> & { readonly results: JobResult[] };
 
 /** For a command the runner sends for itself whose answer does not matter (not even a rejection). */
 export const IGNORE: AfterStep = () => undefined;
@@ -53,6 +50,8 @@ export class StepLoop {
   /** The wall time of the step in progress (when the clock has one). */
   private stepWall = 0;
   private readonly queue = new StepQueue<Command, AfterStep>();
+  /** The batch `complete` queued last, while results may still join it (see `result`). */
+  private openBatch: BatchComplete | null = null;
   private readonly listeners = new Set<(effect: KernelEffect) => void>();
 
   constructor(
@@ -93,6 +92,29 @@ export class StepLoop {
       if (this.wall.available) command.wall = this.wall.at(command.at);
     }
     return command;
+  }
+
+  /**
+   * A job's result. Inside a step it joins the batch `complete` at the end of the queue, if the
+   * queue ends with one (so the results of one step, synchronous jobs say, go to the kernel as one
+   * command: exactly their single completes in order); outside a step it is dispatched now.
+   */
+  result(jobId: string, outcome: Outcome): void {
+    if (!this.busy) {
+      this.exec(this.completion(jobId, outcome));
+      return;
+    }
+    const open = this.openBatch;
+    if (open !== null && this.queue.isLast(open)) {
+      open.results.push({ jobId, outcome });
+      return;
+    }
+    const results = [{ jobId, outcome }];
+    const batch: BatchComplete = this.wall.available
+      ? { type: "complete", at: this.stepAt, wall: this.stepWall, results }
+      : { type: "complete", at: this.stepAt, results };
+    this.openBatch = batch;
+    this.queue.push(batch, undefined);
   }
 
   /** A `complete` command: at the step's time inside a step, else now. One object, one shape per runner. */
@@ -156,16 +178,13 @@ export class StepLoop {
         const command = queue.nextCommand();
         const after = queue.nextAfter();
         queue.drop();
-        if (after === undefined && joinsBatch(command, command) && !queue.isEmpty) {
-          const results = this.takeBatch(command);
-          if (results !== undefined) {
-            this.stepBatch(command, results);
-            continue;
-          }
-        }
+        if (command === this.openBatch) this.openBatch = null;
         const effects = this.step(command, after);
         const rejected = after === undefined ? rejectionOf(effects) : undefined;
-        if (rejected !== undefined) this.onError(rejected);
+        if (rejected !== undefined) {
+          if (command.type === "complete" && "results" in command) this.oneByOne(command);
+          else this.onError(rejected);
+        }
       }
     } finally {
       this.busy = false;
@@ -174,35 +193,15 @@ export class StepLoop {
   }
 
   /**
-   * Results reported within one step (synchronous jobs, say) go to the kernel as one batch
-   * `complete`: the queued single `complete`s right after `first`, at its time, without a callback.
-   * Undefined when none follows (one result goes as it is).
+   * A rejected batch (never expected: the runner reports only jobs the kernel started): no result
+   * may be lost, so each goes as a single `complete`, and what is refused then is reported.
    */
-  private takeBatch(first: SingleComplete): JobResult[] | undefined {
-    const queue = this.queue;
-    if (queue.nextAfter() !== undefined || !joinsBatch(queue.nextCommand(), first)) return undefined;
-    const results: JobResult[] = [{ jobId: first.jobId, outcome: first.outcome }];
-    while (!queue.isEmpty && queue.nextAfter() === undefined) {
-      const next = queue.nextCommand();
-      if (!joinsBatch(next, first)) break;
-      results.push({ jobId: next.jobId, outcome: next.outcome });
-      queue.drop();
-    }
-    return results;
-  }
-
-  private stepBatch(first: SingleComplete, results: JobResult[]): void {
-    const batch: Command =
-      first.wall === undefined
-        ? { type: "complete", at: first.at, results }
-        : { type: "complete", at: first.at, wall: first.wall, results };
-    if (rejectionOf(this.step(batch, undefined)) === undefined) return;
-    // Never expected (the runner reports only jobs the kernel started); no result may be lost, so one by one.
-    for (const { jobId, outcome } of results) {
+  private oneByOne(batch: Extract<Command, { results: unknown }>): void {
+    for (const { jobId, outcome } of batch.results) {
       const single: Command =
-        first.wall === undefined
-          ? { type: "complete", at: first.at, jobId, outcome }
-          : { type: "complete", at: first.at, wall: first.wall, jobId, outcome };
+        batch.wall === undefined
+          ? { type: "complete", at: batch.at, jobId, outcome }
+          : { type: "complete", at: batch.at, wall: batch.wall, jobId, outcome };
       const rejected = rejectionOf(this.step(single, undefined));
       if (rejected !== undefined) this.onError(rejected);
     }
