@@ -52,7 +52,12 @@ export class StepLoop {
   private readonly queue = new StepQueue<Command, AfterStep>();
   /** The batch `complete` queued last, while results may still join it (see `result`). */
   private openBatch: BatchComplete | null = null;
-  private readonly listeners = new Set<(effect: KernelEffect) => void>();
+  private readonly listenerSet = new Set<(effect: KernelEffect) => void>();
+  /**
+   * The listeners as an array, made again when one is added or removed: iterating the Set made an
+   * iterator per effect (two per job). One added while an effect is handed out first sees the next.
+   */
+  private listeners: readonly ((effect: KernelEffect) => void)[] = [];
 
   constructor(
     private readonly machine: Machine,
@@ -229,7 +234,10 @@ export class StepLoop {
       } catch (error) {
         this.onError(error);
       }
-      for (const listener of this.listeners) {
+      const listeners = this.listeners;
+      for (const listener of listeners) {
+        // Removed meanwhile (by an earlier listener, say): not called again.
+        if (listeners.length > 1 && !this.listenerSet.has(listener)) continue;
         try {
           listener(effect);
         } catch (error) {
@@ -242,9 +250,11 @@ export class StepLoop {
 
   /** Adds a listener of every effect; returns the function that removes it. */
   listen(listener: (effect: KernelEffect) => void): () => void {
-    this.listeners.add(listener);
+    this.listenerSet.add(listener);
+    this.listeners = [...this.listenerSet];
     return () => {
-      this.listeners.delete(listener);
+      this.listenerSet.delete(listener);
+      this.listeners = [...this.listenerSet];
     };
   }
 }
