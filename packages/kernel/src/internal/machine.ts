@@ -51,13 +51,16 @@ export class Machine {
   readonly historyLimit: number;
   readonly catchUpLimit: number;
   /**
-   * The effects of the command in progress: a fresh array per command, returned as is. A reused
-   * buffer (copied out at the end) was slower: storing young effects into a long-lived array costs
-   * a write barrier each, and the copy and the clearing came on top.
+   * The effects of the command in progress. Most commands have one or two (a `complete`: its
+   * `settled` and the `wake`), kept in two fields and returned as an array of exactly that size;
+   * from the third on they go into a fresh array. A reused buffer copied out at the end was slower
+   * (a write barrier per young effect stored into a long-lived array, and the copy), and a fresh
+   * `[]` per command grows a backing store of 17 slots at its first push.
    */
-  out: KernelEffect[] = [];
-  /** `out` between commands: the returned effects are not kept alive, and nothing can be emitted (frozen). */
-  private readonly idleOut = Object.freeze([]) as unknown as KernelEffect[];
+  private outCount = 0;
+  private out0: KernelEffect | undefined = undefined;
+  private out1: KernelEffect | undefined = undefined;
+  private outMore: KernelEffect[] | undefined = undefined;
   dispatching = false;
   /** True while a command is being applied (a hook is running): the state is half changed. */
   get isDispatching(): boolean {
@@ -119,7 +122,7 @@ export class Machine {
       ];
     }
     this.dispatching = true;
-    this.out = [];
+    this.outCount = 0;
     this.beginCommand();
     try {
       this.applyInput(input);
@@ -141,8 +144,18 @@ export class Machine {
     const wakeAt = this.heap.peek()?.dueAt ?? null;
     if (this.lastWake.at !== wakeAt) this.lastWake = { type: "wake", at: wakeAt };
     this.emit(this.lastWake);
-    const effects = this.out;
-    this.out = this.idleOut;
+    const count = this.outCount;
+    const effects =
+      count === 1
+        ? [this.out0 as KernelEffect]
+        : count === 2
+          ? [this.out0 as KernelEffect, this.out1 as KernelEffect]
+          : (this.outMore as KernelEffect[]);
+    // Nothing of this command is kept alive by the machine once it is returned.
+    this.out0 = undefined;
+    this.out1 = undefined;
+    this.outMore = undefined;
+    this.outCount = 0;
     return effects;
   }
 
@@ -229,7 +242,11 @@ export class Machine {
 
   /** Every effect of the command in progress goes through here, in order. */
   emit(effect: KernelEffect): void {
-    this.out.push(effect);
+    const count = this.outCount++;
+    if (count === 0) this.out0 = effect;
+    else if (count === 1) this.out1 = effect;
+    else if (count === 2) this.outMore = [this.out0 as KernelEffect, this.out1 as KernelEffect, effect];
+    else (this.outMore as KernelEffect[]).push(effect);
   }
 
   // ---------------------------------------------------------------------------

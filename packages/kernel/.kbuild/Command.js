@@ -1,0 +1,6 @@
+export {
+  commandTypes,
+  decodeCommand,
+  decodeCommandBySchema,
+  isWellFormedHotCommand,
+} from "./internal/commandSchema.js";

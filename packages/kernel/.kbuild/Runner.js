@@ -1,0 +1,2 @@
+export { systemClock } from "./runner/clock.js";
+export { createRunner } from "./runner/runner.js";

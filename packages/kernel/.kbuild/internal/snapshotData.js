@@ -1,0 +1,238 @@
+import * as Schema from "effect/Schema";
+import { SchedkitError } from "../SchedkitError.js";
+import { describe } from "./describe.js";
+import { jobsInFlight } from "./inFlight.js";
+import { dueTimeOf, fireIdOf, jobIdOf } from "./model.js";
+import { decodeWith } from "./validate.js";
+// The snapshot's schemas and the record-to-data conversions that a snapshot and an export share.
+// Nothing here depends on the machine, so that the adopt command can use it too.
+/**
+ * Where an interval function came from: the program spec, the spawn's
+ * overrides, or a `set-interval` command (which a snapshot cannot carry).
+ */
+export const IntervalRefSchema = Schema.Union([
+  Schema.Finite,
+  Schema.Struct({ fn: Schema.Literals(["spec", "override", "set-interval"]) }),
+]);
+const JobSnapshotSchema = Schema.Struct({
+  id: Schema.String,
+  seq: Schema.Int,
+  fireId: Schema.String,
+  dueAt: Schema.Finite,
+  jitterUntil: Schema.optionalKey(Schema.Finite),
+  backfill: Schema.optionalKey(Schema.Literal(true)),
+  startedAt: Schema.NullOr(Schema.Finite),
+});
+export const ResultSnapshotSchema = Schema.Struct({
+  jobId: Schema.String,
+  status: Schema.Literals(["succeeded", "errored"]),
+  value: Schema.optional(Schema.Unknown),
+  error: Schema.optional(Schema.Unknown),
+  scheduledAt: Schema.Finite,
+  startedAt: Schema.Finite,
+  endedAt: Schema.Finite,
+});
+/**
+ * A user value (state, lastError) as JSON data. An absent key is `undefined`;
+ * `null` is `null`.
+ */
+export const UserData = Schema.optional(Schema.Unknown);
+export const OverlapSchema = Schema.Literals(["allow", "skip", "buffer-one", "buffer-all", "cancel-other"]);
+/** A pause and its note. */
+export const PauseSchema = Schema.Struct({ note: Schema.NullOr(Schema.String) });
+/** A spawn's fields but its jobs, which a snapshot and an export keep differently. */
+export const spawnFields = {
+  id: Schema.String,
+  seq: Schema.Int,
+  startedAt: Schema.Finite,
+  status: Schema.Literals(["created", "running", "terminating", "stopped"]),
+  stopReason: Schema.NullOr(
+    Schema.Literals(["stop", "kill", "unspawn", "continue", "fault", "uninstall", "clear", "max-runs", "end-at"]),
+  ),
+  inHistory: Schema.Boolean,
+  updatedAt: Schema.Finite,
+  interval: IntervalRefSchema,
+  lastInterval: Schema.Finite,
+  state: UserData,
+  submitted: Schema.Int,
+  succeeded: Schema.Int,
+  errored: Schema.Int,
+  lost: Schema.Int,
+  lastError: UserData,
+  /** Due times reported in `missed` effects. */
+  missed: Schema.Int,
+  skipped: Schema.optionalKey(Schema.Int),
+  runs: Schema.optionalKey(Schema.Int),
+  paused: Schema.optionalKey(PauseSchema),
+  parked: Schema.optionalKey(Schema.Boolean),
+  latestResult: Schema.NullOr(ResultSnapshotSchema),
+  results: Schema.NullOr(Schema.Array(ResultSnapshotSchema)),
+  /** Data overrides as given; function overrides by name only. */
+  overrides: Schema.NullOr(
+    Schema.Struct({ data: Schema.Record(Schema.String, Schema.Unknown), functions: Schema.Array(Schema.String) }),
+  ),
+};
+const SpawnSnapshotSchema = Schema.Struct({
+  ...spawnFields,
+  pending: Schema.NullOr(JobSnapshotSchema),
+  inFlight: Schema.Array(JobSnapshotSchema),
+  buffer: Schema.optionalKey(Schema.Array(JobSnapshotSchema)),
+});
+export const CountsSchema = Schema.Struct({ submitted: Schema.Int, succeeded: Schema.Int, errored: Schema.Int });
+const ProgramSnapshotSchema = Schema.Struct({
+  id: Schema.String,
+  /** Checked against the spec passed to `restoreKernel`. */
+  type: Schema.Literals(["basic", "constant", "cron"]),
+  scope: Schema.Literals(["program", "spawn"]),
+  interval: IntervalRefSchema,
+  state: UserData,
+  counts: CountsSchema,
+  spawnCounter: Schema.Int,
+  random: Schema.Int,
+  fresh: Schema.Boolean,
+  paused: Schema.optionalKey(PauseSchema),
+  backfill: Schema.optionalKey(Schema.Struct({ overlap: OverlapSchema, queue: Schema.Array(JobSnapshotSchema) })),
+  spawns: Schema.Array(SpawnSnapshotSchema),
+  running: Schema.Array(Schema.String),
+  history: Schema.Array(Schema.String),
+  triggers: Schema.Array(JobSnapshotSchema),
+});
+/** The shape of `KernelSnapshot` (see `snapshotTypes.ts`), checked by `restoreKernel`. */
+export const KernelSnapshotSchema = Schema.Struct({
+  version: Schema.Literal(3),
+  now: Schema.Finite,
+  regressions: Schema.Int,
+  /** Wall clock minus kernel time (cron due times follow the wall clock). */
+  wallOffset: Schema.Finite,
+  jobSeq: Schema.Int,
+  spawnSeq: Schema.Int,
+  seed: Schema.Int,
+  historyLimit: Schema.Int,
+  catchUpLimit: Schema.Int,
+  policies: Schema.Array(Schema.String),
+  defaultPolicy: Schema.NullOr(Schema.String),
+  programs: Schema.Array(ProgramSnapshotSchema),
+});
+const decodesToKernelSnapshot = true;
+void decodesToKernelSnapshot;
+export const decodeSnapshot = decodeWith(KernelSnapshotSchema, "snapshot");
+/** An Error as data. Its fields are read safely: a hook may throw an Error whose `message` getter throws. */
+const errorAsData = (_key, inner) => {
+  if (!(inner instanceof Error)) return inner;
+  let name;
+  try {
+    name = inner.name;
+  } catch {
+    name = "Error";
+  }
+  return { name: typeof name === "string" ? name : "Error", message: describe(inner) };
+};
+/**
+ * A value as JSON data: Errors become `{ name, message }`, everything else
+ * goes through JSON. `undefined`, and a value JSON drops (a function), give
+ * `undefined`, stored as an absent key. A value JSON cannot hold (a cycle, a
+ * BigInt) throws `invalid-snapshot` naming `field`.
+ */
+export const toJsonData = (value, field) => {
+  if (value === undefined) return undefined;
+  let text;
+  try {
+    text = JSON.stringify(value, errorAsData);
+  } catch (error) {
+    throw new SchedkitError(
+      "invalid-snapshot",
+      `${field}: not JSON data (${describe(error)}); a snapshot holds program state, results and errors as JSON data`,
+      { field, cause: error },
+    );
+  }
+  return text === undefined ? undefined : JSON.parse(text);
+};
+/** `{ key: value }`, or `{}` when the value is undefined: an absent key stands for `undefined`. */
+export const present = (key, value) => (value === undefined ? {} : { [key]: value });
+export const intervalRef = (interval, spec, override) => {
+  if (typeof interval === "number") return interval;
+  if (interval === override) return { fn: "override" };
+  if (interval === spec) return { fn: "spec" };
+  return { fn: "set-interval" };
+};
+export const jobSnapshot = (job) => ({
+  id: jobIdOf(job),
+  seq: job.seq,
+  fireId: fireIdOf(job),
+  dueAt: dueTimeOf(job),
+  ...(Number.isNaN(job.heldFrom) ? {} : { jitterUntil: job.dueAt }),
+  ...(job.backfill ? { backfill: true } : {}),
+  startedAt: Number.isNaN(job.startedAt) ? null : job.startedAt,
+});
+export const resultSnapshot = (result, field) => ({
+  jobId: result.jobId,
+  status: result.status,
+  ...present("value", toJsonData(result.value, `${field}.value`)),
+  ...present("error", toJsonData(result.error, `${field}.error`)),
+  scheduledAt: result.scheduledAt,
+  startedAt: result.startedAt,
+  endedAt: result.endedAt,
+});
+const overridesSnapshot = (overrides, field) => {
+  if (overrides === undefined) return null;
+  const data = {};
+  const functions = [];
+  for (const [key, value] of Object.entries(overrides)) {
+    if (key === "spawnId" || value === undefined) continue;
+    if (typeof value === "function") functions.push(key);
+    else {
+      const json = toJsonData(value, `${field}.${key}`);
+      if (json !== undefined) data[key] = json;
+    }
+  }
+  return { data, functions };
+};
+/** Where a value sits in a kernel, for errors: `programs["p"].spawns["p-1"]`. */
+export const programField = (id) => `programs[${JSON.stringify(id)}]`;
+/**
+ * A spawn's saved fields, its jobs made by `job` (a snapshot and an export keep those
+ * differently). One object literal: spreading a copy per spawn made snapshots several times slower.
+ */
+export const spawnData = (spawn, job) => {
+  const field = `${programField(spawn.programId)}.spawns[${JSON.stringify(spawn.id)}]`;
+  const latest = spawn.latestResult.get();
+  return {
+    id: spawn.id,
+    seq: spawn.seq,
+    startedAt: spawn.startedAt,
+    status: spawn.status,
+    stopReason: spawn.stopReason ?? null,
+    inHistory: spawn.inHistory,
+    updatedAt: spawn.updatedAt,
+    interval: intervalRef(spawn.interval, spawn.program.spec.interval, spawn.overrides?.interval),
+    lastInterval: spawn.lastInterval,
+    ...present("state", toJsonData(spawn.state, `${field}.state`)),
+    submitted: spawn.submitted,
+    succeeded: spawn.succeeded,
+    errored: spawn.errored,
+    lost: spawn.lost,
+    ...present("lastError", toJsonData(spawn.lastError, `${field}.lastError`)),
+    missed: spawn.missed,
+    // What 0.2.0 added is written only when in use: a snapshot without it reads as before.
+    ...(spawn.skipped === 0 ? {} : { skipped: spawn.skipped }),
+    ...(spawn.runs === 0 ? {} : { runs: spawn.runs }),
+    ...(spawn.paused === null ? {} : { paused: pauseData(spawn.paused) }),
+    ...(spawn.parked ? { parked: true } : {}),
+    pending: spawn.pending === null ? null : job(spawn.pending, `${field}.pending`),
+    inFlight: jobsInFlight(spawn).map((each, index) => job(each, `${field}.inFlight[${index}]`)),
+    ...(spawn.buffer.length === 0
+      ? {}
+      : { buffer: spawn.buffer.map((each, index) => job(each, `${field}.buffer[${index}]`)) }),
+    latestResult: latest === undefined ? null : resultSnapshot(latest, `${field}.latestResult`),
+    results:
+      spawn.results === undefined
+        ? null
+        : spawn.results.map((result, index) => resultSnapshot(result, `${field}.results[${index}]`)),
+    overrides: overridesSnapshot(spawn.overrides, `${field}.overrides`),
+  };
+};
+export const spawnSnapshot = (spawn) => spawnData(spawn, jobSnapshot);
+/** A pause as data: its note, or `null`. */
+export const pauseData = (pause) => ({ note: pause.note ?? null });
+/** A saved pause as a record. */
+export const pauseOf = (saved) => (saved === undefined ? null : { note: saved.note ?? undefined });

@@ -1,0 +1,238 @@
+import { SchedkitError } from "../SchedkitError.js";
+import { StepQueue } from "./stepQueue.js";
+/** For a command the runner sends for itself whose answer does not matter (not even a rejection). */
+export const IGNORE = () => undefined;
+/** The first effect of a type. A loop, not `find`: this runs once per job, and a callback is one more allocation. */
+export const firstEffect = (effects, type) => {
+  for (const effect of effects) {
+    if (effect.type === type) return effect;
+  }
+  return undefined;
+};
+export const rejectionOf = (effects) => {
+  const rejected = firstEffect(effects, "rejected");
+  return rejected === undefined
+    ? undefined
+    : new SchedkitError(rejected.code, rejected.message, { field: rejected.field });
+};
+/**
+ * The runner's dispatches. A step is one command, its effects handled (by
+ * `handle`, then every listener), then anything queued meanwhile; a command
+ * sent from inside a step (a job's result, a call from `mainFn`, a hook or a
+ * listener) is queued, so steps never nest. Every command carries the clock's
+ * time, or the step's inside a step.
+ */
+export class StepLoop {
+  machine;
+  clock;
+  wall;
+  onError;
+  handle;
+  onStepsDone;
+  /** Whether a step is in progress. */
+  busy = false;
+  /** Dispatches so far. */
+  count = 0;
+  /** The time of the step in progress: results reported inside it happen then, so a step always ends. */
+  stepAt = 0;
+  /** The wall time of the step in progress (when the clock has one). */
+  stepWall = 0;
+  queue = new StepQueue();
+  /** The batch `complete` queued last, while results may still join it (see `result`). */
+  openBatch = null;
+  listenerSet = new Set();
+  /**
+   * The listeners as an array, made again when one is added or removed: iterating the Set made an
+   * iterator per effect (two per job). One added while an effect is handed out first sees the next.
+   */
+  listeners = [];
+  constructor(
+    machine,
+    clock,
+    wall,
+    /** Told every error that has no caller to throw to; never throws. */
+    onError,
+    /** The runner's part of each effect. */
+    handle,
+    /** After each outermost step. */
+    onStepsDone,
+  ) {
+    this.machine = machine;
+    this.clock = clock;
+    this.wall = wall;
+    this.onError = onError;
+    this.handle = handle;
+    this.onStepsDone = onStepsDone;
+  }
+  get inStep() {
+    return this.busy;
+  }
+  get dispatches() {
+    return this.count;
+  }
+  // --- Time.
+  /**
+   * Stamps a command the runner built: inside a step with the step's time
+   * (so a step never chases a moving clock, and a call made from a job is
+   * not a regression against that job's result), else with a fresh reading.
+   * The body is a literal made by the caller: stamping it allocates nothing.
+   */
+  stamp(body) {
+    const command = body;
+    if (this.busy) {
+      command.at = this.stepAt;
+      if (this.wall.available) command.wall = this.stepWall;
+    } else {
+      command.at = this.read();
+      if (this.wall.available) command.wall = this.wall.at(command.at);
+    }
+    return command;
+  }
+  /**
+   * A job's result. Inside a step it joins the batch `complete` at the end of the queue, if the
+   * queue ends with one (so the results of one step, synchronous jobs say, go to the kernel as one
+   * command: exactly their single completes in order); outside a step it is dispatched now.
+   */
+  result(jobId, outcome) {
+    if (!this.busy) {
+      this.exec(this.completion(jobId, outcome));
+      return;
+    }
+    const open = this.openBatch;
+    if (open !== null && this.queue.isLast(open)) {
+      open.results.push({ jobId, outcome });
+      return;
+    }
+    const results = [{ jobId, outcome }];
+    const batch = this.wall.available
+      ? { type: "complete", at: this.stepAt, wall: this.stepWall, results }
+      : { type: "complete", at: this.stepAt, results };
+    this.openBatch = batch;
+    this.queue.push(batch, undefined);
+  }
+  /** A `complete` command: at the step's time inside a step, else now. One object, one shape per runner. */
+  completion(jobId, outcome) {
+    if (this.busy) {
+      return this.wall.available
+        ? { type: "complete", at: this.stepAt, wall: this.stepWall, jobId, outcome }
+        : { type: "complete", at: this.stepAt, jobId, outcome };
+    }
+    const at = this.read();
+    return this.wall.available
+      ? { type: "complete", at, wall: this.wall.at(at), jobId, outcome }
+      : { type: "complete", at, jobId, outcome };
+  }
+  /** A tick at `now`, with the wall time as last read. */
+  tick(now) {
+    return this.wall.available ? { type: "tick", at: now, wall: this.wall.at(now) } : { type: "tick", at: now };
+  }
+  /** A fresh reading of the clock; with a wall clock, also the wall's offset at that instant. */
+  read() {
+    const now = this.clock.now();
+    this.wall.readAt(now);
+    return now;
+  }
+  setStepTime(at, wall) {
+    this.stepAt = at;
+    if (this.wall.available) this.stepWall = wall ?? this.wall.at(at);
+  }
+  // --- Steps.
+  /** Dispatches now, or queues when called from inside a step (a job, a hook, a listener). */
+  exec(command, after) {
+    if (this.busy) {
+      this.queue.push(command, after);
+      return undefined;
+    }
+    let effects;
+    this.setStepTime(command.at, command.wall);
+    this.run(() => {
+      effects = this.step(command, after);
+    });
+    return effects;
+  }
+  /** Runs `body` as a step of its own at the clock's time now (it dispatches nothing itself). */
+  runNow(body) {
+    this.setStepTime(this.read());
+    this.run(body);
+  }
+  run(body) {
+    this.busy = true;
+    try {
+      body();
+      const queue = this.queue;
+      while (!queue.isEmpty) {
+        const command = queue.nextCommand();
+        const after = queue.nextAfter();
+        queue.drop();
+        if (command === this.openBatch) this.openBatch = null;
+        const effects = this.step(command, after);
+        const rejected = after === undefined ? rejectionOf(effects) : undefined;
+        if (rejected !== undefined) {
+          if (command.type === "complete" && "results" in command) this.oneByOne(command);
+          else this.onError(rejected);
+        }
+      }
+    } finally {
+      this.busy = false;
+    }
+    this.onStepsDone();
+  }
+  /**
+   * A rejected batch (never expected: the runner reports only jobs the kernel started): no result
+   * may be lost, so each goes as a single `complete`, and what is refused then is reported.
+   */
+  oneByOne(batch) {
+    for (const { jobId, outcome } of batch.results) {
+      const single =
+        batch.wall === undefined
+          ? { type: "complete", at: batch.at, jobId, outcome }
+          : { type: "complete", at: batch.at, wall: batch.wall, jobId, outcome };
+      const rejected = rejectionOf(this.step(single, undefined));
+      if (rejected !== undefined) this.onError(rejected);
+    }
+  }
+  /**
+   * One dispatch and its effects. Nothing a job, a listener or a hook does
+   * can cut it short: a failure while handling one effect is reported to
+   * `onError` and the next effect is handled, so the last one (`wake`)
+   * always arms the timer.
+   */
+  step(command, after) {
+    this.count++;
+    const effects = this.machine.dispatch(command);
+    if (after !== undefined) {
+      try {
+        after(effects);
+      } catch (error) {
+        this.onError(error);
+      }
+    }
+    for (const effect of effects) {
+      try {
+        this.handle(effect);
+      } catch (error) {
+        this.onError(error);
+      }
+      const listeners = this.listeners;
+      for (const listener of listeners) {
+        // Removed meanwhile (by an earlier listener, say): not called again.
+        if (listeners.length > 1 && !this.listenerSet.has(listener)) continue;
+        try {
+          listener(effect);
+        } catch (error) {
+          this.onError(error);
+        }
+      }
+    }
+    return effects;
+  }
+  /** Adds a listener of every effect; returns the function that removes it. */
+  listen(listener) {
+    this.listenerSet.add(listener);
+    this.listeners = [...this.listenerSet];
+    return () => {
+      this.listenerSet.delete(listener);
+      this.listeners = [...this.listenerSet];
+    };
+  }
+}

@@ -1,0 +1,1 @@
+export { assertPolicy, checkPolicy } from "./checkPolicy.js";
