@@ -164,6 +164,11 @@ class NumberHeap {
     }
   }
 
+  /** The earliest entry's sequence number (the heap must not be empty). */
+  topSeq(): number {
+    return this.seq[0] as number;
+  }
+
   /** Removes the earliest entry and returns its due time (the heap must not be empty). */
   pop(): number {
     const top = this.due[0] as number;
@@ -196,5 +201,64 @@ export const heapRate = (spawns: number, target: number): Rate => {
     jobs++;
     heap.push(dueAt + PERIOD, seq++);
   }
+  return rate(jobs, started);
+};
+
+/**
+ * The contract's own cost on top of the bare heap: per job the strings and objects any kernel
+ * with today's commands and effects makes (a job id, a fire id, a `run` effect, the host's
+ * `complete` command, a `settled` effect), and no scheduler state at all. What separates the
+ * kernel from this is its state per spawn (counters, the latest result, its records): see
+ * BENCHMARKS.md, section 1.
+ */
+export const contractFloorRate = (spawns: number, target: number): Rate => {
+  const heap = new NumberHeap(spawns + 1);
+  const prefixes: string[] = [];
+  // Which spawn each sequence number belongs to (a ring: a spawn's entry is replaced as it fires).
+  const owner = new Int32Array(spawns);
+  for (let index = 0; index < spawns; index++) {
+    heap.push((index % PERIOD) + PERIOD, index);
+    prefixes.push(`p/p-${index}/`);
+    owner[index] = index;
+  }
+  let jobs = 0;
+  let seq = spawns;
+  let sink = 0;
+  const started = cpuSeconds();
+  while (jobs < target) {
+    const order = heap.topSeq();
+    const dueAt = heap.pop();
+    const spawn = owner[order % spawns] as number;
+    jobs++;
+    const jobId = `job-${order}`;
+    const fireId = (prefixes[spawn] as string) + dueAt;
+    const run = {
+      type: "run",
+      jobId,
+      fireId,
+      programId: "p",
+      spawnId: "x",
+      scheduledAt: dueAt,
+      startedAt: dueAt,
+      args: undefined,
+    };
+    const command = { type: "complete", at: dueAt, jobId: run.jobId, outcome: OK };
+    const settled = {
+      type: "settled",
+      jobId: command.jobId,
+      fireId: run.fireId,
+      programId: "p",
+      spawnId: "x",
+      status: "succeeded",
+      scheduledAt: dueAt,
+      startedAt: run.startedAt,
+      endedAt: command.at,
+      value: undefined,
+    };
+    sink += settled.jobId.length;
+    owner[seq % spawns] = spawn;
+    heap.push(dueAt + PERIOD, seq++);
+  }
+  if (sink < 0) throw new Error("unreachable");
   return rate(jobs, started);
 };

@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { arrayChurn, kernelChurn } from "./churn.js";
-import { effectRate, fakeTimersRate, heapRate, kernelRate, median } from "./firing.js";
+import { contractFloorRate, effectRate, fakeTimersRate, heapRate, kernelRate, median } from "./firing.js";
 import { fleetBench, fleetLines } from "./fleet.js";
 import { completionRate } from "./inflight.js";
 import type { PostgresBench } from "./postgres.js";
@@ -117,6 +117,8 @@ interface FiringRow {
   readonly effectTestClock: number;
   /** A private heap of two number arrays doing only pop + push: the ceiling. */
   readonly bareHeap: number;
+  /** The bare heap plus the objects and strings the contract makes per job (no scheduler state). */
+  readonly contractFloor: number;
 }
 const firing: Record<number, FiringRow> = {};
 const row = (spawns: number): FiringRow => firing[spawns] as FiringRow;
@@ -128,17 +130,19 @@ heapRate(1_000, 20_000);
 const runs = smoke ? 1 : 3;
 for (const spawns of sizes) {
   // Alternating, so that a slow moment of the host does not land on one contender's every run.
-  const samples: Record<"kernel" | "kernelBatch" | "fakeTimers" | "bareHeap", number[]> = {
+  const samples: Record<"kernel" | "kernelBatch" | "fakeTimers" | "bareHeap" | "contractFloor", number[]> = {
     kernel: [],
     kernelBatch: [],
     fakeTimers: [],
     bareHeap: [],
+    contractFloor: [],
   };
   for (let run = 0; run < runs; run++) {
     samples.bareHeap.push(heapRate(spawns, jobs).perSecond);
     samples.kernel.push(kernelRate(spawns, jobs).perSecond);
     samples.kernelBatch.push(kernelRate(spawns, jobs, "batch").perSecond);
     samples.fakeTimers.push(fakeTimersRate(spawns, jobs).perSecond);
+    samples.contractFloor.push(contractFloorRate(spawns, jobs).perSecond);
   }
   const mid = (values: number[]) => median(values.length, () => values.shift() as number);
   const effect = spawns <= 10_000 ? (await effectRate(spawns, Math.min(jobs, 100_000))).perSecond : Number.NaN;
@@ -148,10 +152,11 @@ for (const spawns of sizes) {
     fakeTimers: mid(samples.fakeTimers),
     effectTestClock: effect,
     bareHeap: mid(samples.bareHeap),
+    contractFloor: mid(samples.contractFloor),
   };
   const r = row(spawns);
   log(
-    `   ${fmt(spawns).padStart(7)} spawns: kernel ${fmt(r.kernel)} (batch ${fmt(r.kernelBatch)}), fake-timers ${fmt(r.fakeTimers)}, Effect TestClock ${Number.isNaN(effect) ? "(not run)" : fmt(effect)}, bare heap ${fmt(r.bareHeap)}`,
+    `   ${fmt(spawns).padStart(7)} spawns: kernel ${fmt(r.kernel)} (batch ${fmt(r.kernelBatch)}), fake-timers ${fmt(r.fakeTimers)}, Effect TestClock ${Number.isNaN(effect) ? "(not run)" : fmt(effect)}, bare heap ${fmt(r.bareHeap)} (with the contract's objects: ${fmt(r.contractFloor)})`,
   );
 }
 const at10k = row(10_000);
