@@ -1,6 +1,0 @@
-export {
-  commandTypes,
-  decodeCommand,
-  decodeCommandBySchema,
-  isWellFormedHotCommand,
-} from "./internal/commandSchema.js";

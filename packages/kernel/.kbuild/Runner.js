@@ -1,2 +1,0 @@
-export { systemClock } from "./runner/clock.js";
-export { createRunner } from "./runner/runner.js";

@@ -1,1 +1,0 @@
-export { assertPolicy, checkPolicy } from "./checkPolicy.js";
