@@ -198,7 +198,10 @@ export type Spec18BadCommand =
   | "pause-unknown-spawn"
   | "pause-stopped-spawn"
   | "pause-bad-note"
-  | "resume-unknown-spawn";
+  | "resume-unknown-spawn"
+  | "batch-never"
+  | "batch-bad-entry"
+  | "batch-empty";
 
 /** @since 0.2.0 */
 export const spec18BadCommands: readonly Spec18BadCommand[] = [
@@ -217,6 +220,10 @@ export const spec18BadCommands: readonly Spec18BadCommand[] = [
   "pause-stopped-spawn",
   "pause-bad-note",
   "resume-unknown-spawn",
+  // The batch `complete` (0.3): refused whole, so the job in flight it names stays in flight.
+  "batch-never",
+  "batch-bad-entry",
+  "batch-empty",
 ];
 
 /** @since 0.1.0 */

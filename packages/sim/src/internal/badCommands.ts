@@ -71,6 +71,30 @@ export const badCommand = (name: BadCommand, context: BadContext): unknown => {
       return { type: "complete", at, jobId: "job-999999999", outcome: { ok: false, error: new Error("never") } };
     case "bad-outcome":
       return { type: "complete", at, jobId: context.inFlightJobId ?? "job-1", outcome: { ok: "yes", value: 1 } };
+    case "batch-never":
+      return {
+        type: "complete",
+        at,
+        results: [
+          ...(context.inFlightJobId === undefined
+            ? []
+            : [{ jobId: context.inFlightJobId, outcome: { ok: true, value: 1 } }]),
+          { jobId: "job-999999999", outcome: { ok: true, value: 1 } },
+        ],
+      };
+    case "batch-bad-entry":
+      return {
+        type: "complete",
+        at,
+        results: [
+          ...(context.inFlightJobId === undefined
+            ? []
+            : [{ jobId: context.inFlightJobId, outcome: { ok: true, value: 1 } }]),
+          { jobId: context.inFlightJobId ?? "job-1", outcome: { ok: true, error: "both" } },
+        ],
+      };
+    case "batch-empty":
+      return { type: "complete", at, results: [] };
     case "duplicate-spawn":
       return { type: "spawn", at, programId, opts: { spawnId: context.runningSpawnId ?? "sim-dup" } };
     case "bad-opts":

@@ -31,7 +31,8 @@ export class CompletionQueue {
   /** The next live completion, dropping those removed (cancelled or lost). */
   peek(): Completion | undefined {
     for (let top = this.items[0]; top !== undefined; top = this.items[0]) {
-      if (!this.removed.has(top.jobId)) return top;
+      // Nothing removed (the common case): no lookup per step.
+      if (this.removed.size === 0 || !this.removed.has(top.jobId)) return top;
       this.removed.delete(top.jobId);
       this.pop();
     }

@@ -1,6 +1,6 @@
 import type { Outcome } from "@schedkit/kernel";
 import type { JobBehaviour } from "../types.js";
-import { finishHash32, hash32Prefix } from "./hash.js";
+import { continueHash32, finishHash32, hash32Prefix } from "./hash.js";
 
 /**
  * What the simulated host does with one job: hang, or finish after `duration`
@@ -16,7 +16,8 @@ export const decideJob = (
   jobId: string,
   startedAt: number,
 ): "hang" | { readonly duration: number; readonly outcome: Outcome } => {
-  const prefix = hash32Prefix(seed, `${jobId}@${startedAt}:`);
+  // The prefix `<jobId>@<startedAt>:` hashed piece by piece (FNV-1a runs on in order): no string made per job.
+  const prefix = continueHash32(continueHash32(continueHash32(hash32Prefix(seed, jobId), "@"), String(startedAt)), ":");
   const drawOf = (what: string) => finishHash32(prefix, what) / 4294967296;
   if (drawOf("hang") < behaviour.hangRate) return "hang";
   let duration = behaviour.minDuration + drawOf("duration") * (behaviour.maxDuration - behaviour.minDuration);

@@ -69,17 +69,45 @@ export class EffectHash {
    * every key (two traces naming keys differently differ where a key is first used).
    */
   private readonly known = new Map<string, number>();
+  /**
+   * The name that followed each known name last time, and its number (-1: none yet): effects of
+   * one type name their keys in the same order, so the next name is most often the one predicted,
+   * found by comparing two (interned) strings instead of a Map lookup. Only a shortcut: the
+   * number is the Map's, the folded words are the same.
+   */
+  private nextText: string[] = [];
+  private nextNumber: number[] = [];
+  /** The number of the name folded last (-1: none). */
+  private previous = -1;
 
   /** A key, or the value of a `type` field: by its number once seen. */
   private name(text: string): void {
-    const known = this.known.get(text);
+    const previous = this.previous;
+    let known: number | undefined;
+    if (previous >= 0 && this.nextText[previous] === text) known = this.nextNumber[previous];
+    else {
+      known = this.known.get(text);
+      if (known !== undefined && previous >= 0) {
+        this.nextText[previous] = text;
+        this.nextNumber[previous] = known;
+      }
+    }
     if (known !== undefined) {
+      this.previous = known;
       this.word(TAG_KNOWN + (known << 5));
       return;
     }
     this.word(TAG_NEW);
     this.string(text);
-    if (this.known.size < MAX_KNOWN) this.known.set(text, this.known.size);
+    if (this.known.size < MAX_KNOWN) {
+      const number = this.known.size;
+      this.known.set(text, number);
+      if (previous >= 0) {
+        this.nextText[previous] = text;
+        this.nextNumber[previous] = number;
+      }
+      this.previous = number;
+    } else this.previous = -1;
   }
 
   /** Folds one 32-bit word into both lanes. */

@@ -1,25 +1,19 @@
 import {
   type Command,
   createKernel,
+  type JobResult,
   type Kernel,
   type KernelEffect,
-  type KernelOptions,
   type ProgramSpec,
   restoreKernel,
   type SpawnOptions,
-  type UnspawnPolicy,
 } from "@schedkit/kernel";
-import type {
-  ProgramDescriptor,
-  SpawnLife,
-  SpawnOptsDescriptor,
-  Timeline,
-  TimelineEvent,
-  Violation,
-} from "../types.js";
+import type { ProgramDescriptor, SpawnLife, SpawnOptsDescriptor, TimelineEvent, Violation } from "../types.js";
 import { badCommand } from "./badCommands.js";
+import { GridCheck } from "./checks/grid.js";
 import { Liveness, type Owed } from "./checks/liveness.js";
 import { OneStopped } from "./checks/oneStopped.js";
+import { FULL_SCAN_EVERY, ProgramChecks } from "./checks/programChecks.js";
 import { checkRejected, type SnapshotText, snapshotText } from "./checks/rejectedUnchanged.js";
 import { RunReturned } from "./checks/runReturned.js";
 import { Spec18Checks } from "./checks/spec18.js";
@@ -28,60 +22,18 @@ import { comparable, sameEffects } from "./compareEffects.js";
 import { CompletionQueue } from "./completionQueue.js";
 import { decideJob } from "./decideJob.js";
 import { EffectHash } from "./effectHash.js";
+import { type EngineOptions, type EngineRun, kernelOptionsFor } from "./engineOptions.js";
 import { canonical, draw, TraceHash } from "./hash.js";
-import { HOSTILE_POLICY, isSimPolicy, MAX_TIME, simPolicies } from "./hostile.js";
+import { isSimPolicy, MAX_TIME } from "./hostile.js";
+import { JobSet } from "./jobSet.js";
 import { CRON_STEPS } from "./model/missed.js";
 import { asSimEffects, type Overlap } from "./model/spec18.js";
 import { SpawnMap } from "./spawnMap.js";
 import { HookCounters, intervalFnOf, longestInterval, optsOf, specOf } from "./specs.js";
 
 export { decideJob } from "./decideJob.js";
+export { type EffectOracle, type EngineOptions, type EngineRun, kernelOptionsFor } from "./engineOptions.js";
 export { specOf } from "./specs.js";
-
-/** Something that takes kernel commands and answers with effects: the reference model. */
-export interface EffectOracle {
-  dispatch(command: Command): readonly KernelEffect[];
-}
-
-export interface EngineOptions {
-  readonly timeline: Timeline;
-  readonly policies: readonly UnspawnPolicy[];
-  /** A second implementation to compare effect by effect (the reference model). */
-  readonly oracle?: EffectOracle | undefined;
-  /** Sees every effect, in order (for conformance tests and tools). */
-  readonly record?: ((effect: KernelEffect) => void) | undefined;
-  /**
-   * Snapshot checks around the commands that can be rejected (`rejected-unchanged`,
-   * `run-returned` on the kernel's jobs in flight). Default true; the determinism
-   * rerun leaves them out.
-   */
-  readonly deep?: boolean | undefined;
-  /** Wraps every kernel the engine makes, also one restored after a crash (tests plant bugs this way). */
-  readonly wrapKernel?: ((kernel: Kernel) => Kernel) | undefined;
-  /**
-   * The invariant checks (every `verify`: grid, liveness, one-stopped, spec 18's, counters...).
-   * Default true. Off for a run whose only use is its trace hash (the determinism run, and
-   * `checks: "determinism-only"`): the run then drives the kernel and hashes its effects alone.
-   */
-  readonly checks?: boolean | undefined;
-  /**
-   * The trace hash's scheme: 2 (a numeric hash over every field, the default) or 1 (SHA-256 of
-   * each effect's JSON), to compare with a hash recorded in a file by an older simulator.
-   */
-  readonly traceHashVersion?: 1 | 2 | undefined;
-}
-
-export interface EngineRun {
-  readonly traceHash: string;
-  readonly violations: Violation[];
-  readonly lateness: { readonly basic: number[]; readonly constant: number[] };
-  readonly drift: number;
-  readonly spawns: SpawnLife[];
-  readonly checks: Record<string, number>;
-  readonly steps: number;
-  readonly jobs: number;
-  readonly simulatedMs: number;
-}
 
 /** At most this many violations are kept per run: the first ones explain the rest. */
 const VIOLATION_CAP = 25;
@@ -90,32 +42,6 @@ const VIOLATION_CAP = 25;
 const RUN_RETURNED_EVERY = 64;
 
 type RunEffect = Extract<KernelEffect, { type: "run" }>;
-
-/** A constant spawn's grid; `loose` (spec 18's buffers): due times come on it, but buffered ones late and out of turn. */
-interface Grid {
-  last: number;
-  readonly interval: number;
-  readonly misfire: "catch-up" | "skip";
-  readonly loose: boolean;
-}
-
-/** The policies of a run's kernel: the run's own, then the simulator's hostile ones if a program names them. */
-const policiesOfRun = (timeline: Timeline, policies: readonly UnspawnPolicy[]): UnspawnPolicy[] => {
-  const hostile = timeline.events.some((event) => event.kind === "install" && event.program.policy === HOSTILE_POLICY);
-  return hostile ? [...policies, ...simPolicies()] : [...policies];
-};
-
-/** The kernel options of a run (the reference model gets the same). */
-export const kernelOptionsFor = (timeline: Timeline, policies: readonly UnspawnPolicy[]): KernelOptions => ({
-  policies: policiesOfRun(timeline, policies),
-  ...(policies[0] === undefined ? {} : { defaultPolicy: policies[0].name }),
-  seed: timeline.seed,
-  // Hostile runs jump hours ahead often: a small limit reaches it in most jumps and keeps them quick.
-  ...(timeline.scenario === "hostile" ? { catchUpLimit: HOSTILE_CATCH_UP_LIMIT } : {}),
-});
-
-/** The kernel's `catchUpLimit` in hostile runs. */
-const HOSTILE_CATCH_UP_LIMIT = 200;
 
 /** Commands that come once per job and cannot be rejected when well formed: no snapshots around them. */
 const isHot = (command: Command): boolean => command.type === "tick" || command.type === "complete";
@@ -152,14 +78,12 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
   const modelCounters = new HookCounters();
   const completions = new CompletionQueue();
   const inFlight = new Map<string, RunEffect>();
-  const killed = new Set<string>();
+  const killed = new JobSet();
   /** Jobs with a run effect that have not ended (settled or cancelled). */
-  const ran = new Set<string>();
+  const ran = new JobSet();
   const stopped = new SpawnMap<true>();
   const lives = new SpawnMap<SpawnLife & { stoppedAt: number | null; jobs: number }>();
   const allLives: (SpawnLife & { stoppedAt: number | null; jobs: number })[] = [];
-  /** Each constant spawn's grid; `loose` (spec 18's buffers): due times come on it, but buffered ones late and out of turn. */
-  const grids = new SpawnMap<Grid | null>();
   const programIntervals = new Map<string, number>();
   /** Programs whose interval is (or was set to) a function: no fixed grid to check. */
   const dynamicIntervals = new Set<string>();
@@ -175,7 +99,6 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
   let step = 0;
   let jobs = 0;
   let completionSeq = 0;
-  let drift = 0;
   let cursor = 0;
   let broken = false;
   /** The host's wall clock minus its monotonic one; sent as `wall` when the timeline has wall steps. */
@@ -188,11 +111,33 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
   /** The spawn options of the spawn command being dispatched (its `spawned` effect takes them). */
   let sendingOpts: { readonly descriptor: SpawnOptsDescriptor; readonly opts: SpawnOptions } | undefined;
 
-  /** Passes by check, counted in a Map (a record with string keys is slow to bump), copied to `checks` at the end. */
-  const passes = new Map<string, number>();
+  /**
+   * Passes by check, one mutable cell per check (a record with string keys is slow to bump, and a
+   * Map.set per pass costs more than the get), copied to `checks` at the end.
+   */
+  const passes = new Map<string, { n: number }>();
   const pass = (check: string) => {
-    passes.set(check, (passes.get(check) ?? 0) + 1);
+    const cell = passes.get(check);
+    if (cell === undefined) passes.set(check, { n: 1 });
+    else cell.n++;
   };
+  /** A pass of one check made many times a run: its cell looked up once (at its first pass: the order stays). */
+  const passOf = (check: string) => {
+    let cell: { n: number } | undefined;
+    return () => {
+      if (cell !== undefined) {
+        cell.n++;
+        return;
+      }
+      pass(check);
+      cell = passes.get(check);
+    };
+  };
+  const passDispatch = passOf("dispatch-never-throws");
+  const passWakeLast = passOf("wake-last");
+  const passNeverEarly = passOf("never-early");
+  const passStoppedSilent = passOf("stopped-silent");
+  const passKillDiscards = passOf("kill-discards");
   const fail = (check: string, message: string) => {
     if (violations.length < VIOLATION_CAP) violations.push({ check, message, seed, at: now, step });
   };
@@ -209,6 +154,7 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
   };
 
   const oneStopped = new OneStopped(verify);
+  const grid = new GridCheck(verify, checking);
   const spec18 = new Spec18Checks(verify);
   /** Spawns paused on their own (spec 18), by key: a spawn-level resume picks among them. */
   const pausedOwn = new Set<string>();
@@ -227,6 +173,15 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
   const liveness = new Liveness(verify, {
     quietFromStart: lastFault === -1,
     tolerance: faults.families.lag ? faults.lagMax : 0,
+    scanAlways: options.scanAlways === true,
+  });
+
+  const programChecks = new ProgramChecks({
+    verify,
+    kernel: () => kernel,
+    descriptors,
+    liveness,
+    scanAlways: options.scanAlways === true,
   });
 
   /** The longest wait a spawn is owed between jobs. */
@@ -268,19 +223,41 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
 
   const forgetProgram = (programId: string) => {
     stopped.deleteProgram(programId);
-    grids.deleteProgram(programId);
+    grid.forgetProgram(programId);
     liveness.forgetProgram(programId);
+    programChecks.forgetProgram(programId);
     for (const life of lives.ofProgram(programId).values()) life.stoppedAt ??= now;
     lives.deleteProgram(programId);
     for (const key of [...spawnOpts.keys()]) if (key.startsWith(`${programId}\u0000`)) spawnOpts.delete(key);
     overrides.delete(programId);
   };
 
-  /** The programs a dispatch touched (checked after it; few, so a list), reused from dispatch to dispatch. */
+  /**
+   * The programs a dispatch touched (checked after it; few, so lists reused from dispatch to
+   * dispatch), with the spawn ids its effects named and whether one was spawned.
+   */
   const touchedList: string[] = [];
+  const touchedSpawns: string[][] = [];
+  const touchedSpawned: boolean[] = [];
+  let touchedCount = 0;
   const touched = {
-    add: (programId: string) => {
-      if (checking && !touchedList.includes(programId)) touchedList.push(programId);
+    add: (programId: string, spawnId: string | null = null, spawned = false) => {
+      if (!checking) return;
+      let index = 0;
+      while (index < touchedCount && touchedList[index] !== programId) index++;
+      if (index === touchedCount) {
+        touchedList[index] = programId;
+        const named = touchedSpawns[index];
+        if (named === undefined) touchedSpawns[index] = [];
+        else named.length = 0;
+        touchedSpawned[index] = false;
+        touchedCount++;
+      }
+      if (spawned) touchedSpawned[index] = true;
+      if (spawnId !== null) {
+        const named = touchedSpawns[index] as string[];
+        if (!named.includes(spawnId)) named.push(spawnId);
+      }
     },
   };
   /** The last dispatch left a count of missed cron matches to go on with (its wake is due at once). */
@@ -289,6 +266,7 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
     command: Command,
     effects: readonly KernelEffect[],
     runningBefore: readonly string[] | undefined,
+    fullScan: boolean,
   ) => {
     const last = effects[effects.length - 1];
     let rejected: KernelEffect | undefined;
@@ -307,16 +285,14 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
     const countingOn = countingMissed || (movedNoTime && countingLeftOff);
     countingLeftOff = countingOn;
     if (checking) {
-      verify(
-        "wake-last",
-        last?.type === "wake" && (last.at === null || last.at > kernelNow || countingOn),
-        () => `the last effect was ${canonical(last)}; expected a wake after ${kernelNow}`,
-      );
+      // Hot checks pass or fail in place: no message closure made per job.
+      if (last?.type === "wake" && (last.at === null || last.at > kernelNow || countingOn)) passWakeLast();
+      else fail("wake-last", `the last effect was ${canonical(last)}; expected a wake after ${kernelNow}`);
       // Owed jobs are checked at the kernel's time (a regressed command is behind the host's clock),
       // before the command's effects (a late run does not excuse itself).
       liveness.check(kernelNow);
     }
-    touchedList.length = 0;
+    touchedCount = 0;
     for (const effect of effects) {
       trace.add(effect);
       record?.(effect);
@@ -356,12 +332,11 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
               !dynamicIntervals.has(effect.programId) &&
               descriptor.intervalFn === undefined &&
               optsDescriptor?.intervalFn === undefined;
-            grids.set(
+            grid.spawned(
               effect.programId,
               effect.spawnId,
               fixed
                 ? {
-                    last: Number.NaN,
                     interval:
                       typeof optsDescriptor?.interval === "number"
                         ? optsDescriptor.interval
@@ -390,44 +365,48 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
             );
           }
           pausedOwn.delete(spawnKey(effect.programId, effect.spawnId));
-          touched.add(effect.programId);
+          touched.add(effect.programId, effect.spawnId, true);
           break;
         }
         case "run": {
           if (checking) {
-            verify(
-              "never-early",
-              effect.startedAt >= effect.scheduledAt,
-              () => `job ${effect.jobId} started at ${effect.startedAt}, before its due time ${effect.scheduledAt}`,
-            );
+            if (effect.startedAt >= effect.scheduledAt) passNeverEarly();
+            else {
+              fail(
+                "never-early",
+                `job ${effect.jobId} started at ${effect.startedAt}, before its due time ${effect.scheduledAt}`,
+              );
+            }
           }
           ran.add(effect.jobId);
           const duration = startJob(effect);
           if (effect.spawnId !== null) {
             if (checking) {
-              verify(
-                "stopped-silent",
-                !stopped.has(effect.programId, effect.spawnId),
-                () => `spawn ${effect.programId}/${effect.spawnId} ran job ${effect.jobId} after it stopped`,
-              );
+              if (!stopped.has(effect.programId, effect.spawnId)) passStoppedSilent();
+              else {
+                fail(
+                  "stopped-silent",
+                  `spawn ${effect.programId}/${effect.spawnId} ran job ${effect.jobId} after it stopped`,
+                );
+              }
             }
             const life = lives.get(effect.programId, effect.spawnId);
             if (life !== undefined) life.jobs++;
-            checkGrid(effect.programId, effect.spawnId, effect);
+            grid.due(effect.programId, effect.spawnId, effect);
             if (checking) liveness.ran(spawnKey(effect.programId, effect.spawnId), effect.startedAt, duration);
           }
-          touched.add(effect.programId);
+          touched.add(effect.programId, effect.spawnId);
           break;
         }
         case "skipped":
           // Spec 18: a skipped due time is a grid point too; the grid goes on after it.
           if (effect.spawnId !== null) {
-            checkGrid(effect.programId, effect.spawnId, {
+            grid.due(effect.programId, effect.spawnId, {
               jobId: effect.fireId,
               scheduledAt: effect.scheduledAt,
             });
           }
-          touched.add(effect.programId);
+          touched.add(effect.programId, effect.spawnId);
           break;
         case "paused":
         case "resumed": {
@@ -439,18 +418,16 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
             if (key !== undefined) pausedOwn.delete(key);
             if (checking) liveness.resumed(effect.programId, key, kernelNow, maxDurationOf);
           }
-          touched.add(effect.programId);
+          touched.add(effect.programId, effect.spawnId);
           break;
         }
         case "missed": {
-          // The grid goes on after the last missed due time.
-          const grid = grids.get(effect.programId, effect.spawnId);
-          if (grid !== undefined && grid !== null) grid.last = effect.to;
+          grid.missed(effect.programId, effect.spawnId, effect.to);
           if (checking) liveness.missed(spawnKey(effect.programId, effect.spawnId), kernelNow);
           break;
         }
         case "cancel":
-          touched.add(effect.programId);
+          touched.add(effect.programId, effect.spawnId);
           ran.delete(effect.jobId);
           if (effect.inFlight) {
             if (checking) killed.add(effect.jobId);
@@ -460,24 +437,21 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
           break;
         case "settled":
           if (checking) {
-            verify(
-              "kill-discards",
-              !killed.has(effect.jobId),
-              () => `job ${effect.jobId} settled after it was cancelled`,
-            );
+            if (!killed.has(effect.jobId)) passKillDiscards();
+            else fail("kill-discards", `job ${effect.jobId} settled after it was cancelled`);
           }
           // A job whose argsFn threw settles at once, without a run: it still took its grid point.
           if (!ran.delete(effect.jobId) && effect.spawnId !== null) {
-            checkGrid(effect.programId, effect.spawnId, effect);
+            grid.due(effect.programId, effect.spawnId, effect);
           }
           inFlight.delete(effect.jobId);
           if (checking && effect.spawnId !== null) {
             liveness.settled(spawnKey(effect.programId, effect.spawnId), effect.endedAt);
           }
-          touched.add(effect.programId);
+          touched.add(effect.programId, effect.spawnId);
           break;
         case "stopped": {
-          touched.add(effect.programId);
+          touched.add(effect.programId, effect.spawnId);
           if (checking) stopped.set(effect.programId, effect.spawnId, true);
           const life = lives.get(effect.programId, effect.spawnId);
           if (life !== undefined) life.stoppedAt = now;
@@ -525,75 +499,18 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
       if (typeof programId === "string") touched.add(programId);
     }
     const unspawned = effects.some((effect) => effect.type === "unspawned");
-    for (const programId of touchedList) checkProgram(programId, command, runningBefore, unspawned);
+    for (let index = 0; index < touchedCount; index++) {
+      programChecks.check(
+        touchedList[index] as string,
+        command,
+        runningBefore,
+        unspawned,
+        touchedSpawns[index] as string[],
+        touchedSpawned[index] === true,
+        fullScan,
+      );
+    }
     liveness.check(kernelNow);
-  };
-
-  const checkGrid = (
-    programId: string,
-    spawnId: string,
-    effect: { readonly jobId: string; readonly scheduledAt: number },
-  ) => {
-    const grid = grids.get(programId, spawnId);
-    if (grid === undefined || grid === null) return;
-    if (!Number.isNaN(grid.last)) {
-      const gap = effect.scheduledAt - grid.last;
-      const offGrid = Math.abs(gap - Math.round(gap / grid.interval) * grid.interval);
-      drift = Math.max(drift, offGrid);
-      if (checking) {
-        verify(
-          "grid",
-          grid.loose ? offGrid === 0 : grid.misfire === "catch-up" ? gap === grid.interval : offGrid === 0 && gap > 0,
-          () =>
-            `constant spawn ${programId}/${spawnId}: job due at ${effect.scheduledAt}, ${gap} ms after the previous one; the grid step is ${grid.interval} ms (${grid.misfire})`,
-        );
-      }
-    }
-    grid.last = effect.scheduledAt;
-  };
-
-  const checkProgram = (
-    programId: string,
-    command: Command,
-    runningBefore: readonly string[] | undefined,
-    unspawned: boolean,
-  ) => {
-    if (!kernel.isInstalled(programId)) return;
-    const descriptor = descriptors.get(programId);
-    const count = kernel.countSpawns(programId);
-    if (descriptor?.max !== undefined) {
-      verify(
-        "bounds",
-        count <= descriptor.max,
-        () => `program ${programId} has ${count} running spawns; max is ${descriptor.max}`,
-      );
-    }
-    if (
-      command.type === "unspawn" &&
-      command.programId === programId &&
-      descriptor?.min !== undefined &&
-      runningBefore !== undefined &&
-      runningBefore.length <= descriptor.min
-    ) {
-      // Spawns the command's arrival stopped (a fault, continueFn) are not the unspawn's doing.
-      verify(
-        "bounds",
-        count === runningBefore.length || !unspawned,
-        () => `unspawn went below min ${descriptor.min}: ${runningBefore.length} → ${count}`,
-      );
-    }
-    const running = new Set<string>();
-    for (const [spawnId, props] of Object.entries(kernel.getProps(programId))) {
-      running.add(spawnKey(programId, spawnId));
-      verify(
-        "counters",
-        props.completed === props.succeeded + props.errored && props.submitted >= props.completed,
-        () =>
-          `spawn ${programId}/${spawnId}: submitted ${props.submitted}, succeeded ${props.succeeded}, errored ${props.errored}, completed ${props.completed}`,
-      );
-    }
-    // Spawns that left the running set (stopped, unspawned, done) are no longer owed a job.
-    liveness.retain(programId, running);
   };
 
   /** The kernel's specs for the programs in a snapshot, and the spawn overrides it needs back. */
@@ -679,7 +596,7 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
       return;
     }
     step++;
-    pass("dispatch-never-throws");
+    passDispatch();
     if (oracle !== undefined) {
       let expected: readonly KernelEffect[] | undefined;
       try {
@@ -702,13 +619,13 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
     if (before !== undefined && after !== undefined) {
       checkRejected(verify, effects, before, after, afterTick(before, command.at, command.wall, counters));
     }
-    observe(command, effects, runningBefore);
+    observe(command, effects, runningBefore, bad || !isHot(command) || step % FULL_SCAN_EVERY === 0);
     if (rearmAfterSend && regressBy === 0) {
       rearmAfterSend = false;
       liveness.rearm(now, maxDurationOf, true, wallBack);
     }
     // After the effects are seen: every job in flight in the kernel now must have had its run.
-    if (after !== undefined && snapshotOk(after)) runReturned.snapshot(after.text);
+    if (after !== undefined && snapshotOk(after)) runReturned.snapshot(after.data);
   };
 
   const crash = () => {
@@ -724,6 +641,7 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
         restoreKernel(snapshot, inputs.specs, { policies: kernelPolicies, spawnOverrides: inputs.spawnOverrides }),
       );
       pass("restore");
+      programChecks.forgetAll();
     } catch (error) {
       fail("restore", `restoreKernel(snapshot()) failed: ${errorText(error)}`);
       return;
@@ -783,7 +701,7 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
           Math.max(event.interval, event.intervalFn === undefined ? 0 : (longestInterval(event.intervalFn) ?? 0)),
         );
         // A new interval starts a new grid for every running spawn of the program.
-        for (const spawnId of grids.ofProgram(event.programId).keys()) grids.set(event.programId, spawnId, null);
+        grid.intervalChanged(event.programId);
         if (event.intervalFn !== undefined) dynamicIntervals.add(event.programId);
         if (event.intervalFn !== undefined) setByFunction.add(event.programId);
         // A spawn may now wait the new interval after its current job: extend what it is owed.
@@ -910,7 +828,19 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
       if (completion !== undefined && completion.at === next) {
         completions.pop();
         inFlight.delete(completion.jobId);
-        send({ type: "complete", at: commandTime(), jobId: completion.jobId, outcome: completion.outcome });
+        const also = completions.peek();
+        // Results due together go, half the time (seeded), as one batch `complete`: both forms are exercised.
+        if (also !== undefined && also.at === next && draw(seed, `batch:${step}`) < 0.5) {
+          const results: JobResult[] = [{ jobId: completion.jobId, outcome: completion.outcome }];
+          for (let more = completions.peek(); more !== undefined && more.at === next; more = completions.peek()) {
+            completions.pop();
+            inFlight.delete(more.jobId);
+            results.push({ jobId: more.jobId, outcome: more.outcome });
+          }
+          send({ type: "complete", at: commandTime(), results });
+        } else {
+          send({ type: "complete", at: commandTime(), jobId: completion.jobId, outcome: completion.outcome });
+        }
       } else if (event !== undefined && event.at === next) {
         cursor++;
         apply(event);
@@ -925,21 +855,27 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
         if (wakeAt !== null) send({ type: "tick", at: commandTime() });
       }
     }
+    // The periodic full read-back may not have come since a program's last dispatch: one more, for every program.
+    if (checking && !broken) {
+      const end: Command = { type: "tick", at: now };
+      for (const programId of descriptors.keys())
+        programChecks.check(programId, end, undefined, false, [], false, true);
+    }
     if (deep && !broken) {
       const last = snapshotText(kernel);
-      if (snapshotOk(last)) runReturned.snapshot(last.text);
+      if (snapshotOk(last)) runReturned.snapshot(last.data);
     }
   } catch (error) {
     // A query of the kernel (or the simulator itself) failed: report it, never crash the caller.
     fail("engine", `the simulation failed: ${errorText(error)}`);
   }
 
-  for (const [check, count] of passes) checks[check] = count;
+  for (const [check, cell] of passes) checks[check] = cell.n;
   return {
     traceHash: trace.digest(),
     violations,
     lateness,
-    drift,
+    drift: grid.drift,
     spawns: allLives,
     checks,
     steps: step,

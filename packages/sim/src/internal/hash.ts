@@ -12,6 +12,9 @@ const fnv = (h: number, key: string): number => {
 /** The state of `hash32(seed, prefix + rest)` after `prefix`: finish it with `finishHash32`. */
 export const hash32Prefix = (seed: number, prefix: string): number => fnv((0x811c9dc5 ^ seed) >>> 0, prefix);
 
+/** The state after `prefix + more` from the state after `prefix` (`hash32Prefix` in pieces). */
+export const continueHash32 = (prefixState: number, more: string): number => fnv(prefixState, more);
+
 /** `hash32(seed, prefix + rest)` from `hash32Prefix(seed, prefix)`. */
 export const finishHash32 = (prefixState: number, rest: string): number => finalise(fnv(prefixState, rest));
 

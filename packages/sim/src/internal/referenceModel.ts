@@ -3,9 +3,12 @@
  * kernel's README written a second time, as plainly as possible, so that the
  * simulator can compare it with `createKernel` effect by effect.
  *
- * Deliberately simple: plain arrays and objects, linear scans, and the list of
- * waiting jobs sorted afresh whenever the next one is needed. It shares no code
- * with the kernel; only the public types of `@schedkit/kernel` are used.
+ * Plain records (`model/state.ts`) with the model's own indexes where a scan
+ * per command would cost (`model/jobQueue.ts`: due jobs in a heap by (wake time,
+ * creation order), jobs by id and by spawn; here: the spawns with an `endAt`, the
+ * spawns told to stop). Each index can check itself against the scan it replaces
+ * (`verify`, used by the tests). It shares no code with the kernel; only the public
+ * types of `@schedkit/kernel` are used.
  *
  * The order of effects inside one dispatch is part of what is compared:
  *   1. the command's shape is checked (times within ±8.64e15 ms); a malformed
@@ -34,7 +37,6 @@
 
 import type {
   Command,
-  Interval,
   KernelEffect,
   KernelOptions,
   Outcome,
@@ -43,37 +45,39 @@ import type {
   SchedkitErrorCode,
   SpawnOptions,
   SpawnSet,
-  SpawnView,
   UnspawnPolicy,
 } from "@schedkit/kernel";
-import { Cron, Result } from "effect";
-import { SPEC18_FEATURES } from "./features.js";
 import { backfillAllAtOnce, backfillDueTimes, backfillSkips, DEFAULT_BUFFER_LIMIT } from "./model/backfill.js";
 import { batchOf } from "./model/batch.js";
-import {
-  checkCommand,
-  copyChecked,
-  isInterval,
-  isTime,
-  MAX_TIME,
-  MIN_INTERVAL,
-  programRules,
-  spawnOptionRules,
-} from "./model/inputs.js";
-import { checkProgramLimits, checkSpawnLimits, mergeLimits, scheduleBase } from "./model/limits.js";
+import { cronOf, hooksOf, overridden } from "./model/hooks.js";
+import { checkCommand, copyChecked, isInterval, isTime, programRules, spawnOptionRules } from "./model/inputs.js";
+import { JobQueue, wakeOf } from "./model/jobQueue.js";
+import { checkProgramLimits, checkSpawnLimits, scheduleBase } from "./model/limits.js";
 import { CRON_STEPS, type Missed, missedOnCron, missedOnGrid } from "./model/missed.js";
 import { decideOverlap } from "./model/overlap.js";
-import { isPausedBy, type PauseState, pause, pauseNoteOf, resume, unpaused } from "./model/pause.js";
+import { pause, resume, unpaused } from "./model/pause.js";
 import {
   asKernelEffect,
   type CancelReason18,
-  type Limits18,
   limitsOf,
-  type Overlap,
   type SimCommand,
   type SimEffect,
   type StopReason,
 } from "./model/spec18.js";
+import { type Backfill, fireOf, isRunning, type Job, type Program, type Spawn } from "./model/state.js";
+import {
+  DEFAULT_LIMIT,
+  describe,
+  IntervalError,
+  intervalValue,
+  makeRandom,
+  mergeByDefault,
+  programSeed,
+  show,
+  WALL_NOISE,
+} from "./model/values.js";
+import { accept, refuseWith, unknownProgram, unknownSpawn, type Verdict } from "./model/verdict.js";
+import { isPaused, propsOf, stateOf, viewOf } from "./model/views.js";
 
 /** The model's one operation: the same as `Kernel.dispatch` (with spec 18's commands). */
 export interface ReferenceModel {
@@ -81,238 +85,13 @@ export interface ReferenceModel {
 }
 
 // -----------------------------------------------------------------------------
-// The model's state.
-
-type SpawnStatus = "created" | "running" | "terminating" | "stopped";
-
-/** The hooks and options a spawn runs with (the program's, overridden by spawn options). */
-interface Hooks {
-  readonly type: "basic" | "constant" | "cron";
-  readonly delay: number | "random" | undefined;
-  readonly timeFn: ((t: number) => unknown) | undefined;
-  readonly argsFn: (() => unknown) | undefined;
-  readonly createFn: ((context: { programId: string; spawnId: string | null }) => unknown) | undefined;
-  readonly mergeFn: ((state: unknown, output: unknown) => unknown) | undefined;
-  readonly successFn: ((value: unknown) => unknown) | undefined;
-  readonly errorFn: ((error: unknown) => unknown) | undefined;
-  readonly continueFn: ((props: never) => unknown) | undefined;
-  readonly misfire: "catch-up" | "skip";
-  readonly output: "latest" | "all";
-  readonly catchUpWindow: number;
-  /** Spec 18: what a due time does while the spawn is busy, and the buffer's bound. */
-  readonly overlap: Overlap;
-  readonly bufferLimit: number | undefined;
-  readonly maxRuns: number | undefined;
-  readonly startAt: number | undefined;
-  readonly endAt: number | undefined;
-  /** ms: a due job starts up to this much later (0: at once). */
-  readonly jitter: number;
-}
-
-interface Program {
-  readonly id: string;
-  readonly hooks: Hooks;
-  readonly scope: "program" | "spawn";
-  readonly min: number | undefined;
-  readonly max: number | undefined;
-  readonly policy: string | undefined;
-  interval: Interval;
-  state: unknown;
-  /** Spawns still known (running, terminating, or in the history), in creation order. */
-  spawns: Spawn[];
-  /** Stopped (or terminating) spawns, oldest first, at most `historyLimit`. */
-  history: Spawn[];
-  /** The number of the last spawn id made up for this program. */
-  lastSpawnNumber: number;
-  /** The program's own generator (`delay: "random"`): seeded from the kernel's seed and the program's id. */
-  readonly random: { below(bound: number): number };
-  /** For a cron program: the next match strictly after a wall-clock time (throws past the date range). */
-  readonly cronMatch: ((wall: number) => number) | undefined;
-  /** The program's own pause (its spawns are paused while it is). */
-  readonly pause: PauseState;
-  /** The spec's limits (spawn options override them). */
-  readonly limits: Limits18;
-  /** Spec 18: the backfill in progress, if any. */
-  backfill: Backfill | undefined;
-}
-
-/** A backfill in progress: its policy, its runs not started yet (in order), its runs not ended. */
-interface Backfill {
-  readonly overlap: Overlap;
-  readonly queue: Job[];
-  readonly live: Set<Job>;
-}
-
-interface Spawn {
-  readonly id: string;
-  /** Creation order over all spawns (ties between end-at deadlines). */
-  readonly seq: number;
-  readonly program: Program;
-  readonly startedAt: number;
-  readonly hooks: Hooks;
-  status: SpawnStatus;
-  stopReason: StopReason | undefined;
-  /** Told to stop (stop, kill, unspawn, continueFn, fault, uninstall, clear). */
-  stopRequested: boolean;
-  /** Its one `stopped` was emitted. */
-  stopEmitted: boolean;
-  /** Due times not run (catch-up window, catch-up limit). */
-  missed: number;
-  updatedAt: number;
-  interval: Interval;
-  /** The interval used at the latest scheduling. */
-  lastInterval: number;
-  /** The spawn's own state (scope "spawn"). */
-  state: unknown;
-  submitted: number;
-  succeeded: number;
-  errored: number;
-  /** Jobs completed `{ lost: true }`. */
-  lost: number;
-  lastError: unknown;
-  /**
-   * The spawn's jobs in flight. When one finishes, the last one takes its
-   * place: that is the order in which a kill cancels them, as in the kernel.
-   */
-  active: Job[];
-  /** Result records kept with `output: "all"` (at most `historyLimit`). */
-  results: ResultRecord[];
-  /** Due times that waited for the spawn's jobs in flight (overlap `buffer-one`, `buffer-all`), oldest first. */
-  buffer: Job[];
-  /** Due times skipped by the overlap policy. */
-  skipped: number;
-  /** Runs started (for `maxRuns`). */
-  runs: number;
-  /** The spawn's own pause. */
-  readonly pause: PauseState;
-}
-
-interface Job {
-  readonly id: string;
-  readonly seq: number;
-  readonly program: Program;
-  /** `null` for a trigger. */
-  readonly spawn: Spawn | null;
-  /** A trigger's fire id (a spawn's job's is made from its due time, see `fireOf`). */
-  readonly fireId: string;
-  dueAt: number;
-  startedAt: number;
-  /** False while waiting for its due time, true once started. */
-  running: boolean;
-  /** Its missed due times are still being counted: it waits for the next dispatch. */
-  deferred: boolean;
-  /** Spec 18: it came due while its spawn was paused, and waits for a resume (no wake, no check). */
-  parked: boolean;
-  /** Jitter: it came due and was let through, and starts at this time (its due time stays). */
-  heldUntil: number | undefined;
-  /** A backfill's run (a program job, like a trigger's). */
-  backfill: Backfill | undefined;
-}
-
-/** What checking a command decided: apply it, or reject it. */
-type Verdict =
-  | { readonly ok: true; readonly apply: () => void }
-  | { readonly ok: false; readonly code: SchedkitErrorCode; readonly field: string; readonly message: string };
-
-const refuseWith = (code: SchedkitErrorCode, field: string, message: string): Verdict => ({
-  ok: false,
-  code,
-  field,
-  message,
-});
-
-const isRunning = (spawn: Spawn): boolean => spawn.status === "created" || spawn.status === "running";
-
-/** A thrown value (or any value) as text for a message; never throws. */
-const describe = (error: unknown): string => {
-  try {
-    if (error instanceof Error) {
-      const message: unknown = error.message;
-      return typeof message === "string" ? message : show(message);
-    }
-    return String(error);
-  } catch {
-    return "<unprintable>";
-  }
-};
-
-/** A value as code would write it, for messages; never throws. */
-const show = (value: unknown): string => {
-  try {
-    if (typeof value === "bigint") return `${value}n`;
-    if (typeof value === "symbol" || typeof value === "function") return String(value);
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    try {
-      return String(value);
-    } catch {
-      return "<unprintable>";
-    }
-  }
-};
-
-/** The error a bad interval value makes (shaped like the kernel's `SchedkitError`). */
-class IntervalError extends Error {
-  override readonly name = "SchedkitError";
-  readonly code: SchedkitErrorCode = "invalid-interval";
-  readonly field: string | undefined = "interval";
-}
-
-/** Calls a dynamic interval; throws unless the value is a number of ms in [MIN_INTERVAL, MAX_TIME]. */
-const intervalValue = (interval: Interval): number => {
-  const value: unknown = typeof interval === "function" ? interval() : interval;
-  if (typeof value === "number" && value >= MIN_INTERVAL && value <= MAX_TIME) return value;
-  throw new IntervalError(`interval: expected a number of ms from 0.001 to ${MAX_TIME}, got ${show(value)}`);
-};
-
-/** Due times older than this before now are missed, not run (ms). */
-const DEFAULT_WINDOW = 86_400_000;
-/** Catch-up jobs (a spawn's second and later in one dispatch) one dispatch starts at most, over all spawns. */
-const DEFAULT_LIMIT = 10_000;
-/** A wall-clock offset change up to this is noise, not a step (ms). */
-const WALL_NOISE = 100;
-
-/** The default `mergeFn`. */
-const mergeByDefault = (state: unknown, output: unknown): unknown => {
-  if (output === undefined) return state;
-  const plain = (value: unknown): boolean => {
-    if (typeof value !== "object" || value === null) return false;
-    const proto = Object.getPrototypeOf(value);
-    return proto === Object.prototype || proto === null;
-  };
-  if (plain(state) && plain(output)) return { ...(state as object), ...(output as object) };
-  return output;
-};
-
-/** mulberry32, the generator the kernel draws `delay: "random"` from. */
-const makeRandom = (seed: number) => {
-  let state = seed >>> 0;
-  const float = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { below: (bound: number): number => Math.floor(float() * Math.max(1, Math.floor(bound))) };
-};
-
-/** A program's generator seed: the kernel's seed XOR the FNV-1a (32-bit) hash of its id's UTF-16 code units. */
-const programSeed = (seed: number, id: string): number => {
-  let hash = 0x811c9dc5;
-  for (let index = 0; index < id.length; index++) hash = Math.imul(hash ^ id.charCodeAt(index), 0x01000193);
-  return (seed ^ hash) >>> 0;
-};
-
-/** A job's fire id: `<programId>/<spawnId>/<dueAt>` for a spawn's job, a trigger's own. */
-const fireOf = (job: Job): string =>
-  job.spawn === null ? job.fireId : `${job.program.id}/${job.spawn.id}/${job.dueAt}`;
-
-// -----------------------------------------------------------------------------
 // The model.
 
 /** A reference implementation of `createKernel(options)`, for comparison. */
-export const createReferenceModel = (options: KernelOptions): ReferenceModel => {
+export const createReferenceModel = (
+  options: KernelOptions,
+  internal: { readonly verify?: boolean } = {},
+): ReferenceModel => {
   const policies: UnspawnPolicy[] = [...(options.policies ?? [])];
   const defaultPolicy = options.defaultPolicy ?? policies[0]?.name;
   const historyLimit = options.historyLimit ?? 100;
@@ -328,8 +107,12 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
   let catchUpLeft = catchUpLimit;
   let jobsIssued = 0;
   let programs: Program[] = [];
-  /** Jobs waiting for their time or in flight, in creation order. */
-  let jobs: Job[] = [];
+  /** Jobs waiting for their time or in flight, with the lookups the model needs. */
+  const queue = new JobQueue(internal.verify === true);
+  /** Spawns made with an `endAt` (running ones, and some that stopped since). */
+  const withEndAt = new Set<Spawn>();
+  /** Spawns told to stop that have not had their `stopped` yet. */
+  const stopping = new Set<Spawn>();
   let out: KernelEffect[] = [];
 
   const emit = (effect: KernelEffect): void => {
@@ -345,7 +128,7 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
 
   const findProgram = (id: string): Program | undefined => programs.find((program) => program.id === id);
 
-  const inHistory = (spawn: Spawn): boolean => spawn.program.history.includes(spawn);
+  const inHistory = (spawn: Spawn): boolean => spawn.kept;
 
   /** A spawn is known while it is not stopped, or while the history keeps it. */
   const isKnown = (spawn: Spawn): boolean => spawn.status !== "stopped" || inHistory(spawn);
@@ -359,32 +142,28 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
 
   const runningSpawns = (program: Program): Spawn[] => program.spawns.filter(isRunning);
 
-  const isPaused = (spawn: Spawn): boolean => isPausedBy(spawn.pause, spawn.program.pause);
-
-  /** When a waiting job is next looked at: its due time, or the end of its jitter hold. */
-  const wakeOf = (job: Job): number => job.heldUntil ?? job.dueAt;
-
-  /**
-   * The first waiting job by (wake time, creation order); a paused spawn's job that came due is
-   * parked, not waiting. One pass, no list: it is asked at least twice per dispatch.
-   */
-  const firstWaiting = (): Job | undefined => {
-    let best: Job | undefined;
-    for (const job of jobs) {
-      if (job.running || job.deferred || job.parked) continue;
-      if (best === undefined) {
-        best = job;
-        continue;
-      }
-      const wake = wakeOf(job);
-      const bestWake = wakeOf(best);
-      if (wake === bestWake ? job.seq < best.seq : wake < bestWake) best = job;
+  /** The running spawn with the first `endAt`, by (endAt, creation order): it is due to stop at it. */
+  const firstEndDeadline = (): Spawn | undefined => {
+    let best: Spawn | undefined;
+    for (const spawn of withEndAt) {
+      // A spawn stops running once and for all: it leaves the set.
+      if (!isRunning(spawn)) withEndAt.delete(spawn);
+      else if (best === undefined || endsBefore(spawn, best)) best = spawn;
+    }
+    if (internal.verify === true && best !== scanEndDeadline()) {
+      throw new Error("reference model: the end-at set disagrees with a scan");
     }
     return best;
   };
 
-  /** The running spawn with the first `endAt`, by (endAt, creation order): it is due to stop at it. */
-  const firstEndDeadline = (): Spawn | undefined => {
+  const endsBefore = (spawn: Spawn, best: Spawn): boolean => {
+    const endAt = spawn.hooks.endAt as number;
+    const bestEnd = best.hooks.endAt as number;
+    return endAt - bestEnd < 0 || (endAt === bestEnd && spawn.seq < best.seq);
+  };
+
+  /** The scan `firstEndDeadline` replaces (for `verify`). */
+  const scanEndDeadline = (): Spawn | undefined => {
     let best: Spawn | undefined;
     for (const program of programs) {
       for (const spawn of program.spawns) {
@@ -404,36 +183,11 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     return best;
   };
 
-  const waitingJobOf = (spawn: Spawn): Job | undefined => jobs.find((job) => job.spawn === spawn && !job.running);
+  const firstWaiting = (): Job | undefined => queue.first();
 
-  const dropJob = (job: Job): void => {
-    jobs = jobs.filter((other) => other !== job);
-  };
+  const waitingJobOf = (spawn: Spawn): Job | undefined => queue.waitingOf(spawn);
 
-  const stateOf = (spawn: Spawn): unknown => (spawn.program.scope === "spawn" ? spawn.state : spawn.program.state);
-
-  const propsOf = (spawn: Spawn) => ({
-    startedAt: spawn.startedAt,
-    updatedAt: spawn.updatedAt,
-    submitted: spawn.submitted,
-    succeeded: spawn.succeeded,
-    errored: spawn.errored,
-    completed: spawn.succeeded + spawn.errored,
-    terminating: spawn.status === "terminating",
-    interval: spawn.lastInterval,
-    lastError: spawn.lastError,
-    missed: spawn.missed,
-    lost: spawn.lost,
-    ...(SPEC18_FEATURES.props
-      ? {
-          skipped: spawn.skipped,
-          buffered: spawn.buffer.length,
-          runs: spawn.runs,
-          paused: isPaused(spawn),
-          pauseNote: pauseNoteOf(spawn.pause, spawn.program.pause),
-        }
-      : {}),
-  });
+  const dropJob = (job: Job): void => queue.drop(job);
 
   // --- Jobs ----------------------------------------------------------------
 
@@ -453,7 +207,7 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
       heldUntil: undefined,
       backfill: undefined,
     };
-    jobs.push(job);
+    queue.add(job);
     return job;
   };
 
@@ -531,7 +285,7 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
    * its `run`.
    */
   const startJob = (job: Job, buffered = false): void => {
-    job.running = true;
+    queue.start(job);
     job.startedAt = now;
     const spawn = job.spawn;
     let last = false;
@@ -584,7 +338,7 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
       reason,
     });
     const next = nextDueAfter(spawn, job.dueAt);
-    if (next !== undefined) job.dueAt = next;
+    if (next !== undefined) queue.setDue(job, next);
   };
 
   /** A due time that waits in the spawn's buffer: it leaves the schedule, and a new waiting job is scheduled. */
@@ -615,7 +369,7 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     }
     const job = spawn.buffer.shift();
     if (job === undefined) return;
-    jobs.push(job);
+    queue.add(job);
     startJob(job, true);
   };
 
@@ -627,7 +381,7 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
   const startOrHold = (spawn: Spawn, job: Job): void => {
     const k = jitterOf(spawn, job);
     if (k === 0) startJob(job);
-    else job.heldUntil = job.dueAt + k;
+    else queue.hold(job, job.dueAt + k);
   };
 
   /** The jitter drawn for a due job: 0, or whole ms in [1, min(jitter, ceil(gap) - 1)]. */
@@ -719,9 +473,9 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
       }
     }
     spawn.missed += run.count;
-    job.dueAt = run.next;
+    queue.setDue(job, run.next);
     emit({ type: "missed", programId: program.id, spawnId: spawn.id, count: run.count, from, to: run.last, reason });
-    if (!run.done) job.deferred = true;
+    if (!run.done) queue.defer(job);
   };
 
   /** Whether a due spawn job is missed rather than started (and then it has been moved on). */
@@ -779,13 +533,13 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
       }
       if (isPaused(spawn)) {
         // Parked at its due time (a jitter hold is dropped: after the resume it draws again).
-        next.parked = true;
-        next.heldUntil = undefined;
+        queue.park(next, true);
+        queue.hold(next, undefined);
         continue;
       }
       if (next.heldUntil !== undefined) {
         // The end of a jitter hold: the checks again (a host away meanwhile makes it old), but no new draw.
-        next.heldUntil = undefined;
+        queue.hold(next, undefined);
         if (missesDue(spawn, next)) continue;
         startDue(spawn, next, false);
         continue;
@@ -812,7 +566,7 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
       if (program.cronMatch === undefined) continue;
       for (const spawn of runningSpawns(program)) {
         const job = waitingJobOf(spawn);
-        if (job !== undefined) job.dueAt = job.dueAt + previous - offset;
+        if (job !== undefined) queue.setDue(job, job.dueAt + previous - offset);
       }
     }
   };
@@ -1026,6 +780,7 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
       return;
     }
     spawn.stopEmitted = true;
+    stopping.delete(spawn);
     spawn.status = "stopped";
     forgetUnknown(spawn.program);
     emit18({ type: "stopped", programId: spawn.program.id, spawnId: spawn.id, reason: spawn.stopReason ?? "stop" });
@@ -1034,7 +789,8 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
   const addToHistory = (spawn: Spawn): void => {
     const program = spawn.program;
     program.history.push(spawn);
-    while (program.history.length > historyLimit) program.history.shift();
+    spawn.kept = true;
+    while (program.history.length > historyLimit) (program.history.shift() as Spawn).kept = false;
     forgetUnknown(program);
   };
 
@@ -1043,6 +799,7 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     if (spawn.stopEmitted) return;
     if (isRunning(spawn)) addToHistory(spawn);
     spawn.stopRequested = true;
+    stopping.add(spawn);
     // The first reason stands: a spawn unspawned and then killed was unspawned.
     spawn.stopReason ??= reason;
     // The waiting job's cancel, then the buffered runs', then (a kill) the jobs in flight.
@@ -1069,7 +826,7 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
       cancelActive(spawn, how);
       settleStop(spawn);
     }
-    for (const job of jobs.filter((each) => each.program === program && each.spawn === null)) {
+    for (const job of queue.ownJobs(program)) {
       dropJob(job);
       emitCancel(job, how, job.running);
     }
@@ -1084,80 +841,31 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
 
   /** The safety net: after a dispatch no spawn that has stopped is left without its `stopped`. */
   const sweepStops = (): void => {
-    for (const program of programs) for (const spawn of [...program.spawns]) settleStop(spawn);
+    if (stopping.size > 0) settleOwed();
+    if (internal.verify !== true) return;
+    for (const program of programs) {
+      for (const spawn of program.spawns) {
+        if (spawn.stopRequested && !spawn.stopEmitted && (hasStopped(spawn) || spawn.status !== "terminating")) {
+          throw new Error("reference model: the stopping set missed a spawn");
+        }
+      }
+    }
+  };
+
+  const settleOwed = (): void => {
+    // Only a spawn told to stop can owe a `stopped` (settleStop leaves any other as it is).
+    const owed = [...stopping].filter((spawn) => hasStopped(spawn) && programs.includes(spawn.program));
+    // In the order a sweep over every program's spawns would meet them.
+    const order = (spawn: Spawn): number =>
+      programs.indexOf(spawn.program) * 2 ** 26 + spawn.program.spawns.indexOf(spawn);
+    owed.sort((a, b) => order(a) - order(b));
+    for (const spawn of owed) settleStop(spawn);
   };
 
   // --- Commands: each checks everything first, then returns what to apply. --
 
-  const unknownProgram = (id: string): Verdict =>
-    refuseWith("unknown-program", "command.programId", `no program "${id}" is installed`);
-
-  const unknownSpawn = (programId: string, spawnId: string): Verdict =>
-    refuseWith("unknown-spawn", "command.spawnId", `program "${programId}" has no spawn "${spawnId}"`);
-
-  const accept = (apply: () => void): Verdict => ({ ok: true, apply });
-
   const refuse = (command: Command, code: "max-reached" | "min-reached" | "none-running" | "policy-refused"): void => {
     emit({ type: "refused", command, code, message: code });
-  };
-
-  const hooksOf = (spec: ProgramSpec): Hooks => ({
-    type: spec.type ?? "basic",
-    delay: spec.delay,
-    timeFn: spec.timeFn,
-    argsFn: spec.argsFn,
-    createFn: spec.createFn,
-    mergeFn: spec.mergeFn,
-    successFn: spec.successFn,
-    errorFn: spec.errorFn,
-    continueFn: spec.continueFn,
-    misfire: spec.misfire ?? "catch-up",
-    output: spec.output ?? "latest",
-    catchUpWindow: (spec as { catchUpWindow?: number }).catchUpWindow ?? DEFAULT_WINDOW,
-    ...limitHooks(limitsOf(spec), undefined),
-  });
-
-  /** The spec 18 part of a spawn's hooks: its options' limits, else its program's. */
-  const limitHooks = (program: Limits18, opts: unknown) => {
-    const merged = mergeLimits(program, opts);
-    return {
-      overlap: merged.overlap,
-      bufferLimit: merged.bufferLimit,
-      maxRuns: merged.maxRuns,
-      startAt: merged.startAt,
-      endAt: merged.endAt,
-      jitter: merged.jitter ?? 0,
-    };
-  };
-
-  const overridden = (base: Hooks, limits: Limits18, opts: SpawnOptions | undefined): Hooks => ({
-    type: base.type,
-    delay: opts?.delay ?? base.delay,
-    timeFn: opts?.timeFn ?? base.timeFn,
-    argsFn: opts?.argsFn ?? base.argsFn,
-    createFn: opts?.createFn ?? base.createFn,
-    mergeFn: opts?.mergeFn ?? base.mergeFn,
-    successFn: opts?.successFn ?? base.successFn,
-    errorFn: opts?.errorFn ?? base.errorFn,
-    continueFn: opts?.continueFn ?? base.continueFn,
-    misfire: opts?.misfire ?? base.misfire,
-    output: opts?.output ?? base.output,
-    catchUpWindow: (opts as { catchUpWindow?: number } | undefined)?.catchUpWindow ?? base.catchUpWindow,
-    ...limitHooks(limits, opts),
-  });
-
-  /** The wall-clock matcher of a cron expression in a zone, or why it is refused. */
-  const cronOf = (spec: ProgramSpec): { ok: true; match: (wall: number) => number } | { ok: false; field: string } => {
-    for (const field of ["interval", "delay", "timeFn"] as const) {
-      if (spec[field] !== undefined) return { ok: false, field: `program.${field}` };
-    }
-    if (typeof spec.cron !== "string" || spec.cron.trim() === "") return { ok: false, field: "program.cron" };
-    const zone = spec.timezone ?? "UTC";
-    if (Result.isFailure(Cron.parse("* * * * *", zone))) return { ok: false, field: "program.timezone" };
-    const parsed = Cron.parse(spec.cron, zone, { onDstOverlap: "earlier" });
-    if (Result.isFailure(parsed)) return { ok: false, field: "program.cron" };
-    const cron = parsed.success;
-    return { ok: true, match: (wall) => Cron.next(cron, wall).getTime() };
   };
 
   const install = (input: unknown): Verdict => {
@@ -1223,6 +931,7 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
         pause: unpaused(),
         limits: limitsOf(spec),
         backfill: undefined,
+        ownJobs: new Set(),
       });
       emit(
         replaced === undefined
@@ -1338,8 +1047,11 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
         skipped: 0,
         runs: 0,
         pause: unpaused(),
+        kept: false,
+        waiting: [],
       };
       program.spawns.push(created);
+      if (hooks.endAt !== undefined) withEndAt.add(created);
       emit({ type: "spawned", programId: program.id, spawnId: id, startedAt: now });
       let first = firstDue ?? base + (delay ?? firstInterval);
       // An aligned grid (timeFn) may start before startAt: its first point at or after startAt, stepping.
@@ -1351,18 +1063,6 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
       schedule(created, first);
     });
   };
-
-  const viewOf = (spawn: Spawn): SpawnView =>
-    Object.freeze({
-      id: spawn.id,
-      programId: spawn.program.id,
-      startedAt: spawn.startedAt,
-      inFlight: spawn.active.length,
-      submitted: spawn.submitted,
-      succeeded: spawn.succeeded,
-      errored: spawn.errored,
-      completed: spawn.succeeded + spawn.errored,
-    });
 
   /** An unspawn: the policy is known now; bounds and the policy's choice meet the pool once time arrived. */
   const unspawn = (command: Extract<Command, { type: "unspawn" }>): Verdict => {
@@ -1432,10 +1132,10 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
 
   /** A result: for a job in flight it settles; for one issued earlier it is discarded; any other id is unknown. */
   const complete = (jobId: string, outcome: Outcome): Verdict => {
-    const job = jobs.find((each) => each.id === jobId && each.running);
+    const job = queue.inFlight(jobId);
     if (job !== undefined) {
       // Time arrives first: a due job of a `cancel-other` spawn may have cancelled this one meanwhile.
-      return accept(() => (jobs.includes(job) ? finishJob(job, outcome) : emit({ type: "discarded", jobId })));
+      return accept(() => (queue.has(job) ? finishJob(job, outcome) : emit({ type: "discarded", jobId })));
     }
     // One id per job: "job-" and a number without leading zeros, up to the last one issued.
     const issued = /^job-([1-9]\d*)$/.exec(jobId);
@@ -1471,7 +1171,7 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
       resume(state);
       emit18({ type: "resumed", programId: program.id, spawnId: spawnIdOut });
       // Parked jobs of spawns no longer paused are due again (at once: they came due meanwhile).
-      for (const job of jobs) if (job.parked && job.spawn !== null && !isPaused(job.spawn)) job.parked = false;
+      for (const job of queue.parked()) if (job.spawn !== null && !isPaused(job.spawn)) queue.park(job, false);
       // Right after `resumed`: each spawn no longer paused with nothing in flight starts its oldest
       // buffered run (in spawn order); its due waiting job comes with the other due jobs after.
       for (const each of target === undefined ? runningSpawns(program) : [target]) {
@@ -1487,7 +1187,7 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
     run.live.delete(job);
     if (settled) {
       const next = run.queue.shift();
-      if (next !== undefined) jobs.push(next);
+      if (next !== undefined) queue.add(next);
     }
     if (run.live.size === 0 && job.program.backfill === run) job.program.backfill = undefined;
   };
@@ -1652,7 +1352,7 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
   const dispatchOne = (input: Command | SimCommand): KernelEffect[] => {
     {
       out = [];
-      starts = new Map();
+      if (starts.size > 0) starts = new Map();
       catchUpLeft = catchUpLimit;
       const checked = checkCommand(input);
       if (!checked.ok) {
@@ -1675,7 +1375,7 @@ export const createReferenceModel = (options: KernelOptions): ReferenceModel => 
           });
         }
       }
-      for (const job of jobs) job.deferred = false;
+      queue.undeferAll();
       sweepStops();
       // The next due job, or the next endAt of a running spawn (paused ones too), whichever comes first.
       const first = firstWaiting();

@@ -27,6 +27,8 @@ export interface Owed {
  * as a discrete fault. A paused spawn (spec 18: it, or its program) is owed nothing while
  * paused; on resume it is owed a job afresh, as after a fault.
  */
+const noMessage = (): string => "";
+
 export class Liveness {
   private readonly deadlines = new Map<string, number>();
   private readonly owed = new Map<string, Owed>();
@@ -39,20 +41,40 @@ export class Liveness {
 
   constructor(
     private readonly verify: Verify,
-    options: { readonly quietFromStart: boolean; readonly tolerance: number },
+    options: {
+      readonly quietFromStart: boolean;
+      readonly tolerance: number;
+      /** Test only: read every deadline at every check (the old scan, the reference). */
+      readonly scanAlways?: boolean;
+    },
   ) {
     this.armed = options.quietFromStart;
     this.tolerance = options.tolerance;
+    this.scanAlways = options.scanAlways === true;
   }
 
+  private readonly scanAlways: boolean;
+
   private readonly tolerance: number;
+
+  /**
+   * At most every deadline that `check` reads (not paused, not past the time limit): while the
+   * kernel's time is not past it, no deadline is due and `check` reads none (each dispatch checked
+   * them all before). Lowered by every deadline set; raised only by a full pass of `check`.
+   */
+  private low = Number.POSITIVE_INFINITY;
+
+  private setDeadline(key: string, deadline: number): void {
+    this.deadlines.set(key, deadline);
+    if (deadline < this.low) this.low = deadline;
+  }
 
   /** A spawn started at `startedAt`; its first job is owed `first` ms later. */
   spawned(key: string, owed: Owed, startedAt: number, first: number): void {
     this.owed.set(key, owed);
     this.hung.delete(key);
     this.pausedSpawns.delete(key);
-    this.deadlines.set(key, startedAt + first + this.tolerance);
+    this.setDeadline(key, startedAt + first + this.tolerance);
   }
 
   /** A job of the spawn started; `duration` is how long it takes, or "hang". */
@@ -65,10 +87,10 @@ export class Liveness {
         this.deadlines.delete(key);
         return;
       }
-      this.deadlines.set(key, startedAt + duration + owed.interval + this.tolerance);
+      this.setDeadline(key, startedAt + duration + owed.interval + this.tolerance);
       return;
     }
-    this.deadlines.set(key, startedAt + owed.interval + this.tolerance);
+    this.setDeadline(key, startedAt + owed.interval + this.tolerance);
   }
 
   /** A job of the spawn settled (also one whose argsFn threw before it ran). */
@@ -78,7 +100,7 @@ export class Liveness {
     const was = this.deadlines.get(key);
     if (was === undefined && !this.hung.has(key)) return;
     this.hung.delete(key);
-    this.deadlines.set(key, Math.max(was ?? 0, endedAt + owed.interval + this.tolerance));
+    this.setDeadline(key, Math.max(was ?? 0, endedAt + owed.interval + this.tolerance));
   }
 
   /**
@@ -89,7 +111,7 @@ export class Liveness {
     const owed = this.owed.get(key);
     const deadline = this.deadlines.get(key);
     if (owed === undefined || deadline === undefined) return;
-    this.deadlines.set(key, Math.max(deadline, now + owed.interval + this.tolerance));
+    this.setDeadline(key, Math.max(deadline, now + owed.interval + this.tolerance));
   }
 
   /** The program's interval changed at `now`: a spawn may wait the new one after its current job. */
@@ -100,7 +122,7 @@ export class Liveness {
       this.owed.set(key, longer);
       const deadline = this.deadlines.get(key);
       if (deadline !== undefined) {
-        this.deadlines.set(key, Math.max(deadline, now + maxDuration + longer.interval + this.tolerance));
+        this.setDeadline(key, Math.max(deadline, now + maxDuration + longer.interval + this.tolerance));
       }
     }
   }
@@ -151,7 +173,7 @@ export class Liveness {
     for (const [each, owed] of this.owed) {
       if (owed.programId !== programId || (key !== undefined && each !== key)) continue;
       if (this.isPaused(each, owed) || this.hung.has(each)) continue;
-      this.deadlines.set(each, Math.max(this.deadlines.get(each) ?? 0, now + this.wait(owed, maxDuration, 0)));
+      this.setDeadline(each, Math.max(this.deadlines.get(each) ?? 0, now + this.wait(owed, maxDuration, 0)));
     }
   }
 
@@ -164,14 +186,22 @@ export class Liveness {
       // A job that hangs still hangs (a crash reports it lost, and its settling ends the wait).
       if (this.hung.has(key)) continue;
       // A wall clock set back by `wallBack` ms moves cron jobs that much later (they keep their wall time).
-      this.deadlines.set(key, Math.max(this.deadlines.get(key) ?? 0, now + this.wait(owed, maxDuration, wallBack)));
+      this.setDeadline(key, Math.max(this.deadlines.get(key) ?? 0, now + this.wait(owed, maxDuration, wallBack)));
     }
     if (arm) this.armed = true;
   }
 
-  /** Checks every deadline at `now` (once armed). */
+  /**
+   * Checks every deadline at `now` (once armed). When none can be due (`now` is not past the
+   * lowest), that is one pass for them all; else each is read, as the scan always did.
+   */
   check(now: number): void {
     if (!this.armed) return;
+    if (now <= this.low && !this.scanAlways) {
+      if (this.deadlines.size > 0) this.verify("liveness", true, noMessage);
+      return;
+    }
+    let low = Number.POSITIVE_INFINITY;
     for (const [key, deadline] of this.deadlines) {
       if (deadline > MAX_TIME) continue;
       const owed = this.owed.get(key);
@@ -182,6 +212,8 @@ export class Liveness {
         () => `spawn ${describeKey(key)} has not run since it was owed a job at ${deadline}`,
       );
       if (now > deadline) this.deadlines.delete(key);
+      else if (deadline < low) low = deadline;
     }
+    this.low = low;
   }
 }

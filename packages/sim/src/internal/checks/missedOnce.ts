@@ -29,6 +29,8 @@ const lowerBound = (values: readonly number[], value: number): number => {
  * time inside one, before or after the report. A step of the wall clock re-aims cron due times
  * in kernel time (their wall-clock times stay): what was reported before it is forgotten then.
  */
+const noMessage = (): string => "";
+
 export class MissedOnce {
   private readonly spawns = new Map<string, Reported>();
   private wallOffset = 0;
@@ -52,6 +54,9 @@ export class MissedOnce {
         for (const key of keysOfProgram(this.spawns.keys(), effect.programId)) this.spawns.delete(key);
         return;
       case "spawned":
+      case "stopped":
+        // A stopped spawn has no more due times (a `missed`, `run` or `skipped` after its `stopped`
+        // is `one-stopped`'s): what it reported can no longer matter, so it is not kept for good.
         this.spawns.delete(spawnKey(effect.programId, effect.spawnId));
         return;
       case "missed": {
@@ -83,13 +88,24 @@ export class MissedOnce {
         const key = spawnKey(effect.programId, effect.spawnId);
         const reported = this.of(key);
         const due = effect.scheduledAt;
-        const range = reported.missed.find((each) => each.from <= due && due <= each.to);
-        this.verify(
-          MISSED_ONCE,
-          range === undefined,
-          () =>
-            `spawn ${describeKey(key)}: due time ${due} ${effect.type === "run" ? "ran" : "was skipped"} after it was missed (${range?.from}..${range?.to})`,
-        );
+        // Once per job: a loop and an in-place pass, no closures made.
+        let range: { readonly from: number; readonly to: number } | undefined;
+        for (const each of reported.missed) {
+          if (each.from <= due && due <= each.to) {
+            range = each;
+            break;
+          }
+        }
+        if (range === undefined) this.verify(MISSED_ONCE, true, noMessage);
+        else {
+          const found = range;
+          this.verify(
+            MISSED_ONCE,
+            false,
+            () =>
+              `spawn ${describeKey(key)}: due time ${due} ${effect.type === "run" ? "ran" : "was skipped"} after it was missed (${found.from}..${found.to})`,
+          );
+        }
         reported.due.splice(lowerBound(reported.due, due), 0, due);
         return;
       }

@@ -3,7 +3,7 @@ import { describeKey, spawnKey, type Verify } from "./verify.js";
 
 /**
  * `one-stopped`: every spawn gets exactly one `stopped`, and nothing of it
- * (no run, settled, cancel or fault) comes after that. A program removed by
+ * (no run, settled, cancel, skipped or missed due time, or fault) comes after that. A program removed by
  * `uninstall` or `clear` leaves no spawn without its `stopped` (jobs in flight
  * or not), and a killed spawn is stopped within the same dispatch.
  */
@@ -43,6 +43,8 @@ export class OneStopped {
       case "run":
       case "settled":
       case "cancel":
+      case "skipped":
+      case "missed":
       case "fault": {
         if (effect.spawnId === null) return;
         const key = spawnKey(effect.programId, effect.spawnId);

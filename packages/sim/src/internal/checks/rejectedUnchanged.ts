@@ -4,7 +4,12 @@ import type { Verify } from "./verify.js";
 
 /** The kernel's snapshot as JSON text, or the error `snapshot()` threw. */
 export type SnapshotText =
-  | { readonly ok: true; readonly text: string }
+  | {
+      readonly ok: true;
+      readonly text: string;
+      /** The snapshot itself (read at once, before the next dispatch: saves parsing `text` again). */
+      readonly data: unknown;
+    }
   | {
       readonly ok: false;
       readonly error: string;
@@ -15,7 +20,8 @@ export type SnapshotText =
 /** `snapshot()` as text; a throw is reported (check `snapshot`), never let out. */
 export const snapshotText = (kernel: Kernel): SnapshotText => {
   try {
-    return { ok: true, text: JSON.stringify(kernel.snapshot()) };
+    const data = kernel.snapshot();
+    return { ok: true, text: JSON.stringify(data), data };
   } catch (error) {
     let refused = false;
     let text: string;

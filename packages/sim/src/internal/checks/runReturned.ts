@@ -1,5 +1,8 @@
 import type { KernelEffect } from "@schedkit/kernel";
+import { JobSet } from "../jobSet.js";
 import type { Verify } from "./verify.js";
+
+const noMessage = (): string => "";
 
 interface SnapshotJobs {
   readonly programs: readonly {
@@ -18,9 +21,9 @@ interface SnapshotJobs {
  */
 export class RunReturned {
   /** Jobs with a `run` effect that have not ended yet. */
-  private readonly running = new Set<string>();
-  /** Jobs that ended (settled, cancelled in flight, reported lost). */
-  private readonly ended = new Set<string>();
+  private readonly running = new JobSet();
+  /** Jobs that ended (settled, cancelled in flight, reported lost): a bit per job, not a Set entry. */
+  private readonly ended = new JobSet();
 
   constructor(
     private readonly verify: Verify,
@@ -35,11 +38,15 @@ export class RunReturned {
         return;
       case "settled": {
         const ran = this.running.delete(effect.jobId);
-        this.verify(
-          "run-returned",
-          ran || this.mayFailBeforeRun(effect.programId, effect.spawnId),
-          () => `job ${effect.jobId} settled (${effect.status}) but the kernel never returned its run effect`,
-        );
+        // Once per job: a pass makes no message closure.
+        if (ran) this.verify("run-returned", true, noMessage);
+        else {
+          this.verify(
+            "run-returned",
+            this.mayFailBeforeRun(effect.programId, effect.spawnId),
+            () => `job ${effect.jobId} settled (${effect.status}) but the kernel never returned its run effect`,
+          );
+        }
         this.ended.add(effect.jobId);
         return;
       }
@@ -57,14 +64,10 @@ export class RunReturned {
     }
   }
 
-  /** The jobs in flight in a snapshot (`JSON` text of `kernel.snapshot()`) must all have had their run. */
-  snapshot(text: string): void {
-    let data: SnapshotJobs;
-    try {
-      data = JSON.parse(text) as SnapshotJobs;
-    } catch {
-      return;
-    }
+  /** The jobs in flight in a snapshot (`kernel.snapshot()`, read before the next dispatch) must all have had their run. */
+  snapshot(snapshot: unknown): void {
+    if (typeof snapshot !== "object" || snapshot === null) return;
+    const data = snapshot as SnapshotJobs;
     const missing: string[] = [];
     for (const program of data.programs ?? []) {
       for (const spawn of program.spawns ?? []) {

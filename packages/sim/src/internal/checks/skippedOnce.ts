@@ -1,4 +1,5 @@
 import type { SimEffect } from "../model/spec18.js";
+import { RanFires } from "./ranFires.js";
 import { keysOfProgram } from "./spawnConfig.js";
 import { describeKey, spawnKey, type Verify } from "./verify.js";
 
@@ -12,7 +13,7 @@ export const SKIPPED_ONCE = "skipped-once";
  */
 export class SkippedOnce {
   private readonly skipped = new Map<string, Set<string>>();
-  private readonly ran = new Map<string, Set<string>>();
+  private readonly ran = new Map<string, RanFires>();
 
   constructor(private readonly verify: Verify) {}
 
@@ -24,7 +25,10 @@ export class SkippedOnce {
         for (const key of keysOfProgram(this.skipped.keys(), effect.programId)) this.skipped.delete(key);
         for (const key of keysOfProgram(this.ran.keys(), effect.programId)) this.ran.delete(key);
         return;
-      case "spawned": {
+      case "spawned":
+      case "stopped": {
+        // A stopped spawn has no more due times: what it ran and skipped can no longer matter (a
+        // `skipped` after its `stopped` is `one-stopped`'s), so the sets do not grow with every spawn.
         const key = spawnKey(effect.programId, effect.spawnId);
         this.skipped.delete(key);
         this.ran.delete(key);
@@ -48,7 +52,7 @@ export class SkippedOnce {
         );
         this.verify(
           SKIPPED_ONCE,
-          !this.setOf(this.ran, key).has(fire),
+          this.ran.get(key)?.has(fire) !== true,
           () => `spawn ${describeKey(key)}: due time ${fire} skipped after it ran`,
         );
         skipped.add(fire);
@@ -65,7 +69,12 @@ export class SkippedOnce {
             () => `spawn ${describeKey(key)}: due time ${effect.fireId} ran (${effect.jobId}) after it was skipped`,
           );
         }
-        this.setOf(this.ran, key).add(effect.fireId);
+        let ran = this.ran.get(key);
+        if (ran === undefined) {
+          ran = new RanFires(effect.programId, effect.spawnId);
+          this.ran.set(key, ran);
+        }
+        ran.add(effect.fireId, effect.scheduledAt);
         return;
       }
       default:

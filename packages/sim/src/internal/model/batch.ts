@@ -24,7 +24,7 @@ const read = (value: object, key: string): { ok: true; value: unknown } | { ok: 
 /**
  * The batch form of `complete` (`results` instead of `jobId` and `outcome`), written from its
  * contract: exactly the single `complete`s of `results` in order, minus their intermediate
- * wakes; the whole command is rejected if any entry is malformed. `undefined` when the input
+ * wakes; the whole command is rejected if it has no entry or any entry is malformed. `undefined` when the input
  * is not a batch. Each entry is checked as the single form would be (same rules, its fields
  * named `command.results[i]...`).
  */
@@ -59,6 +59,8 @@ export const batchOf = (input: unknown): Checked<Batch> | undefined => {
   if (!head.ok) return head;
   const entries: BatchEntry[] = [];
   const list = results.value as unknown[];
+  // At least one result: an empty batch is refused (after `at` and `wall`, as the contract orders its fields).
+  if (list.length === 0) return { ok: false, field: "command.results" };
   for (let index = 0; index < list.length; index++) {
     const entry = list[index];
     const root = `command.results[${index}]`;

@@ -5,6 +5,7 @@
  * a rejection naming its field, never an exception), unknown keys are refused
  * first, then each field is checked in order.
  */
+import { copyComplete, copyOutcome, copyTick } from "./hotInputs.js";
 import { limitRules } from "./limits.js";
 import type { SimCommand } from "./spec18.js";
 
@@ -40,6 +41,17 @@ type FieldRule = readonly [name: string, required: boolean, valid: (value: unkno
 const path = (root: string, key: string): string =>
   /^[A-Za-z_$][\w$]*$/.test(key) ? `${root}.${key}` : `${root}[${JSON.stringify(key)}]`;
 
+/** Each rule list's field names (rule lists are built once; a copy is checked per command). */
+const namesByRules = new WeakMap<readonly FieldRule[], ReadonlySet<string>>();
+const namesOf = (rules: readonly FieldRule[]): ReadonlySet<string> => {
+  let names = namesByRules.get(rules);
+  if (names === undefined) {
+    names = new Set(rules.map(([name]) => name));
+    namesByRules.set(rules, names);
+  }
+  return names;
+};
+
 /**
  * Copies an object's known fields (each read once), refusing unknown own keys
  * first, a field that cannot be read next, then the first invalid field.
@@ -57,28 +69,37 @@ export const copyChecked = (
   } catch {
     return { ok: false, field: root };
   }
-  for (const key of keys) if (!rules.some(([name]) => name === key)) return { ok: false, field: path(root, key) };
+  const names = namesOf(rules);
+  for (let index = 0; index < keys.length; index++) {
+    const key = keys[index] as string;
+    if (!names.has(key)) return { ok: false, field: path(root, key) };
+  }
+  // Every field is read (once, in rule order) before any is judged: a throwing getter comes first.
+  const count = rules.length;
+  const values: unknown[] = new Array(count);
+  const present: boolean[] = new Array(count);
+  let index = 0;
+  try {
+    for (; index < count; index++) {
+      const name = (rules[index] as FieldRule)[0];
+      const value = (input as Record<string, unknown>)[name];
+      values[index] = value;
+      present[index] = value !== undefined || keys.includes(name);
+    }
+  } catch {
+    return { ok: false, field: path(root, (rules[index] as FieldRule)[0]) };
+  }
+  for (index = 0; index < count; index++) {
+    const rule = rules[index] as FieldRule;
+    const value = values[index];
+    if (!present[index] || value === undefined) {
+      if (rule[1] && !present[index]) return { ok: false, field: path(root, rule[0]) };
+      if (!rule[1]) continue;
+    }
+    if (!rule[2](value)) return { ok: false, field: path(root, rule[0]) };
+  }
   const copy: Record<string, unknown> = {};
-  const present = new Set<string>();
-  for (const [name] of rules) {
-    let value: unknown;
-    try {
-      value = (input as Record<string, unknown>)[name];
-    } catch {
-      return { ok: false, field: path(root, name) };
-    }
-    if (value !== undefined || keys.includes(name)) {
-      copy[name] = value;
-      present.add(name);
-    }
-  }
-  for (const [name, required, valid] of rules) {
-    if (!present.has(name) || copy[name] === undefined) {
-      if (required && !present.has(name)) return { ok: false, field: path(root, name) };
-      if (!required) continue;
-    }
-    if (!valid(copy[name])) return { ok: false, field: path(root, name) };
-  }
+  for (index = 0; index < count; index++) if (present[index]) copy[(rules[index] as FieldRule)[0]] = values[index];
   return { ok: true, value: copy };
 };
 
@@ -157,7 +178,11 @@ const commandRules: Readonly<Record<SimCommand["type"], readonly FieldRule[]>> =
   ],
 };
 
-const checkOutcome = (outcome: unknown): Checked<Record<string, unknown>> => {
+const succeededRules: readonly FieldRule[] = [required("ok", anything), optional("value", anything)];
+const failedRules: readonly FieldRule[] = [required("ok", anything), required("error", anything)];
+const lostRules: readonly FieldRule[] = [required("lost", (value) => value === true)];
+
+const checkOutcome = (outcome: unknown, hot: boolean): Checked<Record<string, unknown>> => {
   const root = "command.outcome";
   let ok: unknown;
   try {
@@ -165,21 +190,32 @@ const checkOutcome = (outcome: unknown): Checked<Record<string, unknown>> => {
   } catch {
     return { ok: false, field: root };
   }
-  if (ok === true) return copyChecked(outcome, root, [required("ok", anything), optional("value", anything)]);
-  if (ok === false) return copyChecked(outcome, root, [required("ok", anything), required("error", anything)]);
+  if (ok === true) return hot ? copyOutcome(outcome as object, true) : copyChecked(outcome, root, succeededRules);
+  if (ok === false) return hot ? copyOutcome(outcome as object, false) : copyChecked(outcome, root, failedRules);
   // `{ lost: true }` exactly: the job's result is unknown.
   if (ok === undefined) {
-    const lost = copyChecked(outcome, root, [required("lost", (value) => value === true)]);
+    const lost = copyChecked(outcome, root, lostRules);
     return lost.ok || lost.field !== `${root}.lost` ? lost : { ok: false, field: root };
   }
   return { ok: false, field: root };
 };
 
+/** Each command type's rules with the fields every command has first (built once). */
+const fullRules = Object.fromEntries(
+  Object.entries(commandRules).map(([type, rules]) => [
+    type,
+    [required("type", anything), required("at", isTime), optional("wall", isTime), ...rules],
+  ]),
+) as unknown as Readonly<Record<SimCommand["type"], readonly FieldRule[]>>;
+
 /**
  * A command's shape: a known `type`, `at` (and `wall`, `scheduledAt`) within
  * the time limits, the fields its type needs, no unknown keys. Returns a copy.
  */
-export const checkCommand = (input: unknown): Checked<SimCommand> => {
+export const checkCommand = (input: unknown): Checked<SimCommand> => checkCommandWith(input, true);
+
+/** `checkCommand` with only the generic rule loop (`hot: false`): what the hot copiers are tested against. */
+export const checkCommandWith = (input: unknown, hot: boolean): Checked<SimCommand> => {
   if (typeof input !== "object" || input === null) return { ok: false, field: "command" };
   let type: unknown;
   try {
@@ -188,17 +224,18 @@ export const checkCommand = (input: unknown): Checked<SimCommand> => {
     return { ok: false, field: "command.type" };
   }
   if (typeof type !== "string" || !Object.hasOwn(commandRules, type)) return { ok: false, field: "command.type" };
-  const rules = commandRules[type as SimCommand["type"]];
-  const copied = copyChecked(input, "command", [
-    required("type", anything),
-    required("at", isTime),
-    optional("wall", isTime),
-    ...rules,
-  ]);
+  const copied =
+    hot && type === "tick"
+      ? copyTick(input)
+      : hot && type === "complete"
+        ? copyComplete(input)
+        : copyChecked(input, "command", fullRules[type as SimCommand["type"]]);
   if (!copied.ok) return copied;
-  const command: Record<string, unknown> = { ...copied.value, type };
+  // The copy is fresh: `type` (already its first key) takes the value read first, as a spread would.
+  const command = copied.value;
+  command.type = type;
   if (type === "complete") {
-    const outcome = checkOutcome(command.outcome);
+    const outcome = checkOutcome(command.outcome, hot);
     if (!outcome.ok) return outcome;
     command.outcome = outcome.value;
   }
