@@ -205,7 +205,7 @@ describe("complete (batch)", () => {
     expect(kernel.snapshot()).toEqual(before);
   });
 
-  it("complete batch - results behind getters are read once, the slow way, with the same answer", () => {
+  it("complete batch - an outcome whose getter threw on the fast read goes the slow way, with the same answer", () => {
     const kernel = createKernel();
     kernel.dispatch({ type: "install", at: 0, program: { id: "p", type: "constant", interval: 10, mainFn } });
     kernel.dispatch({ type: "spawn", at: 0, programId: "p" });
@@ -213,7 +213,7 @@ describe("complete (batch)", () => {
     let reads = 0;
     const outcome = {
       get ok() {
-        reads++;
+        if (reads++ === 0) throw new Error("first read");
         return true;
       },
       value: 7,
@@ -221,10 +221,30 @@ describe("complete (batch)", () => {
     const effects = kernel.dispatch({
       type: "complete",
       at: 11,
+      wall: 5_000,
       results: [{ jobId: run?.jobId ?? "", outcome }],
     } as Command);
-    expect(effects[0]).toMatchObject({ type: "settled", status: "succeeded", value: 7 });
-    expect(reads).toBeLessThanOrEqual(2);
+    expect(effects.map((effect) => effect.type)).toEqual(["settled", "wake"]);
+    expect(effects[0]).toMatchObject({ type: "settled", status: "succeeded", value: 7, endedAt: 11 });
+    // Once by the fast path (it threw), once by the slow path's copy.
+    expect(reads).toBe(2);
+  });
+
+  it("complete batch - keys of both forms are refused whichever way the command is read, undefined values too", () => {
+    const kernel = createKernel();
+    kernel.dispatch({ type: "install", at: 0, program: { id: "p", type: "constant", interval: 10, mainFn } });
+    kernel.dispatch({ type: "spawn", at: 0, programId: "p" });
+    const run = kernel.dispatch({ type: "tick", at: 10 }).find((effect) => effect.type === "run");
+    const jobId = run?.jobId ?? "";
+    const before = kernel.snapshot();
+    for (const command of [
+      { type: "complete", at: 11, jobId, outcome: { ok: true }, results: undefined },
+      { type: "complete", at: 11, jobId: undefined, results: [{ jobId, outcome: { ok: true } }] },
+    ]) {
+      const [rejected] = kernel.dispatch(command as unknown as Command);
+      expect(rejected, JSON.stringify(command)).toMatchObject({ type: "rejected", code: "invalid-command" });
+    }
+    expect(kernel.snapshot()).toEqual(before);
   });
 
   it("complete batch - a repeated or settled job in the batch is discarded, like a late single complete", () => {

@@ -1,6 +1,7 @@
 import FakeTimers from "@sinonjs/fake-timers";
 import { describe, expect, it } from "vitest";
 import { createRunner, type KernelEffect } from "../src/index.js";
+import { Machine } from "../src/internal/machine.js";
 
 const setup = () => {
   const clock = FakeTimers.createClock(0);
@@ -65,5 +66,44 @@ describe("runner: results of one step as one batch", () => {
     expect(lines.slice(1)).toEqual(["settled wake", "triggered run wake", "settled settled settled wake"]);
     expect(effects.filter((effect) => effect.type === "settled" && effect.programId === "p")).toHaveLength(3);
     runner.kill();
+  });
+
+  it("runJob - a batch the kernel failed on part way is reported, and its results are not sent again", () => {
+    // A kernel bug hit by the batch's second result (any internal throw would do).
+    let armed = false;
+    let arrivals = 0;
+    const arrive = Machine.prototype.arrive;
+    Machine.prototype.arrive = function (this: Machine, at: number, wall: number | undefined) {
+      if (armed && ++arrivals === 2) throw new Error("kernel bug");
+      return arrive.call(this, at, wall);
+    };
+    try {
+      const clock = FakeTimers.createClock(0);
+      const errors: unknown[] = [];
+      const runner = createRunner({ clock, onError: (error) => errors.push(error) });
+      const seen: string[] = [];
+      runner.subscribe((effect) => seen.push(effect.type === "rejected" ? `rejected:${effect.code}` : effect.type));
+      let n = 0;
+      runner.install({
+        id: "p",
+        type: "constant",
+        interval: 10,
+        mainFn: () => {
+          n++;
+          if (n === 3) armed = true;
+          return n;
+        },
+      });
+      for (let index = 0; index < 3; index++) runner.spawn("p");
+      runner.start();
+      seen.length = 0;
+      clock.tick(10);
+      expect(seen).toEqual(["run", "run", "run", "wake", "settled", "rejected:internal-error", "wake"]);
+      expect(errors).toHaveLength(1);
+      expect(String(errors[0])).toMatch(/kernel bug/);
+      runner.kill();
+    } finally {
+      Machine.prototype.arrive = arrive;
+    }
   });
 });

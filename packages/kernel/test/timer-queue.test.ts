@@ -18,17 +18,20 @@ const entry = (seq: number, dueAt: number): Entry => ({
 });
 const order = (a: Entry, b: Entry) => a.dueAt - b.dueAt || a.seq - b.seq;
 
+/** Lane keys: a few shared intervals, none, or one of many (past 256 lanes, one that empties is dropped). */
+const keyArb = fc.oneof(fc.constantFrom(Number.NaN, 5, 10, 20), fc.integer({ min: 1, max: 400 }));
+
 /** Operations a kernel does: schedule (with a lane key or none), fire the earliest (re-arming it or not), cancel, move. */
 const opArb = fc.oneof(
   fc.record({
     op: fc.constant("push" as const),
     due: fc.integer({ min: 0, max: 50 }),
-    key: fc.constantFrom(Number.NaN, 5, 10, 20),
+    key: keyArb,
   }),
   fc.record({
     op: fc.constant("fire" as const),
     gap: fc.integer({ min: 0, max: 30 }),
-    key: fc.constantFrom(Number.NaN, 5, 10, 20),
+    key: keyArb,
     rearm: fc.boolean(),
   }),
   fc.record({ op: fc.constant("remove" as const), pick: fc.nat() }),
@@ -84,7 +87,32 @@ describe("TimerQueue", () => {
         }
         expect(queue.peek()).toBeUndefined();
       }),
-      { numRuns: 300 },
+      { numRuns: 400 },
     );
+  });
+
+  it("TimerQueue - with more lanes than it keeps, emptied lanes go and the order holds", () => {
+    const queue = new TimerQueue<Entry>();
+    let seq = 0;
+    const all: Entry[] = [];
+    // 600 intervals: more than the lanes kept once empty (256).
+    for (let round = 0; round < 3; round++) {
+      for (let key = 1; key <= 600; key++) {
+        const added = entry(++seq, (key * 7919 + round * 13) % 1000);
+        queue.push(added, key);
+        all.push(added);
+      }
+      // Fire half of them (emptying their lanes), in order.
+      all.sort(order);
+      for (let n = 0; n < 300; n++) {
+        expect(queue.peek()).toBe(all[0]);
+        queue.remove(all.shift() as Entry);
+      }
+    }
+    for (const expected of all) {
+      expect(queue.peek()).toBe(expected);
+      queue.remove(expected);
+    }
+    expect(queue.peek()).toBeUndefined();
   });
 });

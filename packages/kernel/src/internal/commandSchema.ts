@@ -209,7 +209,8 @@ export const decodeCommandBySchema = decodeCommand;
 /** Whether a `complete` is the batch form (it has an own `results` key); undefined when its keys cannot be read. */
 const hasResults = (input: object): boolean | undefined => {
   try {
-    return Object.hasOwn(input, "results");
+    // Inherited or own, as the hot path's `for...in` sees it (known fields may be inherited).
+    return "results" in input;
   } catch {
     return undefined;
   }

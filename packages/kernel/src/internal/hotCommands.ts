@@ -42,23 +42,29 @@ export function readHot(m: Machine, input: unknown): "tick" | "complete" | "comp
     let jobId: unknown;
     let outcome: unknown;
     let results: unknown;
+    // Which form's keys are present, even with the value undefined (the slow way counts them too).
+    let single = false;
+    let batch = false;
     for (const key in record) {
       if (key === "type") continue;
       if (key === "at") m.hotAt = record.at as number;
       else if (key === "wall") wall = record.wall;
-      else if (type === "complete" && key === "jobId") jobId = record.jobId;
-      else if (type === "complete" && key === "outcome") outcome = record.outcome;
-      else if (type === "complete" && key === "results") results = record.results;
-      else return undefined;
+      else if (type === "complete" && key === "jobId") {
+        jobId = record.jobId;
+        single = true;
+      } else if (type === "complete" && key === "outcome") {
+        outcome = record.outcome;
+        single = true;
+      } else if (type === "complete" && key === "results") {
+        results = record.results;
+        batch = true;
+      } else return undefined;
     }
     if (!isTime(m.hotAt)) return undefined;
     if (wall !== undefined && !isTime(wall)) return undefined;
     m.hotWall = wall as number | undefined;
     if (type === "tick") return "tick";
-    if (results !== undefined) {
-      if (jobId !== undefined || outcome !== undefined) return undefined;
-      return readBatch(m, results) ? "complete-batch" : undefined;
-    }
+    if (batch) return !single && readBatch(m, results) ? "complete-batch" : undefined;
     if (typeof jobId !== "string" || jobId === "") return undefined;
     const kind = readOutcome(m, outcome);
     if (kind === 0) return undefined;

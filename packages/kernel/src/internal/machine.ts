@@ -212,7 +212,7 @@ export class Machine {
     }
     const command = check.command;
     if (command.type === "complete" && "results" in command) {
-      // A batch the hot path passed over, yet well formed (an outcome behind a getter, say).
+      // A batch the hot path passed over, yet well formed (a getter that threw on the hot path's read, say).
       fillBatch(this, command);
       completeBatch(this, input as Command);
       return;

@@ -187,8 +187,11 @@ export class StepLoop {
         const effects = this.step(command, after);
         const rejected = after === undefined ? rejectionOf(effects) : undefined;
         if (rejected !== undefined) {
-          if (command.type === "complete" && "results" in command) this.oneByOne(command);
-          else this.onError(rejected);
+          // A refused batch changed nothing: its results go one by one. An internal error may have
+          // applied some of them: reported, never resent.
+          if (command.type === "complete" && "results" in command && rejected.code !== "internal-error") {
+            this.oneByOne(command);
+          } else this.onError(rejected);
         }
       }
     } finally {
