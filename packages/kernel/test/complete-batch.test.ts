@@ -102,6 +102,15 @@ const drive = (steps: readonly Step[]) => {
   return { batched, single };
 };
 
+/** A kernel with one constant spawn whose first job (started at 10) is in flight. */
+const oneJobRunning = () => {
+  const kernel = createKernel();
+  kernel.dispatch({ type: "install", at: 0, program: { id: "p", type: "constant", interval: 10, mainFn } });
+  kernel.dispatch({ type: "spawn", at: 0, programId: "p" });
+  const run = kernel.dispatch({ type: "tick", at: 10 }).find((effect) => effect.type === "run");
+  return { kernel, run };
+};
+
 describe("complete (batch)", () => {
   it("complete batch - is exactly its single completes in order, minus the wakes between them", () => {
     fc.assert(
@@ -147,10 +156,7 @@ describe("complete (batch)", () => {
   });
 
   it("complete batch - a job never issued rejects the whole command and changes nothing", () => {
-    const kernel = createKernel();
-    kernel.dispatch({ type: "install", at: 0, program: { id: "p", type: "constant", interval: 10, mainFn } });
-    kernel.dispatch({ type: "spawn", at: 0, programId: "p" });
-    const run = kernel.dispatch({ type: "tick", at: 10 }).find((effect) => effect.type === "run");
+    const { kernel, run } = oneJobRunning();
     const before = kernel.snapshot();
     const command: Command = {
       type: "complete",
@@ -172,10 +178,7 @@ describe("complete (batch)", () => {
   });
 
   it("complete batch - malformed input is rejected naming the field, whichever way it is read", () => {
-    const kernel = createKernel();
-    kernel.dispatch({ type: "install", at: 0, program: { id: "p", type: "constant", interval: 10, mainFn } });
-    kernel.dispatch({ type: "spawn", at: 0, programId: "p" });
-    const run = kernel.dispatch({ type: "tick", at: 10 }).find((effect) => effect.type === "run");
+    const { kernel, run } = oneJobRunning();
     const jobId = run?.jobId ?? "";
     const before = kernel.snapshot();
     const cases: [unknown, string, RegExp][] = [
@@ -206,10 +209,7 @@ describe("complete (batch)", () => {
   });
 
   it("complete batch - an outcome whose getter threw on the fast read goes the slow way, with the same answer", () => {
-    const kernel = createKernel();
-    kernel.dispatch({ type: "install", at: 0, program: { id: "p", type: "constant", interval: 10, mainFn } });
-    kernel.dispatch({ type: "spawn", at: 0, programId: "p" });
-    const run = kernel.dispatch({ type: "tick", at: 10 }).find((effect) => effect.type === "run");
+    const { kernel, run } = oneJobRunning();
     let reads = 0;
     const outcome = {
       get ok() {
@@ -231,10 +231,7 @@ describe("complete (batch)", () => {
   });
 
   it("complete batch - keys of both forms are refused whichever way the command is read, undefined values too", () => {
-    const kernel = createKernel();
-    kernel.dispatch({ type: "install", at: 0, program: { id: "p", type: "constant", interval: 10, mainFn } });
-    kernel.dispatch({ type: "spawn", at: 0, programId: "p" });
-    const run = kernel.dispatch({ type: "tick", at: 10 }).find((effect) => effect.type === "run");
+    const { kernel, run } = oneJobRunning();
     const jobId = run?.jobId ?? "";
     const before = kernel.snapshot();
     for (const command of [
@@ -248,10 +245,7 @@ describe("complete (batch)", () => {
   });
 
   it("complete batch - a repeated or settled job in the batch is discarded, like a late single complete", () => {
-    const kernel = createKernel();
-    kernel.dispatch({ type: "install", at: 0, program: { id: "p", type: "constant", interval: 10, mainFn } });
-    kernel.dispatch({ type: "spawn", at: 0, programId: "p" });
-    const run = kernel.dispatch({ type: "tick", at: 10 }).find((effect) => effect.type === "run");
+    const { kernel, run } = oneJobRunning();
     const jobId = run?.jobId ?? "";
     const effects = kernel.dispatch({
       type: "complete",

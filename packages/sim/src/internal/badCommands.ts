@@ -36,6 +36,12 @@ const throwingGetter = <T extends object>(target: T, key: string): T => {
 
 const badIntervals: readonly unknown[] = [Number.NaN, 0, -1, "100", Number.POSITIVE_INFINITY, MAX_TIME * 2, null];
 
+const OK_ONE = { ok: true, value: 1 } as const;
+
+/** A well-formed result for the job in flight, if any: a batch refused whole must leave it in flight. */
+const inFlightResult = (context: BadContext) =>
+  context.inFlightJobId === undefined ? [] : [{ jobId: context.inFlightJobId, outcome: OK_ONE }];
+
 /** Builds the named bad command at `context.at`. */
 export const badCommand = (name: BadCommand, context: BadContext): unknown => {
   const { at, programId } = context;
@@ -75,21 +81,14 @@ export const badCommand = (name: BadCommand, context: BadContext): unknown => {
       return {
         type: "complete",
         at,
-        results: [
-          ...(context.inFlightJobId === undefined
-            ? []
-            : [{ jobId: context.inFlightJobId, outcome: { ok: true, value: 1 } }]),
-          { jobId: "job-999999999", outcome: { ok: true, value: 1 } },
-        ],
+        results: [...inFlightResult(context), { jobId: "job-999999999", outcome: OK_ONE }],
       };
     case "batch-bad-entry":
       return {
         type: "complete",
         at,
         results: [
-          ...(context.inFlightJobId === undefined
-            ? []
-            : [{ jobId: context.inFlightJobId, outcome: { ok: true, value: 1 } }]),
+          ...inFlightResult(context),
           { jobId: context.inFlightJobId ?? "job-1", outcome: { ok: true, error: "both" } },
         ],
       };
