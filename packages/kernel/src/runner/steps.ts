@@ -106,7 +106,8 @@ export class StepLoop {
    */
   result(jobId: string, outcome: Outcome): void {
     if (!this.busy) {
-      this.exec(this.completion(jobId, outcome));
+      const at = this.read();
+      this.exec(this.single(at, this.wall.available ? this.wall.at(at) : undefined, jobId, outcome));
       return;
     }
     const open = this.openBatch;
@@ -122,17 +123,11 @@ export class StepLoop {
     this.queue.push(batch, undefined);
   }
 
-  /** A `complete` command: at the step's time inside a step, else now. One object, one shape per runner. */
-  completion(jobId: string, outcome: Outcome): Command {
-    if (this.busy) {
-      return this.wall.available
-        ? { type: "complete", at: this.stepAt, wall: this.stepWall, jobId, outcome }
-        : { type: "complete", at: this.stepAt, jobId, outcome };
-    }
-    const at = this.read();
-    return this.wall.available
-      ? { type: "complete", at, wall: this.wall.at(at), jobId, outcome }
-      : { type: "complete", at, jobId, outcome };
+  /** A single `complete`: with `wall` exactly when the clock has one (one object shape per runner). */
+  private single(at: number, wall: number | undefined, jobId: string, outcome: Outcome): Command {
+    return wall === undefined
+      ? { type: "complete", at, jobId, outcome }
+      : { type: "complete", at, wall, jobId, outcome };
   }
 
   /** A tick at `now`, with the wall time as last read. */
@@ -206,11 +201,7 @@ export class StepLoop {
    */
   private oneByOne(batch: Extract<Command, { results: unknown }>): void {
     for (const { jobId, outcome } of batch.results) {
-      const single: Command =
-        batch.wall === undefined
-          ? { type: "complete", at: batch.at, jobId, outcome }
-          : { type: "complete", at: batch.at, wall: batch.wall, jobId, outcome };
-      const rejected = rejectionOf(this.step(single, undefined));
+      const rejected = rejectionOf(this.step(this.single(batch.at, batch.wall, jobId, outcome), undefined));
       if (rejected !== undefined) this.onError(rejected);
     }
   }
