@@ -10,3 +10,5 @@ export type {
   StopOptions,
 } from "./runner/runner.js";
 export { createRunner } from "./runner/runner.js";
+export type { JobErrorHandler, SettledJob } from "./runner/jobErrors.js";
+export type { JobStart, JobWrapper } from "./runner/jobWrappers.js";

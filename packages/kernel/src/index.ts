@@ -39,10 +39,14 @@ export type {
   Clock,
   EffectListener,
   FakeTimersClock,
+  JobErrorHandler,
+  JobStart,
+  JobWrapper,
   PauseOptions,
   ProgramHandle,
   Runner,
   RunnerOptions,
+  SettledJob,
   StopOptions,
 } from "./Runner.js";
 export { createRunner, systemClock } from "./Runner.js";

@@ -2,6 +2,8 @@ import { randomUUID } from "node:crypto";
 import {
   type BackfillRange,
   type Clock,
+  type JobErrorHandler,
+  type JobWrapper,
   type KernelOptions,
   type PauseOptions,
   type ProgramSpec,
@@ -9,7 +11,15 @@ import {
   type SchedkitErrorCode,
   systemClock,
 } from "@schedkit/kernel";
-import type { CommandAnswer, CoordinatorEffect, FleetCommand, FleetSpawnOptions, Store } from "@schedkit/kernel/fleet";
+import {
+  type CommandAnswer,
+  type CoordinatorEffect,
+  type FleetCommand,
+  type FleetSpawnOptions,
+  JobWrappers,
+  jobErrorLine,
+  type Store,
+} from "@schedkit/kernel/fleet";
 import { FleetHost } from "./internal/fleetHost.js";
 import { nodeCoordinator } from "./internal/nodeCoordinator.js";
 import { backoffSettings, type RetryOptions } from "./internal/storeBackoff.js";
@@ -44,6 +54,12 @@ export interface FleetRunnerOptions {
    * (`renewInterval`, at most 5 s); any answer ends the wait.
    */
   readonly retry?: RetryOptions;
+  /**
+   * Told about every job of this replica that failed, with its error and the kernel's `settled`
+   * effect. Default: one line on stderr per failed job (program, spawn, fire id, message);
+   * `false`: nothing. A handler that throws is ignored (the runner goes on). @since 0.3.0
+   */
+  readonly onJobError?: JobErrorHandler | false;
 }
 
 /**
@@ -87,6 +103,8 @@ export interface FleetHealth {
  */
 export interface FleetRunner {
   readonly nodeId: string;
+  /** The shard kernels' clock now (ms): the clock's `wallNow`, else its `now`. @since 0.3.0 */
+  now(): number;
   /** Adds a program before `start` (every replica must install the same ones). */
   install(spec: ProgramSpec): void;
   start(): void;
@@ -113,6 +131,12 @@ export interface FleetRunner {
   /** Stops at once: no checkpoint, no release; leases lapse after `leaseTtl`, and others rerun unfinished fires. */
   kill(): void;
   subscribe(listener: (event: FleetRunnerEvent) => void): () => void;
+  /**
+   * Runs `wrapper` around every `mainFn` this replica runs (tracing, log context); returns the
+   * function that removes it. The rules are the kernel's `JobWrapper`'s; `job` also carries
+   * `shard`, `epoch` and `rerun`. @since 0.3.0
+   */
+  wrapJobs(wrapper: JobWrapper): () => void;
   health(): FleetHealth;
 }
 
@@ -131,6 +155,12 @@ export const createFleetRunner = (options: FleetRunnerOptions): FleetRunner => {
       },
     );
   }
+  const onJobError = options.onJobError;
+  if (onJobError !== undefined && onJobError !== false && typeof onJobError !== "function") {
+    throw new SchedkitError("invalid-options", "onJobError: expected a function (error, job) => void or false", {
+      field: "onJobError",
+    });
+  }
   const clock = options.clock ?? systemClock;
   const nodeId = options.nodeId ?? `node-${randomUUID().slice(0, 8)}`;
   const programs: ProgramSpec[] = [...(options.programs ?? [])];
@@ -140,6 +170,11 @@ export const createFleetRunner = (options: FleetRunnerOptions): FleetRunner => {
   let host: FleetHost | undefined;
   let commandSeq = 0;
   const listeners = new Set<(event: FleetRunnerEvent) => void>();
+  const wrappers = new JobWrappers();
+  const jobFailed: JobErrorHandler | undefined =
+    onJobError === false
+      ? undefined
+      : (onJobError ?? ((error, job) => console.error(jobErrorLine(`fleet:${nodeId}`, error, job))));
 
   const started = (): FleetHost => {
     if (host === undefined)
@@ -169,6 +204,7 @@ export const createFleetRunner = (options: FleetRunnerOptions): FleetRunner => {
 
   return {
     nodeId,
+    now: () => clock.wallNow?.() ?? clock.now(),
     install(spec) {
       if (host !== undefined) {
         throw new SchedkitError(
@@ -185,7 +221,17 @@ export const createFleetRunner = (options: FleetRunnerOptions): FleetRunner => {
       if (host !== undefined) return;
       const session = randomUUID();
       const coordinator = nodeCoordinator(options, { nodeId, session, programs });
-      host = new FleetHost({ store: options.store, programs, clock, session, coordinator, backoff }, (event) => {
+      const hostOptions = { store: options.store, programs, clock, session, coordinator, backoff, wrappers };
+      host = new FleetHost(hostOptions, (event) => {
+        if (jobFailed !== undefined && event.type === "kernel" && event.effect.type === "settled") {
+          if (event.effect.status === "errored") {
+            try {
+              jobFailed(event.effect.error, event.effect);
+            } catch {
+              // The handler's failure is its own; the runner goes on.
+            }
+          }
+        }
         for (const listener of [...listeners]) {
           try {
             listener(event);
@@ -253,6 +299,7 @@ export const createFleetRunner = (options: FleetRunnerOptions): FleetRunner => {
         listeners.delete(listener);
       };
     },
+    wrapJobs: (wrapper) => wrappers.add(wrapper),
     health: () => host?.health() ?? { status: "idle", shards: 0 },
   };
 };

@@ -5,6 +5,8 @@
  * @since 0.1.0
  */
 export { executeJob, type MainFn, type RunningJob } from "../runner/execute.js";
+export { jobErrorLine } from "../runner/jobErrors.js";
+export { JobWrappers } from "../runner/jobWrappers.js";
 export type {
   Coordinator,
   CoordinatorCommand,

@@ -3,6 +3,7 @@ import type { KernelOptions } from "../internal/kernelOptions.js";
 import { isSchedkitError, SchedkitError } from "../SchedkitError.js";
 import type { Clock, FakeTimersClock } from "./clock.js";
 import { inputError } from "./inputError.js";
+import type { JobErrorHandler } from "./jobErrors.js";
 
 // Checking options: bad input throws a coded SchedkitError naming the field, and changes nothing.
 
@@ -34,6 +35,14 @@ export interface RunnerOptions extends KernelOptions {
    */
   readonly onError?: (error: unknown) => void;
   /**
+   * Told about every failed job (`mainFn` threw or rejected, an Effect failed), with its error
+   * and the `settled` effect (program, spawn, fire id, times). Default: one line on stderr per
+   * failed job (`[schedkit:<runner id>] job failed: program ..., spawn ..., fire ...: message`).
+   * `false`: nothing is written. A handler that throws is reported to `onError`.
+   * @since 0.3.0
+   */
+  readonly onJobError?: JobErrorHandler | false;
+  /**
    * Ms between two looks at the wall clock while cron spawns run, when the
    * clock has a wall reading: a cron job runs at most
    * this late after a host suspend or a wall-clock step. Default 1,000.
@@ -57,6 +66,7 @@ const RUNNER_OPTION_KEYS = {
   clock: true,
   precision: true,
   onError: true,
+  onJobError: true,
   policies: true,
   defaultPolicy: true,
   seed: true,
@@ -103,12 +113,18 @@ export const readRunnerOptions = (input: unknown): RunnerOptions => {
     }
     if (value !== undefined) copy[key] = value;
   }
-  const { id, onError, policies, defaultPolicy } = copy as Record<string, unknown>;
+  const { id, onError, onJobError, policies, defaultPolicy } = copy as Record<string, unknown>;
   if (id !== undefined && (typeof id !== "string" || id === "")) {
     throw invalidOptions("options.id", `expected a non-empty string, got ${show(id)}`);
   }
   if (onError !== undefined && typeof onError !== "function") {
     throw invalidOptions("options.onError", `expected a function (error) => void, got ${show(onError)}`);
+  }
+  if (onJobError !== undefined && onJobError !== false && typeof onJobError !== "function") {
+    throw invalidOptions(
+      "options.onJobError",
+      `expected a function (error, job) => void or false, got ${show(onJobError)}`,
+    );
   }
   if (policies !== undefined) {
     if (!Array.isArray(policies)) {

@@ -10,7 +10,9 @@ import { SchedkitError } from "../SchedkitError.js";
 import { checkedQueries, checkListener } from "./arguments.js";
 import { type HostClock, toHostClock } from "./clock.js";
 import { executeJob, type MainFn } from "./execute.js";
+import { type JobErrorHandler, type SettledJob, writeJobErrorLine } from "./jobErrors.js";
 import { Job, JobBook, type RunEffect } from "./jobs.js";
+import { type JobWrapper, JobWrappers } from "./jobWrappers.js";
 import { optionsErrorOf, type RunnerOptions, readRunnerOptions, type StopOptions, stopTimeoutOf } from "./options.js";
 import { firstEffect, IGNORE, rejectionOf, StepLoop } from "./steps.js";
 import { HostTimer, wakeAtDeadline } from "./timer.js";
@@ -30,6 +32,8 @@ export type EffectListener = (effect: KernelEffect) => void;
  */
 export interface Runner extends KernelQueries {
   readonly id: string;
+  /** The runner's clock now (ms): the time its next command carries. @since 0.3.0 */
+  now(): number;
   /** Arms the timer and starts running jobs (those already due run now). */
   start(): void;
   /**
@@ -84,6 +88,11 @@ export interface Runner extends KernelQueries {
   backfill(programId: string, range: BackfillRange): readonly string[];
   /** Every effect, in order (run, settled with its times, cancel, ...). Returns the unsubscribe function. */
   subscribe(listener: EffectListener): () => void;
+  /**
+   * Runs `wrapper` around every job's `mainFn` from now on (tracing, log context); returns the
+   * function that removes it. The rules are `JobWrapper`'s. @since 0.3.0
+   */
+  wrapJobs(wrapper: JobWrapper): () => void;
   /**
    * The kernel's `validateProgram`: the problems `install` would throw for `spec` (its first one),
    * or `[]`; installs nothing. Throws `invalid-command` when called from inside a kernel hook.
@@ -141,6 +150,7 @@ class RunnerImpl {
   private readonly steps: StepLoop;
   private readonly timer: HostTimer;
   private readonly jobs = new JobBook();
+  readonly wrappers = new JobWrappers();
   private started = false;
   private stopped = false;
   private stopping: Promise<void> | undefined;
@@ -149,25 +159,29 @@ class RunnerImpl {
   /** The kernel's next wake, from its last `wake` effect. */
   private wakeAt: number | null = null;
   private readonly idleWaiters: (() => void)[] = [];
+  private readonly onJobError: JobErrorHandler | undefined;
+  private readonly reportError: (error: unknown) => void;
 
   constructor(options: RunnerOptions) {
     this.id = options.id ?? "runner";
     this.clock = toHostClock(options.clock, options.precision);
     const onError = options.onError ?? ((error: unknown) => console.error(`[schedkit:${this.id}]`, error));
+    this.onJobError = options.onJobError === false ? undefined : (options.onJobError ?? writeJobErrorLine(this.id));
+    // An onError that throws must not cut a step short either.
+    this.reportError = (error) => {
+      try {
+        onError(error);
+      } catch {
+        // Nowhere left to report it.
+      }
+    };
     this.machine = new Machine(options);
     this.wall = new WallWatch(this.clock.wallNow, options.wallCheckInterval ?? WALL_CHECK_MS, this.machine.programs);
     this.steps = new StepLoop(
       this.machine,
       this.clock,
       this.wall,
-      // An onError that throws must not cut a step short either.
-      (error) => {
-        try {
-          onError(error);
-        } catch {
-          // Nowhere left to report it.
-        }
-      },
+      this.reportError,
       (effect) => this.handle(effect),
       () => this.checkIdle(),
     );
@@ -191,6 +205,7 @@ class RunnerImpl {
       }
       case "settled":
         this.jobs.settleTrigger(effect);
+        if (effect.status === "errored") this.jobErrors(effect);
         return;
       case "spawned":
       case "stopped":
@@ -230,8 +245,9 @@ class RunnerImpl {
    * program) never runs, and a new program of the same id never runs an old job.
    */
   private runJob(effect: RunEffect): void {
-    const mainFn = this.mainFnOf(effect.jobId);
-    if (mainFn === undefined) return;
+    const programFn = this.mainFnOf(effect.jobId);
+    if (programFn === undefined) return;
+    const mainFn = this.wrappers.isEmpty ? programFn : this.wrappers.around(programFn, effect);
     const job = new Job(effect.jobId, effect.spawnId, effect.programId, effect.fireId);
     this.jobs.current = job;
     let outcome: Outcome | undefined;
@@ -252,6 +268,16 @@ class RunnerImpl {
     const seq = seqOfJobId(jobId);
     const record = seq < 1 ? undefined : this.machine.inFlight.get(seq);
     return record?.program.spec.mainFn as MainFn | undefined;
+  }
+
+  /** A failed job, told to `onJobError` (its own failure goes to `onError`). */
+  private jobErrors(job: SettledJob): void {
+    if (this.onJobError === undefined) return;
+    try {
+      this.onJobError(job.error, job);
+    } catch (error) {
+      this.reportError(error);
+    }
   }
 
   /** The outcome of a Promise or Effect job. */
@@ -446,6 +472,10 @@ class RunnerImpl {
     checkListener(listener);
     return this.steps.listen(listener as EffectListener);
   }
+
+  wrapJobs(wrapper: unknown): () => void {
+    return this.wrappers.add(wrapper as JobWrapper);
+  }
 }
 
 /** What a pause says: its `note`, shown by `info()` and `getProps()`. @since 0.2.0 */
@@ -531,6 +561,7 @@ export const createRunner = (options?: RunnerOptions): Runner => {
   };
   return {
     id: impl.id,
+    now: impl.now,
     ...checked,
     // The kernel's time is that of its last command; a runner reports its clock's time now.
     info: () => {
@@ -576,6 +607,7 @@ export const createRunner = (options?: RunnerOptions): Runner => {
         (effects) => firstEffect(effects, "backfilled")?.runs.map((each) => each.fireId),
       ) ?? [],
     subscribe: (listener) => impl.subscribe(listener),
+    wrapJobs: (wrapper) => impl.wrapJobs(wrapper),
     validateProgram: (spec) => validateProgramOf(impl.machine, spec),
     // The kernel's time is that of its last command; a spawn made now is made at the clock's time.
     nextRuns: (programId: string, spawnOrCount?: string | number, countOrFrom?: number, at?: number) => {

@@ -7,6 +7,8 @@ import {
   executeJob,
   type FingerprintProblem,
   type FleetCommand,
+  type JobWrappers,
+  type MainFn,
   type RunningJob,
   type StoreRequest,
 } from "@schedkit/kernel/fleet";
@@ -52,6 +54,7 @@ export class FleetHost {
   private state: "running" | "stopping" | "stopped" = "running";
   private lastStoreAnswer = Number.NEGATIVE_INFINITY;
   private readonly backoff: StoreBackoff;
+  private readonly wrappers: JobWrappers;
   /** Requests made while the store was failing, sent when the backoff has passed. */
   private readonly held: HeldRequest[] = [];
   private retryTimer: unknown;
@@ -72,6 +75,7 @@ export class FleetHost {
       readonly session: string;
       readonly coordinator: Coordinator;
       readonly backoff: BackoffSettings;
+      readonly wrappers: JobWrappers;
     },
     private readonly emit: (event: FleetRunnerEvent) => void,
   ) {
@@ -80,6 +84,7 @@ export class FleetHost {
     this.store = options.store;
     this.coordinator = options.coordinator;
     this.backoff = new StoreBackoff(options.backoff);
+    this.wrappers = options.wrappers;
     for (const spec of options.programs) this.specs.set(spec.id, spec);
   }
 
@@ -408,7 +413,9 @@ export class FleetHost {
       report(job, { ok: false, error: new Error(`program ${effect.programId} is not installed on this node`) });
       return;
     }
-    const outcome = executeJob(spec.mainFn as never, effect.args, effect.scheduledAt, job, report);
+    const programFn = spec.mainFn as MainFn;
+    const mainFn = this.wrappers.isEmpty ? programFn : this.wrappers.around(programFn, effect);
+    const outcome = executeJob(mainFn, effect.args, effect.scheduledAt, job, report);
     if (outcome !== undefined) {
       // Report after this dispatch's effects are handled: the coordinator is not re-entered.
       queueMicrotask(() => report(job, outcome));
