@@ -5,7 +5,8 @@
  * and reports ratios against the goals in issue "Benchmarks". `--smoke` runs
  * small sizes (CI keeps it working; no timing is asserted there). Named
  * sections run alone (today: `postgres`, section 10, which needs a server:
- * `bash scripts/with-postgres.sh pnpm bench postgres`); without a name, all.
+ * `bash scripts/with-postgres.sh pnpm bench postgres`; and `otel`, section
+ * 11); without a name, all.
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -15,6 +16,7 @@ import { arrayChurn, kernelChurn } from "./churn.js";
 import { contractFloorRate, effectRate, fakeTimersRate, heapRate, kernelRate, median } from "./firing.js";
 import { fleetBench, fleetLines } from "./fleet.js";
 import { completionRate } from "./inflight.js";
+import type { OtelBench } from "./otel.js";
 import type { PostgresBench } from "./postgres.js";
 import type { Timing } from "./realclock.js";
 import { type HeadroomTimings, realclockHeadroomGoals, realclockHeadroomLines } from "./realclockGoals.js";
@@ -90,16 +92,35 @@ const postgresSection = async (): Promise<PostgresBench | undefined> => {
   return bench;
 };
 
+// 11. @schedkit/otel's cost on the real clock (bench/otel.ts), in a fresh process as section 4 is.
+const otelSection = async (): Promise<OtelBench> => {
+  const { otelHeading, otelLines, otelSize } = await import("./otel.js");
+  log(otelHeading(otelSize(smoke)));
+  const stealBefore = cpuTicks();
+  const otelRun = spawnSync(
+    process.execPath,
+    ["--import", "tsx", fileURLToPath(new URL("./otel.ts", import.meta.url)), "--json", ...(smoke ? ["--smoke"] : [])],
+    { encoding: "utf8" },
+  );
+  if (otelRun.status !== 0) throw new Error(`otel benchmark failed: ${otelRun.stderr}`);
+  const steal = stealPercent(stealBefore, cpuTicks());
+  const bench = JSON.parse(otelRun.stdout.trim().split("\n").at(-1) as string) as OtelBench;
+  for (const line of otelLines(bench)) log(line);
+  if (steal !== undefined) log(`   host CPU steal during the runs: ${steal}%`);
+  return bench;
+};
+
 const sections = new Set(process.argv.slice(2).filter((arg) => !arg.startsWith("--")));
 if (sections.size > 0) {
-  const known = ["postgres"];
+  const known = ["postgres", "otel"];
   const unknown = [...sections].filter((name) => !known.includes(name));
   if (unknown.length > 0) {
     console.error(`unknown section(s) ${unknown.join(", ")}; sections that run alone: ${known.join(", ")}`);
     process.exit(2);
   }
-  const postgres = await postgresSection();
-  summary({ postgres });
+  const postgres = sections.has("postgres") ? await postgresSection() : undefined;
+  const otel = sections.has("otel") ? await otelSection() : undefined;
+  summary({ postgres, otel });
   process.exit(0);
 }
 
@@ -309,5 +330,7 @@ for (const line of fleetLines(fleet)) log(line);
 
 const postgres = await postgresSection();
 
+const otel = await otelSection();
+
 const inflight = Object.fromEntries(bursts.map((size, index) => [size, completions[index]]));
-summary({ firing, memory, churn, timings: allTimings, hostSteal, sim, inflight, importCost, fleet, postgres });
+summary({ firing, memory, churn, timings: allTimings, hostSteal, sim, inflight, importCost, fleet, postgres, otel });

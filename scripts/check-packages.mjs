@@ -14,7 +14,7 @@ import { join, resolve } from "node:path";
 import { checkDeclarations } from "./check-declarations.mjs";
 
 const root = resolve(new URL("..", import.meta.url).pathname);
-const packages = ["kernel", "policy-lifo", "policy-fifo", "sim", "postgres"];
+const packages = ["kernel", "policy-lifo", "policy-fifo", "sim", "postgres", "otel"];
 const bin = (name) => join(root, "node_modules", ".bin", name);
 const run = (command, args, cwd = root) => {
   console.log(`$ ${[command, ...args].join(" ")}`);
@@ -61,6 +61,7 @@ import { fifo } from "@schedkit/policy-fifo";
 import { replay, replayFleet, simulate, simulateFleet } from "@schedkit/sim";
 import { createCoordinator, createModelStore, shardOf } from "@schedkit/kernel/fleet";
 import { createSqlStore, pgliteStore, postgresStore } from "@schedkit/postgres";
+import { instrument } from "@schedkit/otel";
 
 const kernel = createKernel({ policies: [lifo(), fifo()] });
 kernel.dispatch({ type: "install", at: 0, program: { id: "p", interval: 100, createFn: () => 0, mergeFn: (s, v) => s + v, mainFn: () => 1 } });
@@ -76,6 +77,10 @@ const runner = createRunner();
 runner.install({ id: "t", interval: 1000, mainFn: () => "done" });
 runner.start();
 assert.equal(await runner.trigger("t"), "done");
+// @schedkit/otel with the API's no-op providers (its peer @opentelemetry/api installed beside it).
+const uninstrument = instrument(runner);
+assert.equal(await runner.trigger("t"), "done");
+uninstrument();
 await runner.stop();
 const result = simulate({ seed: 1, scenario: "stats", steps: 200 });
 assert.deepEqual(result.violations, []);
