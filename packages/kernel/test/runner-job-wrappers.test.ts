@@ -1,11 +1,13 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import FakeTimers from "@sinonjs/fake-timers";
+import * as Effect from "effect/Effect";
 import { describe, expect, it, vi } from "vitest";
 import { createRunner, type JobStart, SchedkitError } from "../src/index.js";
 
 const quiet = { onJobError: false as const };
 
 describe("runner: job wrappers", () => {
-  it("wrapJobs - runs around mainFn with the run effect's job, outermost first, and passes its value on", async () => {
+  it("wrapJobs - runs around mainFn with the run effect's job, outermost first; the job's value is mainFn's", async () => {
     const clock = FakeTimers.createClock(1_000);
     const runner = createRunner({ clock, ...quiet });
     const calls: string[] = [];
@@ -13,15 +15,13 @@ describe("runner: job wrappers", () => {
     runner.wrapJobs((job, run) => {
       seen.push(job);
       calls.push("outer in");
-      const value = run();
+      run();
       calls.push("outer out");
-      return value;
     });
     runner.wrapJobs((_job, run) => {
       calls.push("inner in");
-      const value = run();
+      run();
       calls.push("inner out");
-      return value;
     });
     const program = runner.install({
       id: "p",
@@ -48,21 +48,44 @@ describe("runner: job wrappers", () => {
     await runner.stop();
   });
 
-  it("wrapJobs - a Promise returned through the wrapper is the job's result; a throw in the wrapper fails the job", async () => {
+  it("wrapJobs - a Promise job's result comes later; a throw before run fails the job, mainFn never runs", async () => {
     const clock = FakeTimers.createClock(0);
     const failures: unknown[] = [];
     const runner = createRunner({ clock, onJobError: (error) => failures.push(error) });
     let fail = false;
+    const mainFn = vi.fn(() => Promise.resolve("later"));
     runner.wrapJobs((_job, run) => {
       if (fail) throw new Error("wrapper says no");
-      return run();
+      run();
     });
-    runner.install({ id: "p", interval: 10, mainFn: () => Promise.resolve("later") });
+    runner.install({ id: "p", interval: 10, mainFn });
     runner.start();
     await expect(runner.trigger("p")).resolves.toBe("later");
     fail = true;
     await expect(runner.trigger("p")).rejects.toThrow("wrapper says no");
     expect(failures).toEqual([new Error("wrapper says no")]);
+    expect(mainFn).toHaveBeenCalledTimes(1);
+    await runner.stop();
+  });
+
+  it("wrapJobs - a throw after run goes to onError and the job's result stands; not calling run fails the job", async () => {
+    const errors: unknown[] = [];
+    const runner = createRunner({ clock: FakeTimers.createClock(0), onError: (error) => errors.push(error), ...quiet });
+    let skip = false;
+    runner.wrapJobs((_job, run) => {
+      if (skip) return;
+      run();
+      throw new Error("after the start");
+    });
+    runner.install({ id: "p", interval: 10, mainFn: () => "kept" });
+    runner.start();
+    await expect(runner.trigger("p")).resolves.toBe("kept");
+    expect(errors).toEqual([new Error("after the start")]);
+    skip = true;
+    await expect(runner.trigger("p")).rejects.toMatchObject({
+      code: "hook-failed",
+      message: expect.stringContaining("without calling run()"),
+    });
     await runner.stop();
   });
 
@@ -71,13 +94,12 @@ describe("runner: job wrappers", () => {
     const mainFn = vi.fn(() => "once");
     let second: unknown;
     runner.wrapJobs((_job, run) => {
-      const value = run();
+      run();
       try {
         run();
       } catch (error) {
         second = error;
       }
-      return value;
     });
     runner.install({ id: "p", interval: 10, mainFn });
     runner.start();
@@ -88,12 +110,40 @@ describe("runner: job wrappers", () => {
     await runner.stop();
   });
 
+  it("wrapJobs - a Promise's and an Effect's continuations run in the context the wrapper set", async () => {
+    const store = new AsyncLocalStorage<string>();
+    const runner = createRunner({ ...quiet });
+    runner.wrapJobs((job, run) => store.run(`ctx of ${job.programId}`, run));
+    runner.install({
+      id: "promise",
+      interval: 10,
+      mainFn: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        return store.getStore();
+      },
+    });
+    runner.install({
+      id: "effect",
+      interval: 10,
+      mainFn: () =>
+        Effect.gen(function* () {
+          yield* Effect.sleep("2 millis");
+          return yield* Effect.sync(() => store.getStore());
+        }),
+    });
+    runner.start();
+    expect(await runner.trigger("promise")).toBe("ctx of promise");
+    expect(await runner.trigger("effect")).toBe("ctx of effect");
+    expect(store.getStore()).toBeUndefined();
+    await runner.stop();
+  });
+
   it("wrapJobs - the remover stops it for later jobs (twice is harmless); a non-function is refused naming the field", async () => {
     const runner = createRunner({ clock: FakeTimers.createClock(0), ...quiet });
     let wrapped = 0;
     const off = runner.wrapJobs((_job, run) => {
       wrapped++;
-      return run();
+      run();
     });
     runner.install({ id: "p", interval: 10, mainFn: () => 1 });
     runner.start();
@@ -119,7 +169,7 @@ describe("runner: job wrappers", () => {
     let spawned: string | undefined = "not called";
     runner.wrapJobs((job, run) => {
       if (job.programId === "p") spawned = runner.spawn("other");
-      return run();
+      run();
     });
     runner.install({ id: "p", interval: 10, mainFn: () => 1 });
     runner.start();

@@ -52,7 +52,6 @@ export interface Instrumentable {
  */
 export const instrument = (target: Instrumentable, options: InstrumentOptions = {}): (() => void) => {
   const tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(INSTRUMENTATION_NAME);
-  const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter(INSTRUMENTATION_NAME);
   const fleet = typeof target.nodeId === "string";
   const spanBase: Attributes = fleet
     ? { [attr.nodeId]: target.nodeId as string }
@@ -61,7 +60,13 @@ export const instrument = (target: Instrumentable, options: InstrumentOptions = 
       : { [attr.runnerId]: target.id };
   // A fleet's node ids are drawn per replica: on spans only, not a metric dimension.
   const metricBase: Attributes = fleet || target.id === undefined ? {} : { [attr.runnerId]: target.id };
-  const jobMetrics = new JobMetrics(meter, metricBase, !fleet, fleet);
+  const jobMetrics = new JobMetrics(
+    options.meterProvider ?? metrics.getMeterProvider(),
+    options.meterProvider === undefined ? () => metrics.getMeterProvider() : undefined,
+    metricBase,
+    !fleet,
+    fleet,
+  );
   const observer = new JobObserver(tracer, jobMetrics, spanBase, () => target.now(), target.nodeId, !fleet);
   if (!fleet && typeof target.info === "function") observer.seedSpawns(target.info().programs);
   if (fleet && typeof target.health === "function") {

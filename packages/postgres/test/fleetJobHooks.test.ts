@@ -85,7 +85,7 @@ describe("createFleetRunner: failed jobs and wrappers", () => {
     const seen: JobStart[] = [];
     const off = runner.wrapJobs((job, run) => {
       seen.push(job);
-      return run();
+      run();
     });
     runner.start();
     await clock.advance(50);

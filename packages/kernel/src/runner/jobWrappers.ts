@@ -1,5 +1,4 @@
 import { SchedkitError } from "../SchedkitError.js";
-import type { MainFn } from "./execute.js";
 
 /**
  * A job about to run, as a wrapper sees it: the `run` effect that started it
@@ -23,22 +22,26 @@ export interface JobStart {
 }
 
 /**
- * Runs around every job's `mainFn` (instrumentation: a tracing span's
- * context, a log context). The rules:
- * - call `run` once, synchronously, and return what it returns: that is the
- *   job's result (a value, a Promise, an Effect), read by the runner as if
- *   `mainFn` had returned it; a second call of `run` throws;
- * - a throw (before or after `run`) fails the job with that error, like a
- *   throw from `mainFn`;
- * - `job` is read-only, and the wrapper is called inside the runner's step:
- *   a runner method called from it is queued like one called from `mainFn`.
+ * Runs around every job's start (instrumentation: a tracing span's context,
+ * a log context). `run()` starts the job inside the wrapper: it calls
+ * `mainFn`, and when `mainFn` returns a Promise or an Effect, follows it or
+ * starts its fiber, so the whole job (its continuations too, with an
+ * AsyncLocalStorage-based context) runs in whatever context the wrapper set.
+ * The rules:
+ * - call `run` once, synchronously; a second call throws, and returning
+ *   without calling it fails the job (`hook-failed`);
+ * - a throw before `run` fails the job with that error (`mainFn` never runs);
+ *   a throw after it is reported to `onError` and the job's result stands;
+ * - the wrapper sees the job, not its result (that comes as the `settled`
+ *   effect); `job` is read-only, and a runner method called from the wrapper
+ *   is queued like one called from `mainFn`.
  * Wrappers added first run outermost. Adding or removing one applies to jobs
  * started afterwards.
  * @since 0.3.0
  */
-export type JobWrapper = (job: JobStart, run: () => unknown) => unknown;
+export type JobWrapper = (job: JobStart, run: () => void) => void;
 
-/** The wrappers of one runner, and the `mainFn` each job then runs. */
+/** The wrappers of one runner, and how a job starts inside them. */
 export class JobWrappers {
   private list: readonly JobWrapper[] = [];
 
@@ -62,22 +65,42 @@ export class JobWrappers {
     };
   }
 
-  /** `mainFn` inside every wrapper, for one job (only called when there are wrappers). */
-  around(mainFn: MainFn, job: JobStart): MainFn {
+  /**
+   * Starts a job (`start`, which never throws: it returns the job's outcome now, or undefined for
+   * later) inside every wrapper. A wrapper's failure before the start is the job's (`failed`);
+   * after it, it goes to `report`. Only called when there are wrappers.
+   */
+  start<T>(job: JobStart, start: () => T, failed: (error: unknown) => T, report: (error: unknown) => void): T {
     const wrappers = this.list;
-    return (args, t, ctx) => {
-      let next: () => unknown = () => mainFn(args, t, ctx);
-      for (let i = wrappers.length - 1; i >= 0; i--) {
-        const wrapper = wrappers[i] as JobWrapper;
-        const inner = onceOnly(next, job);
-        next = () => wrapper(job, inner);
-      }
-      return next();
+    let started = false;
+    let result: T | undefined;
+    let next: () => void = () => {
+      started = true;
+      result = start();
     };
+    for (let i = wrappers.length - 1; i >= 0; i--) {
+      const wrapper = wrappers[i] as JobWrapper;
+      const inner = onceOnly(next, job);
+      next = () => wrapper(job, inner);
+    }
+    try {
+      next();
+    } catch (error) {
+      if (!started) return failed(error);
+      report(error);
+    }
+    if (!started) {
+      return failed(
+        new SchedkitError("hook-failed", `job ${job.jobId}: a job wrapper returned without calling run()`, {
+          field: "wrapper",
+        }),
+      );
+    }
+    return result as T;
   }
 }
 
-const onceOnly = (run: () => unknown, job: JobStart): (() => unknown) => {
+const onceOnly = (run: () => void, job: JobStart): (() => void) => {
   let called = false;
   return () => {
     if (called) {
@@ -86,6 +109,6 @@ const onceOnly = (run: () => unknown, job: JobStart): (() => unknown) => {
       });
     }
     called = true;
-    return run();
+    run();
   };
 };

@@ -245,14 +245,20 @@ class RunnerImpl {
    * program) never runs, and a new program of the same id never runs an old job.
    */
   private runJob(effect: RunEffect): void {
-    const programFn = this.mainFnOf(effect.jobId);
-    if (programFn === undefined) return;
-    const mainFn = this.wrappers.isEmpty ? programFn : this.wrappers.around(programFn, effect);
+    const mainFn = this.mainFnOf(effect.jobId);
+    if (mainFn === undefined) return;
     const job = new Job(effect.jobId, effect.spawnId, effect.programId, effect.fireId);
     this.jobs.current = job;
     let outcome: Outcome | undefined;
     try {
-      outcome = executeJob(mainFn, effect.args, effect.scheduledAt, job, this.reportLater);
+      outcome = this.wrappers.isEmpty
+        ? executeJob(mainFn, effect.args, effect.scheduledAt, job, this.reportLater)
+        : this.wrappers.start(
+            effect,
+            () => executeJob(mainFn, effect.args, effect.scheduledAt, job, this.reportLater),
+            (error): Outcome => ({ ok: false, error }),
+            this.reportError,
+          );
     } finally {
       this.jobs.current = null;
     }

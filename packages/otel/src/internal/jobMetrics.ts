@@ -3,10 +3,11 @@ import type {
   Counter,
   Histogram,
   Meter,
+  MeterProvider,
   ObservableResult,
   ObservableUpDownCounter,
 } from "@opentelemetry/api";
-import { attr, BUCKETS_MS, metric } from "./names.js";
+import { attr, BUCKETS_MS, INSTRUMENTATION_NAME, metric } from "./names.js";
 
 interface ProgramMetrics {
   inFlight: number;
@@ -21,14 +22,16 @@ interface ProgramMetrics {
  * flight, shards) is counted here and observed by the SDK when it collects, not added per job.
  */
 export class JobMetrics {
-  private readonly lateness: Histogram;
-  private readonly duration: Histogram;
-  private readonly settled: Counter;
-  private readonly missed: Counter;
-  private readonly skipped: Counter;
-  private readonly refused: Counter;
-  private readonly discarded: Counter;
-  private readonly takeovers: Counter;
+  private lateness!: Histogram;
+  private duration!: Histogram;
+  private settled!: Counter;
+  private missed!: Counter;
+  private skipped!: Counter;
+  private refused!: Counter;
+  private discarded!: Counter;
+  private takeovers!: Counter;
+  /** The provider the instruments come from, and (with the global default) where to look for a newer one. */
+  private provider: MeterProvider;
   /** Per program: jobs in flight and the attributes of job measurements. Spawns running; shards held. */
   private readonly programs = new Map<string, ProgramMetrics>();
   private readonly spawns = new Map<string, number>();
@@ -36,21 +39,41 @@ export class JobMetrics {
   /** Attribute objects by program, then by the rest of the key: made once, never changed. */
   private readonly attributes = new Map<string, Map<string, Attributes>>();
   private readonly none: Attributes;
-  private readonly removeCallbacks: () => void;
-  private readonly afterCollect: () => void;
+  private removeCallbacks: () => void = () => undefined;
   private closing = false;
   private closed = false;
 
   constructor(
-    meter: Meter,
+    provider: MeterProvider,
+    /**
+     * The global provider now, when none was given: the API has no proxy meter provider (unlike
+     * tracers), so a meter taken before the SDK registers one would stay a no-op for good.
+     */
+    private readonly currentGlobal: (() => MeterProvider) | undefined,
     /** Attributes every measurement carries (the runner's id). */
     private readonly base: Attributes,
     /** Whether spawns are observed (not on a fleet runner). */
-    countSpawns: boolean,
+    private readonly countSpawns: boolean,
     /** Whether shards are observed (a fleet runner). */
-    countShards: boolean,
+    private readonly countShards: boolean,
   ) {
     this.none = Object.freeze(Object.assign({}, base));
+    this.provider = provider;
+    this.build(provider.getMeter(INSTRUMENTATION_NAME));
+  }
+
+  /** Takes the instruments from a newer global provider, if one was registered meanwhile. */
+  private follow(): void {
+    const current = (this.currentGlobal as () => MeterProvider)();
+    if (current === this.provider) return;
+    this.removeCallbacks();
+    this.provider = current;
+    this.build(current.getMeter(INSTRUMENTATION_NAME));
+  }
+
+  private build(meter: Meter): void {
+    const countSpawns = this.countSpawns;
+    const countShards = this.countShards;
     const advice = { explicitBucketBoundaries: [...BUCKETS_MS] };
     this.lateness = meter.createHistogram(metric.lateness, {
       unit: "ms",
@@ -124,14 +147,17 @@ export class JobMetrics {
     this.removeCallbacks = () => {
       for (const [instrument, callback] of callbacks) instrument.removeCallback(callback);
     };
-    // After removal, the SDK keeps a cumulative series at its last value: the next collection must
-    // see zeros, and only then are the callbacks removed (after it, not while the SDK iterates them).
-    this.afterCollect = () => {
-      if (this.closing && !this.closed) {
-        this.closed = true;
-        queueMicrotask(this.removeCallbacks);
-      }
-    };
+  }
+
+  /**
+   * After removal, the SDK keeps a cumulative series at its last value: the next collection must
+   * see zeros, and only then are the callbacks removed (after it, not while the SDK iterates them).
+   */
+  private afterCollect(): void {
+    if (this.closing && !this.closed) {
+      this.closed = true;
+      queueMicrotask(this.removeCallbacks);
+    }
   }
 
   /** The attributes of a measurement: the base, the program, and up to two more; made once per key. */
@@ -167,6 +193,7 @@ export class JobMetrics {
   }
 
   jobStarted(programId: string, kind: string, latenessMs: number): void {
+    if (this.currentGlobal !== undefined) this.follow();
     const program = this.program(programId);
     let attributes = program.started.get(kind);
     if (attributes === undefined) {
@@ -196,30 +223,37 @@ export class JobMetrics {
   }
 
   missedRuns(programId: string, count: number, reason: string): void {
+    if (this.currentGlobal !== undefined) this.follow();
     this.missed.add(count, this.with(programId, attr.reason, reason));
   }
 
   skippedRun(programId: string, reason: string): void {
+    if (this.currentGlobal !== undefined) this.follow();
     this.skipped.add(1, this.with(programId, attr.reason, reason));
   }
 
   refusedCommand(programId: string | undefined, code: string): void {
+    if (this.currentGlobal !== undefined) this.follow();
     this.refused.add(1, this.with(programId, attr.code, code));
   }
 
   discardedResult(programId: string | undefined): void {
+    if (this.currentGlobal !== undefined) this.follow();
     this.discarded.add(1, this.with(programId));
   }
 
   spawnMoved(programId: string, by: 1 | -1): void {
+    if (this.currentGlobal !== undefined) this.follow();
     this.spawns.set(programId, Math.max(0, (this.spawns.get(programId) ?? 0) + by));
   }
 
   shardMoved(by: 1 | -1): void {
+    if (this.currentGlobal !== undefined) this.follow();
     this.shards = Math.max(0, this.shards + by);
   }
 
   takeover(): void {
+    if (this.currentGlobal !== undefined) this.follow();
     this.takeovers.add(1, this.none);
   }
 

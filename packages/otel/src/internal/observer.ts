@@ -20,6 +20,8 @@ interface OpenJob {
   readonly kind: JobKind;
   readonly shard: number | undefined;
   readonly startedAt: number;
+  /** When `mainFn` returned (or its Promise or Effect was started): a synchronous job ends no earlier. */
+  returnedAt: number;
 }
 
 /** Results of cancelled jobs may still be discarded later: their programs, the newest kept. */
@@ -95,12 +97,13 @@ export class JobObserver {
   }
 
   /** The job wrapper: the span starts, and `mainFn` runs inside its context. */
-  readonly wrap = (job: JobStart, run: () => unknown): unknown => {
+  readonly wrap = (job: JobStart, run: () => void): void => {
     const key = keyOf(job.shard, job.jobId);
     const kind = this.kindOf(job, key);
-    // A fleet's job runs once its fire is recorded (a store round trip after the kernel started it),
-    // and a rerun after a takeover keeps its first start: the span starts when mainFn does.
-    const startedAt = job.shard === undefined ? job.startedAt : Math.max(job.startedAt, this.now());
+    // The span starts when mainFn does: after the jobs before it in the runner's step, and on a
+    // fleet once its fire is recorded (a store round trip), or long after for a takeover's rerun
+    // (which keeps its first start). Under a fake clock that is the job's start time exactly.
+    const startedAt = Math.max(job.startedAt, this.now());
     const lateness = startedAt - job.scheduledAt;
     // A literal, then the base: a spread first makes every later key slow to add (V8 on Node 20).
     const attributes: Attributes = {
@@ -122,9 +125,14 @@ export class JobObserver {
       { kind: SpanKind.INTERNAL, startTime: hrTimeOf(startedAt), attributes },
       ROOT_CONTEXT,
     );
-    this.open.set(key, { span, programId: job.programId, kind, shard: job.shard, startedAt });
+    const open: OpenJob = { span, programId: job.programId, kind, shard: job.shard, startedAt, returnedAt: startedAt };
+    this.open.set(key, open);
     this.metrics.jobStarted(job.programId, kind, lateness);
-    return context.with(trace.setSpan(ROOT_CONTEXT, span), run);
+    try {
+      context.with(trace.setSpan(ROOT_CONTEXT, span), run);
+    } finally {
+      open.returnedAt = this.now();
+    }
   };
 
   /** A runner's effect. */
@@ -241,9 +249,11 @@ export class JobObserver {
       );
       return;
     }
+    // A synchronous job's result is stamped with its step's time, so it ends when mainFn returned.
     // A fleet shard's kernel time stands still while the shard is released (a graceful stop, a
     // handoff): a job settled meanwhile says it ended when the release began. It ended now.
-    const endedAt = shard === undefined ? effect.endedAt : Math.max(effect.endedAt, this.now());
+    const endedAt =
+      shard === undefined ? Math.max(effect.endedAt, job.returnedAt) : Math.max(effect.endedAt, this.now());
     this.finish(key, job, effect.status, endedAt, effect.status === "errored" ? { error: effect.error } : undefined);
   }
 

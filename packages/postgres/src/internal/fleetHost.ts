@@ -413,9 +413,17 @@ export class FleetHost {
       report(job, { ok: false, error: new Error(`program ${effect.programId} is not installed on this node`) });
       return;
     }
-    const programFn = spec.mainFn as MainFn;
-    const mainFn = this.wrappers.isEmpty ? programFn : this.wrappers.around(programFn, effect);
-    const outcome = executeJob(mainFn, effect.args, effect.scheduledAt, job, report);
+    const mainFn = spec.mainFn as MainFn;
+    const execute = () => executeJob(mainFn, effect.args, effect.scheduledAt, job, report);
+    const outcome = this.wrappers.isEmpty
+      ? execute()
+      : this.wrappers.start(
+          effect,
+          execute,
+          (error): Outcome => ({ ok: false, error }),
+          // A wrapper's own failure after the job started: the job's result stands.
+          () => undefined,
+        );
     if (outcome !== undefined) {
       // Report after this dispatch's effects are handled: the coordinator is not re-entered.
       queueMicrotask(() => report(job, outcome));
