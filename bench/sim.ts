@@ -9,27 +9,35 @@
  *     simulated hours (1 in smoke), one run;
  * (b) `checks: "determinism-only"`: both runs of a seed hash their traces and nothing else;
  *     simulated events are the dispatches of both runs (median of 3);
+ * (b') the same in `availableParallelism()` worker threads, as `schedkit-sim --workers auto`
+ *     spreads a sweep: one seed of the same size per worker (seeds 1 to N), each generated in its
+ *     worker before the clock starts; events of both runs of every seed over the wall seconds
+ *     from the start signal to the last worker's answer (median of 3; CPU seconds of every
+ *     thread beside it);
  * (c) the checked run's events/s over a bare kernel's dispatches/s replaying the very commands
  *     the engine dispatched (recorded from a run of the same timeline), in this process, medians
  *     of 3, alternating.
  *
  * `npx tsx bench/sim.ts [--smoke]` runs this section alone.
  */
+import { availableParallelism } from "node:os";
 import { pathToFileURL } from "node:url";
+import { isMainThread, MessageChannel, type MessagePort, receiveMessageOnPort, workerData } from "node:worker_threads";
 import { type Command, createKernel, type Kernel } from "@schedkit/kernel";
 import { fifo } from "@schedkit/policy-fifo";
 import { lifo } from "@schedkit/policy-lifo";
 import { kernelOptionsFor, runTimeline } from "../packages/sim/src/internal/engine.js";
 import { generateTimeline } from "../packages/sim/src/internal/generate.js";
 import { createReferenceModel } from "../packages/sim/src/internal/referenceModel.js";
+import { startWorker } from "../packages/sim/src/internal/workerPool.js";
 import type { Timeline } from "../packages/sim/src/types.js";
 
 /** Dispatches per simulated hour of this workload, as section 5 counts them. */
 const stepsFor = (hours: number): number => Math.ceil(((hours * 3_600_000) / 85) * 3 * 2);
 
-const timelineFor = (hours: number): Timeline =>
+const timelineFor = (hours: number, seed = 1): Timeline =>
   generateTimeline({
-    seed: 1,
+    seed,
     scenario: "worker-pool",
     steps: stepsFor(hours),
     faults: "none",
@@ -38,12 +46,14 @@ const timelineFor = (hours: number): Timeline =>
 
 const policies = () => [lifo(), fifo()];
 
-/** CPU seconds (user + system) of `work`, and its result. */
-const cpu = <T>(work: () => T): { seconds: number; value: T } => {
+/** CPU seconds (user + system) of `work` (and its wall seconds), and its result. */
+const cpu = <T>(work: () => T): { seconds: number; wallSeconds: number; value: T } => {
   const before = process.cpuUsage();
+  const started = performance.now();
   const value = work();
+  const wallSeconds = (performance.now() - started) / 1000;
   const used = process.cpuUsage(before);
-  return { seconds: (used.user + used.system) / 1e6, value };
+  return { seconds: (used.user + used.system) / 1e6, wallSeconds, value };
 };
 
 const median = (values: readonly number[]): number => {
@@ -72,6 +82,119 @@ const recordCommands = (timeline: Timeline): Command[] => {
   });
   runTimeline({ timeline, policies: policies(), checks: false, wrapKernel: recording });
   return commands;
+};
+
+/** What (b') sends a worker (its `workerData.setup`): its seed, the size, where to answer. */
+interface BenchWorkerSetup {
+  readonly simBenchWorker: true;
+  readonly seed: number;
+  readonly hours: number;
+  readonly port: MessagePort;
+  /** [0]: answers posted by all workers, bumped (and notified) after each. */
+  readonly signal: Int32Array;
+}
+
+type BenchAnswer =
+  | { readonly type: "ready" }
+  | { readonly type: "done"; readonly events: number }
+  | { readonly type: "error"; readonly message: string };
+
+/**
+ * (b')'s worker (this module, loaded in a worker thread): generates its seed's timeline, warms
+ * up, answers "ready"; then, for each message, runs it twice (determinism-only: hash only),
+ * compares the hashes and answers with the events of both runs.
+ */
+const benchWorker = (setup: BenchWorkerSetup): void => {
+  const answer = (message: BenchAnswer) => {
+    setup.port.postMessage(message);
+    Atomics.add(setup.signal, 0, 1);
+    Atomics.notify(setup.signal, 0);
+  };
+  const failed = (error: unknown) =>
+    answer({ type: "error", message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+  try {
+    const timeline = timelineFor(setup.hours, setup.seed);
+    const warm = timelineFor(0.05, setup.seed);
+    hashedRun(warm);
+    hashedRun(warm);
+    setup.port.on("message", () => {
+      try {
+        const first = hashedRun(timeline);
+        const second = hashedRun(timeline);
+        if (first.traceHash !== second.traceHash) throw new Error(`seed ${setup.seed}: two runs differ`);
+        answer({ type: "done", events: first.steps + second.steps });
+      } catch (error) {
+        failed(error);
+      }
+    });
+    answer({ type: "ready" });
+  } catch (error) {
+    failed(error);
+  }
+};
+
+/**
+ * (b'): `availableParallelism()` workers, one seed each. Synchronous, as `simBench` is: the main
+ * thread sleeps on a shared counter (`Atomics.wait`) and reads the answers with
+ * `receiveMessageOnPort`, so it needs no event loop turn.
+ */
+const inWorkers = (hours: number): SimBench["determinismWorkers"] => {
+  const workers = availableParallelism();
+  const signal = new Int32Array(new SharedArrayBuffer(4));
+  const threads = Array.from({ length: workers }, (_, index) => {
+    const { port1, port2 } = new MessageChannel();
+    const setup: BenchWorkerSetup = { simBenchWorker: true, seed: index + 1, hours, port: port2, signal };
+    return { worker: startWorker(new URL(import.meta.url), setup, [port2]), port: port1 };
+  });
+  /** Waits for one answer from every worker (at most 10 minutes). */
+  const answers = (): BenchAnswer[] => {
+    const got: (BenchAnswer | undefined)[] = threads.map(() => undefined);
+    const deadline = performance.now() + 600_000;
+    while (got.some((answer) => answer === undefined)) {
+      const seen = Atomics.load(signal, 0);
+      threads.forEach(({ port }, index) => {
+        if (got[index] !== undefined) return;
+        const message = receiveMessageOnPort(port);
+        if (message !== undefined) got[index] = message.message as BenchAnswer;
+      });
+      if (got.every((answer) => answer !== undefined)) break;
+      if (performance.now() > deadline) throw new Error("determinism-only in workers: a worker did not answer");
+      Atomics.wait(signal, 0, seen, 1_000);
+    }
+    const error = got.find((answer) => answer?.type === "error");
+    if (error !== undefined && error.type === "error") throw new Error(`determinism-only in workers: ${error.message}`);
+    return got as BenchAnswer[];
+  };
+  try {
+    answers();
+    const rounds: { wallSeconds: number; cpuSeconds: number; events: number }[] = [];
+    for (let round = 0; round < 3; round++) {
+      const cpuBefore = process.cpuUsage();
+      const started = performance.now();
+      for (const { port } of threads) port.postMessage("go");
+      const done = answers();
+      const wallSeconds = (performance.now() - started) / 1000;
+      const cpuUsed = process.cpuUsage(cpuBefore);
+      const events = done.reduce((sum, answer) => sum + (answer.type === "done" ? answer.events : 0), 0);
+      rounds.push({ wallSeconds, cpuSeconds: (cpuUsed.user + cpuUsed.system) / 1e6, events });
+    }
+    const middle = rounds.sort((a, b) => a.wallSeconds - b.wallSeconds)[1] as (typeof rounds)[number];
+    return {
+      workers,
+      seeds: workers,
+      hours,
+      events: middle.events,
+      wallSeconds: middle.wallSeconds,
+      cpuSeconds: middle.cpuSeconds,
+      eventsPerSecond: middle.events / middle.wallSeconds,
+      eventsPerCpuSecond: middle.events / middle.cpuSeconds,
+    };
+  } finally {
+    for (const { worker, port } of threads) {
+      port.close();
+      void worker.terminate();
+    }
+  }
 };
 
 /** A fresh kernel with the run's options dispatching the recorded commands: dispatches per CPU second. */
@@ -106,6 +229,23 @@ export interface SimBench {
     readonly eventsPerSecond: number;
     /** Dispatches of one run per second: seeds' steps per second. */
     readonly stepsPerSecond: number;
+    /** The same round's wall seconds (CPU seconds count the GC's helper threads too). */
+    readonly wallSeconds: number;
+  };
+  /** (b') */
+  readonly determinismWorkers: {
+    readonly workers: number;
+    /** Seeds, one per worker, each of `hours`. */
+    readonly seeds: number;
+    readonly hours: number;
+    /** Dispatches of both runs of every seed. */
+    readonly events: number;
+    readonly wallSeconds: number;
+    /** CPU seconds of the process over the same time: every thread's. */
+    readonly cpuSeconds: number;
+    readonly eventsPerSecond: number;
+    /** Events per CPU second of every thread, as (b) counts its own. */
+    readonly eventsPerCpuSecond: number;
   };
   /** (c) */
   readonly ratio: {
@@ -140,14 +280,17 @@ export const simBench = (smoke: boolean): SimBench => {
   }
 
   // (b) on the short timeline, median of 3.
-  const determinismRuns: { seconds: number; events: number }[] = [];
+  const determinismRuns: { seconds: number; wallSeconds: number; events: number }[] = [];
   for (let round = 0; round < 3; round++) {
     const both = cpu(() => [hashedRun(short), hashedRun(short)] as const);
     const [first, second] = both.value;
     if (first.traceHash !== second.traceHash) throw new Error("determinism-only: two runs of one seed differ");
-    determinismRuns.push({ seconds: both.seconds, events: first.steps + second.steps });
+    determinismRuns.push({ seconds: both.seconds, wallSeconds: both.wallSeconds, events: first.steps + second.steps });
   }
-  const determinism = determinismRuns.sort((a, b) => a.seconds - b.seconds)[1] as { seconds: number; events: number };
+  const determinism = determinismRuns.sort((a, b) => a.seconds - b.seconds)[1] as (typeof determinismRuns)[number];
+
+  // (b') in worker threads, median of 3.
+  const determinismWorkers = inWorkers(shortHours);
 
   // (a) the long run, once.
   const long = timelineFor(fullHours);
@@ -174,7 +317,9 @@ export const simBench = (smoke: boolean): SimBench => {
       seconds: determinism.seconds,
       eventsPerSecond: determinism.events / determinism.seconds,
       stepsPerSecond: determinism.events / 2 / determinism.seconds,
+      wallSeconds: determinism.wallSeconds,
     },
+    determinismWorkers,
     ratio: {
       hours: shortHours,
       events: shortEvents,
@@ -191,6 +336,7 @@ const fmt = (value: number) => Math.round(value).toLocaleString("en-US");
 export const simLines = (bench: SimBench): string[] => [
   `   every check on: ${bench.full.hours.toFixed(1)} h of worker-pool (${fmt(bench.full.events)} events${bench.full.violations > 0 ? `, ${bench.full.violations} violations!` : ""}) in ${bench.full.seconds.toFixed(1)} CPU s (checked run ${bench.full.checkedSeconds.toFixed(1)} s: ${fmt(bench.full.events / bench.full.checkedSeconds)} events/s; determinism run ${bench.full.determinismSeconds.toFixed(1)} s)`,
   `   determinism-only: ${bench.determinismOnly.hours} h twice, ${fmt(bench.determinismOnly.events)} events in ${bench.determinismOnly.seconds.toFixed(2)} CPU s: ${fmt(bench.determinismOnly.eventsPerSecond)} simulated events/s (${fmt(bench.determinismOnly.stepsPerSecond)} steps of a seed/s), median of 3`,
+  `   determinism-only in ${bench.determinismWorkers.workers} worker threads: ${bench.determinismWorkers.seeds} seeds × ${bench.determinismWorkers.hours} h twice, ${fmt(bench.determinismWorkers.events)} events in ${bench.determinismWorkers.wallSeconds.toFixed(2)} wall s: ${fmt(bench.determinismWorkers.eventsPerSecond)} simulated events/s, ${(bench.determinismWorkers.eventsPerSecond / (bench.determinismOnly.events / bench.determinismOnly.wallSeconds)).toFixed(2)}× one thread's ${fmt(bench.determinismOnly.events / bench.determinismOnly.wallSeconds)} per wall s (${bench.determinismWorkers.cpuSeconds.toFixed(2)} CPU s of all threads: ${fmt(bench.determinismWorkers.eventsPerCpuSecond)} per CPU s), median of 3`,
   `   checked run ${fmt(bench.ratio.checkedEventsPerSecond)} events/s vs bare kernel replaying its ${fmt(bench.ratio.events)} commands ${fmt(bench.ratio.kernelDispatchesPerSecond)} dispatches/s: ${bench.ratio.ratio.toFixed(3)} (medians of 3)`,
 ];
 
@@ -211,12 +357,21 @@ export const simGoals = (
     met: bench.determinismOnly.eventsPerSecond >= 1_000_000,
   },
   {
+    name: `simulator: determinism-only simulated events/s in ${bench.determinismWorkers.workers} worker threads (wall)`,
+    value: Math.round(bench.determinismWorkers.eventsPerSecond),
+    target: ">= 1,000,000",
+    met: bench.determinismWorkers.eventsPerSecond >= 1_000_000,
+  },
+  {
     name: "simulator: checked events/s over the bare kernel's dispatches/s",
     value: Number(bench.ratio.ratio.toFixed(3)),
     target: ">= 0.25",
     met: bench.ratio.ratio >= 0.25,
   },
 ];
+
+const benchSetup = isMainThread ? undefined : (workerData as { setup?: BenchWorkerSetup } | null)?.setup;
+if (benchSetup?.simBenchWorker === true) benchWorker(benchSetup);
 
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
 if (isMain) {

@@ -111,6 +111,14 @@ console.log("every package imports and works under plain Node");
       project,
     ),
   );
+  // Worker threads from the built package (plain node loads dist/internal/simWorker.js).
+  process.stdout.write(
+    run(
+      join(project, "node_modules", ".bin", "schedkit-sim"),
+      ["--seeds", "3", "--steps", "200", "--checks", "determinism-only", "--workers", "2"],
+      project,
+    ),
+  );
   process.stdout.write(
     run(join(project, "node_modules", ".bin", "schedkit-sim"), ["fleet", "--seeds", "1", "--steps", "150"], project),
   );

@@ -1,5 +1,7 @@
 export type { Clock, FakeTimersClock } from "./runner/clock.js";
 export { systemClock } from "./runner/clock.js";
+export type { JobErrorHandler, SettledJob } from "./runner/jobErrors.js";
+export type { JobStart, JobWrapper } from "./runner/jobWrappers.js";
 export type {
   BackfillRange,
   EffectListener,
@@ -10,5 +12,3 @@ export type {
   StopOptions,
 } from "./runner/runner.js";
 export { createRunner } from "./runner/runner.js";
-export type { JobErrorHandler, SettledJob } from "./runner/jobErrors.js";
-export type { JobStart, JobWrapper } from "./runner/jobWrappers.js";

@@ -1,13 +1,16 @@
 import { accessSync, constants, existsSync, readFileSync, statSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { availableParallelism } from "node:os";
+import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs as parseArgv } from "node:util";
 import { isSchedkitError, type UnspawnPolicy } from "@schedkit/kernel";
 import { writeFailure as writeFailureFile, writeReport } from "./files.js";
 import { fleetMain, isFleetTimeline, replayFleetFile } from "./fleetCli.js";
+import { CliError } from "./internal/cliError.js";
 import { canonical, TraceHash } from "./internal/hash.js";
+import { loadPolicies } from "./internal/policiesModule.js";
 import { jitterOf } from "./internal/stats.js";
+import { type PlannedRun, runInWorkers, WorkerCrashError } from "./internal/workerPool.js";
 import { replay, type SimulateResult, simulate } from "./simulate.js";
 import {
   type ChecksMode,
@@ -19,6 +22,9 @@ import {
   type SimResult,
   scenarioNames,
 } from "./types.js";
+
+export { CliError } from "./internal/cliError.js";
+export { loadPolicies } from "./internal/policiesModule.js";
 
 const USAGE = `schedkit-sim: deterministic simulation of schedkit schedules
 
@@ -42,6 +48,8 @@ Options:
   --checks MODE     full (default: the reference model, every invariant, each run twice) or
                     determinism-only (sweeps of many seeds: each run still twice and the traces
                     compared, the reference model and the invariant checks off)
+  --workers N       run the seeds in N worker threads (default 1; auto: one per CPU, here ${availableParallelism()});
+                    the report is the same as with one, in the same order
   --json            print one JSON object (traceHash, violations, jitter, runs) instead of text
   --report FILE     also write an HTML report (jitter histograms, spawn timelines)
   --out DIR         where failing timelines are written (default sim-failures)
@@ -51,25 +59,7 @@ replay FILE takes --policies, --json and --report; the rest comes from the file.
 Exit codes: 0 clean, 1 a check broke, 2 bad arguments or input.
 `;
 
-/**
- * A refused invocation: `code` names the kind of mistake, `line` says what it was in one line;
- * the message adds the usage text when the options were wrong.
- */
-export class CliError extends Error {
-  override readonly name = "CliError";
-  constructor(
-    readonly code: string,
-    readonly line: string,
-    /** `true`: this command's usage text; a string: that usage text (a subcommand's). */
-    withUsage: boolean | string = false,
-    /** The command that lists the options, named in the one-line error. */
-    readonly helpCommand = "schedkit-sim --help",
-  ) {
-    super(withUsage === false ? line : `${line}\n\n${withUsage === true ? USAGE : withUsage}`);
-  }
-}
-
-const usageError = (code: string, line: string) => new CliError(code, line, true);
+const usageError = (code: string, line: string) => new CliError(code, line, USAGE);
 const usageErrorOf = usageError;
 
 interface CliOptions {
@@ -84,6 +74,8 @@ interface CliOptions {
   replay: string | undefined;
   policies: string | undefined;
   checks: ChecksMode;
+  /** Worker threads for the runs (1: this thread). */
+  workers: number;
 }
 
 const wholeNumber = (flag: string, value: string, min: number, what = ""): number => {
@@ -115,6 +107,7 @@ const flags = {
   faults: { type: "string" },
   policies: { type: "string" },
   checks: { type: "string" },
+  workers: { type: "string" },
   json: { type: "boolean" },
   report: { type: "string" },
   out: { type: "string" },
@@ -130,6 +123,7 @@ const expected: Record<string, string> = {
   faults: "none, swarm or a comma list of families",
   policies: "a module path or package name",
   checks: "full or determinism-only",
+  workers: "a whole number or auto",
   report: "a file name",
   out: "a folder",
 };
@@ -161,7 +155,7 @@ export const argvError = (
 };
 
 /** Flags that a run uses but `replay FILE` takes from the file. */
-const runOnly = ["seed", "seeds", "scenario", "steps", "faults", "out", "checks"] as const;
+const runOnly = ["seed", "seeds", "scenario", "steps", "faults", "out", "checks", "workers"] as const;
 
 /** Parses the command line with node:util's `parseArgs` (so `--seed=3` works); throws a `CliError`. */
 export const parseArgs = (argv: readonly string[]): CliOptions | "help" => {
@@ -188,7 +182,7 @@ export const parseArgs = (argv: readonly string[]): CliOptions | "help" => {
     if (ignored.length > 0) {
       throw usageError(
         "replay-flag",
-        `replay FILE takes no ${ignored.join(", ")}: the seed, scenario, steps and faults come from the file (it takes --policies, --json, --report)`,
+        `replay FILE takes no ${ignored.join(", ")}: the seed, scenario, steps and faults come from the file, and it is one run (it takes --policies, --json, --report)`,
       );
     }
   }
@@ -224,6 +218,12 @@ export const parseArgs = (argv: readonly string[]): CliOptions | "help" => {
     replay: replayFile,
     policies: values.policies,
     checks,
+    workers:
+      values.workers === undefined
+        ? 1
+        : values.workers === "auto"
+          ? availableParallelism()
+          : wholeNumber("--workers", values.workers, 1, " or auto"),
   };
 };
 
@@ -294,89 +294,6 @@ export const readTimelineFile = (name: string): unknown => {
   }
 };
 
-const isPolicy = (value: unknown): value is UnspawnPolicy =>
-  typeof value === "object" &&
-  value !== null &&
-  typeof (value as { name?: unknown }).name === "string" &&
-  (value as { name: string }).name !== "" &&
-  typeof (value as { select?: unknown }).select === "function";
-
-/** Where `--policies MODULE` points: a file relative to the current folder, else a package resolved from there. */
-const moduleUrl = (spec: string, cwd: string): string => {
-  const looksLikePath = spec.startsWith(".") || isAbsolute(spec) || /\.[cm]?[jt]sx?$/.test(spec);
-  const file = resolve(cwd, spec);
-  if (existsSync(file)) return pathToFileURL(file).href;
-  if (looksLikePath) throw new CliError("policies-not-found", `--policies: no module at ${file}`);
-  try {
-    return pathToFileURL(createRequire(join(cwd, "noop.js")).resolve(spec)).href;
-  } catch {
-    throw new CliError(
-      "policies-not-found",
-      `--policies: no file ${file} and no package ${JSON.stringify(spec)} installed in ${cwd}`,
-    );
-  }
-};
-
-/**
- * Loads `--policies MODULE`: its default export (a policy, or an array of policies, in that
- * order), else every named export that is a policy object `{ name, select }`. Factories are
- * not called: export `lifo()`, not `lifo`. Throws a `CliError` when it exports none.
- */
-export const loadPolicies = async (spec: string, cwd = process.cwd()): Promise<UnspawnPolicy[]> => {
-  const url = moduleUrl(spec, cwd);
-  let module: Record<string, unknown>;
-  try {
-    module = (await import(url)) as Record<string, unknown>;
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    const why = (error instanceof Error ? error.message : String(error)).split("\n")[0];
-    const hint =
-      code === "ERR_UNKNOWN_FILE_EXTENSION"
-        ? " (plain node imports JavaScript only: build the module, or run under tsx, as pnpm sim does)"
-        : "";
-    throw new CliError("policies-load", `--policies ${spec}: importing it failed: ${why}${hint}`);
-  }
-  const fromDefault = module.default;
-  let policies: unknown[];
-  let source: string;
-  if (Array.isArray(fromDefault)) {
-    policies = fromDefault;
-    source = "default export";
-  } else if (fromDefault !== undefined && isPolicy(fromDefault)) {
-    policies = [fromDefault];
-    source = "default export";
-  } else if (typeof fromDefault === "function") {
-    throw new CliError(
-      "policies-invalid",
-      `--policies ${spec}: the default export is a function; export the policies it makes (export default [myPolicy()])`,
-    );
-  } else {
-    policies = Object.values(module).filter(isPolicy);
-    source = "named exports";
-  }
-  policies.forEach((policy, index) => {
-    if (!isPolicy(policy)) {
-      throw new CliError(
-        "policies-invalid",
-        `--policies ${spec}: ${source}[${index}] is not a policy (an object with a non-empty name and a select function)`,
-      );
-    }
-  });
-  if (policies.length === 0) {
-    throw new CliError(
-      "policies-invalid",
-      `--policies ${spec}: exports no policies; export default [policy, ...] or named policy objects { name, select }`,
-    );
-  }
-  const checked = policies as UnspawnPolicy[];
-  const names = checked.map((policy) => policy.name);
-  const twice = names.find((name, index) => names.indexOf(name) !== index);
-  if (twice !== undefined) {
-    throw new CliError("policies-invalid", `--policies ${spec}: two policies are named ${JSON.stringify(twice)}`);
-  }
-  return checked;
-};
-
 interface Run {
   readonly label: string;
   readonly result: SimulateResult | SimResult;
@@ -392,10 +309,7 @@ export const command = (): string => (process.env.npm_lifecycle_event === "sim" 
  * The runs `schedkit-sim` makes: the five scenarios (or one), then the swarm; with custom
  * policies the swarm is `policy-churn`, the scenario that exercises a policy.
  */
-const plan = (
-  options: CliOptions,
-  custom: boolean,
-): { label: string; scenario: ScenarioName | undefined; seed: number; faults: FaultsOption }[] => {
+const plan = (options: CliOptions, custom: boolean): PlannedRun[] => {
   if (options.scenario !== undefined) {
     return Array.from({ length: options.seeds }, (_, index) => ({
       label: options.scenario as string,
@@ -547,6 +461,104 @@ const text = (
   return lines.join("\n");
 };
 
+/** A run's result as the report lists it; a failing run's shrunk timeline written to `--out` (by this thread). */
+const recordRun = (options: CliOptions, entry: PlannedRun, result: SimulateResult): Run => {
+  const failureFile = writeFailureFile(result, options.out);
+  return { label: entry.label, result, ...(failureFile === undefined ? {} : { failureFile }) };
+};
+
+/** The plan's runs, one after another in this thread. */
+const runHere = (
+  options: CliOptions,
+  planned: readonly PlannedRun[],
+  policies: readonly UnspawnPolicy[] | undefined,
+): Run[] =>
+  planned.map((entry, index) => {
+    progress(index, planned.length, entry.label);
+    const result = simulate({
+      seed: entry.seed,
+      steps: options.steps,
+      faults: entry.faults,
+      ...(entry.scenario === undefined ? {} : { scenario: entry.scenario }),
+      ...(policies === undefined ? {} : { policies }),
+      checks: options.checks,
+    });
+    const recorded = recordRun(options, entry, result);
+    progress(index + 1, planned.length, entry.label);
+    return recorded;
+  });
+
+/**
+ * The plan's runs in `workers` worker threads. Results are taken in the plan's order (a result
+ * that comes early waits for the ones before it), so the failure files are written and the runs
+ * listed as `runHere` does.
+ */
+const runInThreads = async (options: CliOptions, planned: readonly PlannedRun[], workers: number): Promise<Run[]> => {
+  const runs: Run[] = [];
+  const early = new Map<number, SimulateResult>();
+  let done = 0;
+  progress(0, planned.length, planned[0]?.label ?? "");
+  await runInWorkers(
+    planned,
+    {
+      steps: options.steps,
+      checks: options.checks,
+      cwd: process.cwd(),
+      ...(options.policies === undefined ? {} : { policies: options.policies }),
+    },
+    workers,
+    (index, result) => {
+      done++;
+      progress(done, planned.length, planned[index]?.label ?? "");
+      early.set(index, result);
+      for (let ready = early.get(runs.length); ready !== undefined; ready = early.get(runs.length)) {
+        early.delete(runs.length);
+        runs.push(recordRun(options, planned[runs.length] as PlannedRun, ready));
+      }
+    },
+  );
+  return runs;
+};
+
+/** Replays `options.replay` (one run); a fleet file is handed to the fleet replay, which prints its own report. */
+const replayRun = (
+  options: CliOptions & { replay: string },
+  policies: readonly UnspawnPolicy[] | undefined,
+  write: (line: string) => void,
+): Run | number => {
+  const timeline = readTimelineFile(options.replay);
+  if (isFleetTimeline(timeline)) {
+    if (options.policies !== undefined) {
+      throw usageError(
+        "replay-flag",
+        "replay: a fleet failure file takes no --policies (it runs the fleet simulator's programs)",
+      );
+    }
+    return replayFleetFile(options.replay, timeline, options, write);
+  }
+  let result: SimResult;
+  try {
+    result = replay(timeline, policies === undefined ? {} : { policies });
+  } catch (error) {
+    if (isSchedkitError(error) && error.code === "invalid-options") {
+      throw new CliError("bad-timeline", `replay: ${resolve(options.replay)}: ${error.message.split("\n")[0]}`);
+    }
+    if (isSchedkitError(error) && error.code === "unknown-policy") {
+      throw new CliError(
+        "unknown-policy",
+        `replay: ${error.message.split("\n")[0]}, or on the command line with --policies MODULE`,
+      );
+    }
+    throw error;
+  }
+  return { label: "replay", result, recorded: result.timeline.traceHash ?? null };
+};
+
+/** How many worker threads the plan uses: none (this thread) for a replay or a single run. */
+const threadsFor = (options: CliOptions, planned: readonly PlannedRun[]): number =>
+  options.replay === undefined ? Math.min(options.workers, planned.length) : 1;
+
+/** Runs the command line's plan in this thread (`--workers 1`, and replays); returns the exit code. */
 const run = (
   options: CliOptions,
   policies: readonly UnspawnPolicy[] | undefined,
@@ -555,52 +567,31 @@ const run = (
   // Refuse an output that cannot be written before the (long) run, so nothing is lost.
   if (options.report !== undefined) assertWritableFile(options.report, "--report");
   const started = performance.now();
-  const runs: Run[] = [];
   if (options.replay !== undefined) {
-    const timeline = readTimelineFile(options.replay);
-    if (isFleetTimeline(timeline)) {
-      if (options.policies !== undefined) {
-        throw usageError(
-          "replay-flag",
-          "replay: a fleet failure file takes no --policies (it runs the fleet simulator's programs)",
-        );
-      }
-      return replayFleetFile(options.replay, timeline, options, write);
-    }
-    let result: SimResult;
-    try {
-      result = replay(timeline, policies === undefined ? {} : { policies });
-    } catch (error) {
-      if (isSchedkitError(error) && error.code === "invalid-options") {
-        throw new CliError("bad-timeline", `replay: ${resolve(options.replay)}: ${error.message.split("\n")[0]}`);
-      }
-      if (isSchedkitError(error) && error.code === "unknown-policy") {
-        throw new CliError(
-          "unknown-policy",
-          `replay: ${error.message.split("\n")[0]}, or on the command line with --policies MODULE`,
-        );
-      }
-      throw error;
-    }
-    runs.push({ label: "replay", result, recorded: result.timeline.traceHash ?? null });
-  } else {
-    assertWritableDir(options.out, "--out");
-    const planned = plan(options, policies !== undefined);
-    planned.forEach((entry, index) => {
-      progress(index, planned.length, entry.label);
-      const result = simulate({
-        seed: entry.seed,
-        steps: options.steps,
-        faults: entry.faults,
-        ...(entry.scenario === undefined ? {} : { scenario: entry.scenario }),
-        ...(policies === undefined ? {} : { policies }),
-        checks: options.checks,
-      });
-      const failureFile = writeFailureFile(result, options.out);
-      runs.push({ label: entry.label, result, ...(failureFile === undefined ? {} : { failureFile }) });
-      progress(index + 1, planned.length, entry.label);
-    });
+    const replayed = replayRun({ ...options, replay: options.replay }, policies, write);
+    return typeof replayed === "number" ? replayed : report(options, [replayed], started, write);
   }
+  assertWritableDir(options.out, "--out");
+  return report(options, runHere(options, plan(options, policies !== undefined), policies), started, write);
+};
+
+/** `run`, with the plan's runs in worker threads when `--workers` asks for more than one. */
+const runAsync = async (
+  options: CliOptions,
+  policies: readonly UnspawnPolicy[] | undefined,
+  write: (line: string) => void,
+): Promise<number> => {
+  const planned = plan(options, policies !== undefined);
+  const threads = threadsFor(options, planned);
+  if (threads <= 1) return run(options, policies, write);
+  if (options.report !== undefined) assertWritableFile(options.report, "--report");
+  const started = performance.now();
+  assertWritableDir(options.out, "--out");
+  return report(options, await runInThreads(options, planned, threads), started, write);
+};
+
+/** Prints the report of `runs` (text or `--json`, and the `--report` file); returns the exit code. */
+const report = (options: CliOptions, runs: readonly Run[], started: number, write: (line: string) => void): number => {
   const summary = summarise(runs, performance.now() - started);
   if (options.report !== undefined) {
     writeReport(
@@ -655,6 +646,9 @@ export const main = (argv: readonly string[], write: (line: string) => void = co
   if (options.policies !== undefined) {
     throw new CliError("needs-async", "--policies imports a module: call mainAsync (or runCli), not main");
   }
+  if (threadsFor(options, plan(options, false)) > 1) {
+    throw new CliError("needs-async", "--workers runs worker threads: call mainAsync (or runCli), not main");
+  }
   return run(options, undefined, write);
 };
 
@@ -672,7 +666,7 @@ export const mainAsync = async (
   // Check the outputs before importing the module (which may be slow) and before the run.
   if (options.report !== undefined) assertWritableFile(options.report, "--report");
   const policies = options.policies === undefined ? undefined : await loadPolicies(options.policies);
-  return run(options, policies, write);
+  return runAsync(options, policies, write);
 };
 
 const firstLine = (text: string) => text.split("\n")[0] ?? text;
@@ -698,6 +692,9 @@ export const runCli = async (argv: readonly string[]): Promise<void> => {
     console.error(errorLine(error));
     if (process.env.SCHEDKIT_SIM_DEBUG && error instanceof Error && !(error instanceof CliError)) {
       console.error(error.stack);
+    }
+    if (process.env.SCHEDKIT_SIM_DEBUG && error instanceof WorkerCrashError && error.workerStack !== undefined) {
+      console.error(error.workerStack);
     }
     process.exitCode = 2;
   }

@@ -1,7 +1,10 @@
 import { SchedkitError, type SpawnSet, type SpawnView, type UnspawnPolicy } from "@schedkit/kernel";
 import { fifo } from "@schedkit/policy-fifo";
 import { lifo } from "@schedkit/policy-lifo";
-import { Cause, Exit, Schema, SchemaIssue } from "effect";
+import * as Cause from "effect/Cause";
+import * as Exit from "effect/Exit";
+import * as Schema from "effect/Schema";
+import * as SchemaIssue from "effect/SchemaIssue";
 import { TRACE_HASH_VERSION } from "./internal/effectHash.js";
 import { type EngineRun, kernelOptionsFor, runTimeline } from "./internal/engine.js";
 import { generateTimeline } from "./internal/generate.js";

@@ -1,4 +1,4 @@
-import { Schema } from "effect";
+import * as Schema from "effect/Schema";
 import { spec18BadCommands, type Timeline, type TimelineEvent } from "../types.js";
 
 const At = Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0));

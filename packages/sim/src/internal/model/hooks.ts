@@ -1,6 +1,7 @@
 /** A program's hooks and options, and a spawn's (the program's, overridden by its options). */
 import type { ProgramSpec, SpawnOptions } from "@schedkit/kernel";
-import { Cron, Result } from "effect";
+import * as Cron from "effect/Cron";
+import * as Result from "effect/Result";
 import { mergeLimits } from "./limits.js";
 import { type Limits18, limitsOf } from "./spec18.js";
 import type { Hooks } from "./state.js";
