@@ -45,6 +45,7 @@ import {
 } from "@opentelemetry/sdk-trace-base";
 import { createRunner } from "@schedkit/kernel";
 import { instrument } from "@schedkit/otel";
+import { Samples } from "./realclock.js";
 
 export const CONTENDERS = ["bare", "noop", "sdkSimple", "sdkBatch"] as const;
 export type Contender = (typeof CONTENDERS)[number];
@@ -113,27 +114,6 @@ const machineCpu = (): { busy: number; total: number } | undefined => {
 };
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const now = () => performance.timeOrigin + performance.now();
-
-/** Lateness samples, preallocated (see bench/realclock.ts: a growing array adds GC of its own). */
-class Samples {
-  private values: Float64Array;
-  length = 0;
-  constructor(expected: number) {
-    this.values = new Float64Array(Math.ceil(expected * 1.25) + 1024);
-  }
-  push(value: number): void {
-    if (this.length === this.values.length) {
-      const larger = new Float64Array(this.values.length * 2);
-      larger.set(this.values);
-      this.values = larger;
-    }
-    this.values[this.length++] = value;
-  }
-  p99(): number {
-    const sorted = this.values.slice(0, this.length).sort();
-    return sorted[Math.min(sorted.length - 1, Math.floor(0.99 * sorted.length))] ?? 0;
-  }
-}
 
 /** An exporter that takes spans and drops them (counting them): the exporter's own cost left out. */
 class DropExporter implements SpanExporter {

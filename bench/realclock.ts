@@ -29,7 +29,7 @@ const now = () => performance.timeOrigin + performance.now();
  * times a second reallocates megabytes as it grows, and the measurement would
  * add GC pauses of its own to whatever it measures.
  */
-class Samples {
+export class Samples {
   private values: Float64Array;
   length = 0;
 
@@ -48,6 +48,11 @@ class Samples {
 
   sorted(): Float64Array {
     return this.values.slice(0, this.length).sort();
+  }
+
+  p99(): number {
+    const sorted = this.sorted();
+    return sorted[Math.min(sorted.length - 1, Math.floor(0.99 * sorted.length))] ?? 0;
   }
 }
 
