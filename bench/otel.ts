@@ -22,7 +22,6 @@
  * `--json` prints one JSON line only (bench/run.ts runs it so, in a fresh process); `--only`
  * runs one contender once after its warm-up (for `node --cpu-prof --import tsx bench/otel.ts`).
  */
-import { readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { pathToFileURL } from "node:url";
 import { setFlagsFromString } from "node:v8";
@@ -45,6 +44,7 @@ import {
 } from "@opentelemetry/sdk-trace-base";
 import { createRunner } from "@schedkit/kernel";
 import { instrument } from "@schedkit/otel";
+import { machineTicks } from "./machineCpu.js";
 import { Samples } from "./realclock.js";
 
 export const CONTENDERS = ["bare", "noop", "sdkSimple", "sdkBatch"] as const;
@@ -98,19 +98,8 @@ const SETUP_MS = 200;
 
 /** The machine's busy and total CPU time so far, seconds summed over its cores (Linux; else undefined). */
 const machineCpu = (): { busy: number; total: number } | undefined => {
-  try {
-    const fields = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "")
-      .trim()
-      .split(/\s+/)
-      .slice(1, 9)
-      .map(Number);
-    const total = fields.reduce((sum, value) => sum + value, 0);
-    // user nice system idle iowait irq softirq steal: idle and iowait are not busy.
-    const busy = total - (fields[3] ?? 0) - (fields[4] ?? 0);
-    return { busy: busy / 100, total: total / 100 };
-  } catch {
-    return undefined;
-  }
+  const ticks = machineTicks();
+  return ticks === undefined ? undefined : { busy: ticks.busy / 100, total: ticks.total / 100 };
 };
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const now = () => performance.timeOrigin + performance.now();

@@ -29,6 +29,7 @@ import { pathToFileURL } from "node:url";
 import type { ProgramSpec } from "@schedkit/kernel";
 import PgBoss from "pg-boss";
 import { createFleetRunner, postgresStore } from "../packages/postgres/src/index.js";
+import { machineTicks } from "./machineCpu.js";
 import { countedPool, countedStore, type Pool, type RequestStats, WireCounter } from "./postgres-wire.js";
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -61,21 +62,6 @@ const postgresCpuSince = (before: Map<number, number>, after: Map<number, number
   let ms = 0;
   for (const [pid, total] of after) ms += total - (before.get(pid) ?? 0);
   return ms;
-};
-
-/** Busy and total CPU ticks of the machine, from /proc/stat. */
-const machineTicks = (): { busy: number; total: number } | undefined => {
-  try {
-    const fields = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "")
-      .trim()
-      .split(/\s+/)
-      .slice(1, 9)
-      .map(Number);
-    const total = fields.reduce((sum, value) => sum + value, 0);
-    return { busy: total - (fields[3] ?? 0) - (fields[4] ?? 0), total };
-  } catch {
-    return undefined;
-  }
 };
 
 export interface Cpu {

@@ -9,13 +9,13 @@
  * 11); without a name, all.
  */
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { arrayChurn, kernelChurn } from "./churn.js";
 import { contractFloorRate, effectRate, fakeTimersRate, heapRate, kernelRate, median } from "./firing.js";
 import { fleetBench, fleetLines } from "./fleet.js";
 import { completionRate } from "./inflight.js";
+import { machineTicks } from "./machineCpu.js";
 import type { OtelBench } from "./otel.js";
 import type { PostgresBench } from "./postgres.js";
 import type { Timing } from "./realclock.js";
@@ -23,18 +23,7 @@ import { type HeadroomTimings, realclockHeadroomGoals, realclockHeadroomLines } 
 import { simBench, simGoals, simLines } from "./sim.js";
 
 /** Linux's CPU tick counters (all CPUs), to tell how much CPU the host took from this VM meanwhile. */
-const cpuTicks = (): { steal: number; total: number } | undefined => {
-  try {
-    const fields = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "")
-      .trim()
-      .split(/\s+/)
-      .slice(1, 9)
-      .map(Number);
-    return { steal: fields[7] ?? 0, total: fields.reduce((sum, value) => sum + value, 0) };
-  } catch {
-    return undefined;
-  }
-};
+const cpuTicks = machineTicks;
 const stealPercent = (before: ReturnType<typeof cpuTicks>, after: ReturnType<typeof cpuTicks>) =>
   before === undefined || after === undefined || after.total === before.total
     ? undefined
