@@ -1,5 +1,8 @@
 import * as Cron from "effect/Cron";
+import * as DateTime from "effect/DateTime";
+import * as Option from "effect/Option";
 import * as Result from "effect/Result";
+import { type CronTables, cronNextAtOffset, cronTables } from "./cronNext.js";
 
 /** A parsed cron schedule and the pure function that gives its next due time. */
 export interface CronSchedule {
@@ -74,5 +77,67 @@ export const parseCron = (expression: string, timezone = "UTC"): CronParse => {
     return { ok: false, field: "cron", reason: `${parsed.failure.message} in ${JSON.stringify(expression)}` };
   }
   const cron = parsed.success;
-  return { ok: true, schedule: { expression, timezone, next: (t) => Cron.next(cron, t).getTime() } };
+  return { ok: true, schedule: { expression, timezone, next: fastCronNext(cron) } };
+};
+
+/** How far behind an instant the zone's offset is checked: a fold (clocks set back) is never longer. */
+const FOLD_MARGIN = 3 * 3_600_000;
+/** The zone's offset is read at least this often along the way to a match (it never changes twice within this). */
+const PROBE_EVERY = 3_600_000;
+/** Matches further than this past what was probed are left to Effect (a daily cron, say): at most 6 probes a call. */
+const PROBE_AHEAD = 6 * PROBE_EVERY;
+/** In UTC nothing is probed: any match within a year is found here (Effect gives up after some 25 years). */
+const UTC_AHEAD = 366 * 86_400_000;
+/** Within a Date's range less 400 days either side; nearer its ends Effect answers (or refuses), as it always did. */
+const FAST_RANGE = 8.64e15 - 400 * 86_400_000;
+const inFastRange = (t: number): boolean => t >= -FAST_RANGE && t <= FAST_RANGE;
+
+/**
+ * `Cron.next` (Effect's, in the schedule's zone), fast: Effect asks `Intl` for the zone's offset
+ * at every step, which makes a match cost tens of µs, and the kernel asks for up to
+ * `CRON_MISSED_STEPS` matches in one command when it counts those a long gap missed. Wherever the
+ * zone's offset is known not to change, between 3 h before the input and the match, the match
+ * at that fixed offset is the same instant (no gap and no fold is near: local time is UTC plus the
+ * offset), and `cronNextAtOffset` finds it by arithmetic. The span where the offset held is kept
+ * from call to call, so a run of matches reads the offset about once an hour of schedule. Near an
+ * offset change, or for a match more than 6 h past what was read, Effect answers. "UTC" never
+ * changes its offset (Effect skips its own DST handling for it too).
+ */
+const fastCronNext = (cron: Cron.Cron): ((t: number) => number) => {
+  const effectNext = (t: number): number => Cron.next(cron, t).getTime();
+  const tables: CronTables = cronTables(cron);
+  const zone = Option.getOrUndefined(cron.tz);
+  if (zone === undefined || (DateTime.isTimeZoneNamed(zone) && zone.id === "UTC")) {
+    return (t) => {
+      if (!inFastRange(t)) return effectNext(t);
+      const next = cronNextAtOffset(tables, t, 0, Math.min(t + UTC_AHEAD, FAST_RANGE));
+      return Number.isNaN(next) ? effectNext(t) : next;
+    };
+  }
+  const offsetAt = (epochMs: number): number =>
+    DateTime.zonedOffset(DateTime.makeZonedUnsafe(epochMs, { timeZone: zone }));
+  /** Instants from `from` to `to` had this offset (read at both ends and at most PROBE_EVERY apart). */
+  let from = Number.NaN;
+  let to = Number.NaN;
+  let offset = 0;
+  return (t) => {
+    if (!inFastRange(t)) return effectNext(t);
+    if (!(t - FOLD_MARGIN >= from && t <= to)) {
+      const here = offsetAt(t);
+      // An offset change within the margin behind t: t may be in its fold. Effect resolves those.
+      if (offsetAt(t - FOLD_MARGIN) !== here) return effectNext(t);
+      from = t - FOLD_MARGIN;
+      to = t;
+      offset = here;
+    }
+    const next = cronNextAtOffset(tables, t, offset, Math.min(to + PROBE_AHEAD, FAST_RANGE));
+    if (Number.isNaN(next)) return effectNext(t);
+    // Read ahead an hour at a time: the next matches of a frequent cron fall in what was read.
+    while (to < next) {
+      const probe = to + PROBE_EVERY;
+      if (offsetAt(probe) !== offset) return effectNext(t);
+      to = probe;
+    }
+    return next;
+  };
 };
