@@ -159,6 +159,21 @@ describe("cron matches", () => {
     }
   });
 
+  it("next - sparse schedules (Feb 29 across 2100, which is no leap year; once a year) as Effect finds them", () => {
+    for (const zone of ["UTC", "Europe/Berlin"]) {
+      for (const cron of ["0 0 0 29 2 *", "30 59 23 31 12 *", "0 0 29 2 1", "0 0 13 * 5", "0 12 1 1,7 *"]) {
+        const kernel = kernelNext(cron, zone);
+        const effect = effectNext(cron, zone);
+        for (let year = 2092; year <= 2104; year += 3) {
+          const t = Date.UTC(year, 1, 28, 23, 59, 59);
+          expect(outcome(kernel, t), `${cron} in ${zone} after ${new Date(t).toISOString()}`).toEqual(
+            outcome(effect, t),
+          );
+        }
+      }
+    }
+  });
+
   it("next - a schedule asked out of order (time going back, then on) answers each as Effect does", () => {
     fc.assert(
       fc.property(

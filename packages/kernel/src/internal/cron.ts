@@ -86,8 +86,12 @@ const FOLD_MARGIN = 3 * 3_600_000;
 const PROBE_EVERY = 3_600_000;
 /** Matches further than this past what was probed are left to Effect (a daily cron, say): at most 6 probes a call. */
 const PROBE_AHEAD = 6 * PROBE_EVERY;
-/** In UTC nothing is probed: any match within a year is found here (Effect gives up after some 25 years). */
-const UTC_AHEAD = 366 * 86_400_000;
+/**
+ * In UTC nothing is probed: any match within 9 years is found here (a Feb 29 schedule waits up to 8
+ * years around 2100). Effect's search, which gives up after 10,000 steps, steps a field at a time and
+ * reaches that far for every schedule that has a match there.
+ */
+const UTC_AHEAD = 9 * 366 * 86_400_000;
 /** Within a Date's range less 400 days either side; nearer its ends Effect answers (or refuses), as it always did. */
 const FAST_RANGE = 8.64e15 - 400 * 86_400_000;
 const inFastRange = (t: number): boolean => t >= -FAST_RANGE && t <= FAST_RANGE;
