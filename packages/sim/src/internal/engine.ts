@@ -566,6 +566,19 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
     return at;
   };
 
+  /** The reference model's effects for a command; if it throws, that is reported and model checks stop. */
+  const modelEffects = (forModel: Command, command: Command): readonly KernelEffect[] | undefined => {
+    if (oracle === undefined) return undefined;
+    try {
+      return oracle.dispatch(forModel);
+    } catch (error) {
+      fail("model", `the reference model threw on ${canonical(command)}: ${errorText(error)}; model checks stop`);
+      oracle = undefined;
+      return undefined;
+    }
+  };
+  const refuses = (effects: readonly KernelEffect[]): boolean => effects.some((effect) => effect.type === "rejected");
+
   /**
    * Sends one command to the kernel (and `forModel`, built the same way with the model's
    * own hooks, to the reference model), then checks what came back.
@@ -581,8 +594,17 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
         ? kernel.listSpawns(command.programId).map((spawn) => spawn.id)
         : undefined;
     const deepHere = deep && (bad || !isHot(command));
-    const before = deepHere ? snapshotText(kernel) : undefined;
-    const counters = deepHere && isUnspawn ? kernelCounters.save() : undefined;
+    // For a command that may be refused the model answers first: the kernel's state is read before
+    // the command (for rejected-unchanged) only where the model refuses it. A refusal the model does
+    // not make is a `model` difference already; reading every command's state before it made a
+    // run's cost grow with the square of its length (the snapshot grows with the spawns' history).
+    const modelFirst = deepHere && oracle !== undefined;
+    const expectedFirst = modelFirst ? modelEffects(forModel, command) : undefined;
+    const before =
+      deepHere && (!modelFirst || expectedFirst === undefined || refuses(expectedFirst))
+        ? snapshotText(kernel)
+        : undefined;
+    const counters = before !== undefined && isUnspawn ? kernelCounters.save() : undefined;
     let effects: readonly KernelEffect[];
     try {
       effects = kernel.dispatch(command);
@@ -597,25 +619,18 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
     }
     step++;
     passDispatch();
-    if (oracle !== undefined) {
-      let expected: readonly KernelEffect[] | undefined;
-      try {
-        expected = oracle.dispatch(forModel);
-      } catch (error) {
-        fail("model", `the reference model threw on ${canonical(command)}: ${errorText(error)}; model checks stop`);
-        oracle = undefined;
-      }
-      if (expected !== undefined) {
-        const wanted = expected;
-        verify(
-          "model",
-          sameEffects(effects, wanted),
-          () =>
-            `kernel and reference model differ on ${canonical(command)}:\n  kernel: ${comparable(effects)}\n  model:  ${comparable(wanted)}`,
-        );
-      }
+    const expected = modelFirst ? expectedFirst : oracle === undefined ? undefined : modelEffects(forModel, command);
+    if (expected !== undefined) {
+      verify(
+        "model",
+        sameEffects(effects, expected),
+        () =>
+          `kernel and reference model differ on ${canonical(command)}:\n  kernel: ${comparable(effects)}\n  model:  ${comparable(expected)}`,
+      );
     }
-    const after = before !== undefined || (deep && step % RUN_RETURNED_EVERY === 0) ? snapshotText(kernel) : undefined;
+    // Read after every command that may be refused (as before it, when the model refuses it), and every
+    // RUN_RETURNED_EVERY steps: the snapshot and run-returned checks see the same states either way.
+    const after = deepHere || (deep && step % RUN_RETURNED_EVERY === 0) ? snapshotText(kernel) : undefined;
     if (before !== undefined && after !== undefined) {
       checkRejected(verify, effects, before, after, afterTick(before, command.at, command.wall, counters));
     }
