@@ -16,7 +16,11 @@
  *     thread beside it);
  * (c) the checked run's events/s over a bare kernel's dispatches/s replaying the very commands
  *     the engine dispatched (recorded from a run of the same timeline), in this process, medians
- *     of 3, alternating.
+ *     of 3, alternating;
+ * (d) a sweep as `schedkit-sim --seeds N` runs it (the swarm: seeds 2 to N + 1, each its own
+ *     scenario and fault families, 2,000 steps), with every check on and determinism-only: seeds
+ *     per CPU minute, what a CI minute buys (one thread). The worker-pool workload of (a) to (c)
+ *     is the cheapest scenario per step; a sweep also runs cron, churn and hostile ones.
  *
  * `npx tsx bench/sim.ts [--smoke]` runs this section alone.
  */
@@ -30,6 +34,7 @@ import { kernelOptionsFor, runTimeline } from "../packages/sim/src/internal/engi
 import { generateTimeline } from "../packages/sim/src/internal/generate.js";
 import { createReferenceModel } from "../packages/sim/src/internal/referenceModel.js";
 import { startWorker } from "../packages/sim/src/internal/workerPool.js";
+import { simulate } from "../packages/sim/src/simulate.js";
 import type { Timeline } from "../packages/sim/src/types.js";
 
 /** Dispatches per simulated hour of this workload, as section 5 counts them. */
@@ -206,6 +211,29 @@ const bareKernel = (timeline: Timeline, commands: readonly Command[]): number =>
   return commands.length / seconds;
 };
 
+/** (d): the swarm's first `seeds` seeds, as the command line runs them, in one thread: CPU seconds and steps. */
+const sweep = (seeds: number, checks: "full" | "determinism-only") =>
+  cpu(() => {
+    let steps = 0;
+    let violations = 0;
+    for (let seed = 2; seed < seeds + 2; seed++) {
+      const result = simulate({ seed, checks });
+      steps += result.stats.steps;
+      violations += result.violations.length;
+    }
+    return { steps, violations };
+  });
+
+export interface SimSweep {
+  readonly seeds: number;
+  readonly checks: "full" | "determinism-only";
+  readonly cpuSeconds: number;
+  /** Steps of a seed (each run twice). */
+  readonly steps: number;
+  readonly violations: number;
+  readonly seedsPerCpuMinute: number;
+}
+
 export interface SimBench {
   readonly smoke: boolean;
   /** (a) */
@@ -247,6 +275,8 @@ export interface SimBench {
     /** Events per CPU second of every thread, as (b) counts its own. */
     readonly eventsPerCpuSecond: number;
   };
+  /** (d) */
+  readonly sweeps: readonly SimSweep[];
   /** (c) */
   readonly ratio: {
     readonly hours: number;
@@ -298,6 +328,20 @@ export const simBench = (smoke: boolean): SimBench => {
   const again = cpu(() => hashedRun(long));
   if (again.value.traceHash !== checked.value.traceHash) throw new Error("full: the determinism run differs");
 
+  // (d) a sweep, both modes, once each.
+  const sweepSeeds = smoke ? 6 : 100;
+  const sweeps = (["full", "determinism-only"] as const).map((checks): SimSweep => {
+    const measured = sweep(sweepSeeds, checks);
+    return {
+      seeds: sweepSeeds,
+      checks,
+      cpuSeconds: measured.seconds,
+      steps: measured.value.steps,
+      violations: measured.value.violations,
+      seedsPerCpuMinute: (60 * sweepSeeds) / measured.seconds,
+    };
+  });
+
   const checkedEventsPerSecond = median(checkedRates);
   const kernelDispatchesPerSecond = median(kernelRates);
   return {
@@ -320,6 +364,7 @@ export const simBench = (smoke: boolean): SimBench => {
       wallSeconds: determinism.wallSeconds,
     },
     determinismWorkers,
+    sweeps,
     ratio: {
       hours: shortHours,
       events: shortEvents,
@@ -337,6 +382,10 @@ export const simLines = (bench: SimBench): string[] => [
   `   every check on: ${bench.full.hours.toFixed(1)} h of worker-pool (${fmt(bench.full.events)} events${bench.full.violations > 0 ? `, ${bench.full.violations} violations!` : ""}) in ${bench.full.seconds.toFixed(1)} CPU s (checked run ${bench.full.checkedSeconds.toFixed(1)} s: ${fmt(bench.full.events / bench.full.checkedSeconds)} events/s; determinism run ${bench.full.determinismSeconds.toFixed(1)} s)`,
   `   determinism-only: ${bench.determinismOnly.hours} h twice, ${fmt(bench.determinismOnly.events)} events in ${bench.determinismOnly.seconds.toFixed(2)} CPU s: ${fmt(bench.determinismOnly.eventsPerSecond)} simulated events/s (${fmt(bench.determinismOnly.stepsPerSecond)} steps of a seed/s), median of 3`,
   `   determinism-only in ${bench.determinismWorkers.workers} worker threads: ${bench.determinismWorkers.seeds} seeds × ${bench.determinismWorkers.hours} h twice, ${fmt(bench.determinismWorkers.events)} events in ${bench.determinismWorkers.wallSeconds.toFixed(2)} wall s: ${fmt(bench.determinismWorkers.eventsPerSecond)} simulated events/s, ${(bench.determinismWorkers.eventsPerSecond / (bench.determinismOnly.events / bench.determinismOnly.wallSeconds)).toFixed(2)}× one thread's ${fmt(bench.determinismOnly.events / bench.determinismOnly.wallSeconds)} per wall s (${bench.determinismWorkers.cpuSeconds.toFixed(2)} CPU s of all threads: ${fmt(bench.determinismWorkers.eventsPerCpuSecond)} per CPU s), median of 3`,
+  ...bench.sweeps.map(
+    (run) =>
+      `   a sweep as schedkit-sim --seeds ${run.seeds} runs it, ${run.checks === "full" ? "every check on" : "determinism-only"}: ${fmt(run.steps)} steps (each run twice${run.violations > 0 ? `, ${run.violations} violations!` : ""}) in ${run.cpuSeconds.toFixed(1)} CPU s: ${fmt(run.seedsPerCpuMinute)} seeds per CPU minute`,
+  ),
   `   checked run ${fmt(bench.ratio.checkedEventsPerSecond)} events/s vs bare kernel replaying its ${fmt(bench.ratio.events)} commands ${fmt(bench.ratio.kernelDispatchesPerSecond)} dispatches/s: ${bench.ratio.ratio.toFixed(3)} (medians of 3)`,
 ];
 
