@@ -14,7 +14,13 @@ import { GridCheck } from "./checks/grid.js";
 import { Liveness, type Owed } from "./checks/liveness.js";
 import { OneStopped } from "./checks/oneStopped.js";
 import { FULL_SCAN_EVERY, ProgramChecks } from "./checks/programChecks.js";
-import { checkRejected, type SnapshotText, snapshotText } from "./checks/rejectedUnchanged.js";
+import {
+  checkRejected,
+  type SnapshotRead,
+  type SnapshotText,
+  snapshotRead,
+  snapshotText,
+} from "./checks/rejectedUnchanged.js";
 import { RunReturned } from "./checks/runReturned.js";
 import { Spec18Checks } from "./checks/spec18.js";
 import { spawnKey } from "./checks/verify.js";
@@ -554,7 +560,7 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
    * JSON data (a cycle, a BigInt), and timelines hold none: every value a hook throws (a
    * null-prototype object, an Error whose message getter throws, a Symbol) must still snapshot.
    */
-  const snapshotOk = (text: SnapshotText): text is Extract<SnapshotText, { ok: true }> => {
+  const snapshotOk = <T extends SnapshotRead>(text: T): text is Extract<T, { ok: true }> => {
     verify("snapshot", text.ok, () => `kernel.snapshot() threw: ${text.ok ? "" : text.error}`);
     return text.ok;
   };
@@ -628,11 +634,16 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
           `kernel and reference model differ on ${canonical(command)}:\n  kernel: ${comparable(effects)}\n  model:  ${comparable(expected)}`,
       );
     }
-    // Read after every command that may be refused (as before it, when the model refuses it), and every
-    // RUN_RETURNED_EVERY steps: the snapshot and run-returned checks see the same states either way.
-    const after = deepHere || (deep && step % RUN_RETURNED_EVERY === 0) ? snapshotText(kernel) : undefined;
-    if (before !== undefined && after !== undefined) {
-      checkRejected(verify, effects, before, after, afterTick(before, command.at, command.wall, counters));
+    // Read after every command that may be refused, and every RUN_RETURNED_EVERY steps (the snapshot
+    // and run-returned checks). Its JSON text is written where a refusal is compared with the state
+    // before, and at the periodic read (a snapshot that is not JSON data shows there, at most that
+    // many steps later, or at a crash's restore).
+    const periodic = deep && step % RUN_RETURNED_EVERY === 0;
+    const compared = before !== undefined && refuses(effects);
+    const afterText = compared || periodic ? snapshotText(kernel) : undefined;
+    const after: SnapshotRead | undefined = afterText ?? (deepHere ? snapshotRead(kernel) : undefined);
+    if (compared && before !== undefined && afterText !== undefined) {
+      checkRejected(verify, effects, before, afterText, afterTick(before, command.at, command.wall, counters));
     }
     observe(command, effects, runningBefore, bad || !isHot(command) || step % FULL_SCAN_EVERY === 0);
     if (rearmAfterSend && regressBy === 0) {

@@ -2,12 +2,11 @@ import type { Kernel, KernelEffect } from "@schedkit/kernel";
 import { canonical } from "../hash.js";
 import type { Verify } from "./verify.js";
 
-/** The kernel's snapshot as JSON text, or the error `snapshot()` threw. */
-export type SnapshotText =
+/** The kernel's snapshot, or the error `snapshot()` threw. */
+export type SnapshotRead =
   | {
       readonly ok: true;
-      readonly text: string;
-      /** The snapshot itself (read at once, before the next dispatch: saves parsing `text` again). */
+      /** The snapshot itself (read at once, before the next dispatch). */
       readonly data: unknown;
     }
   | {
@@ -17,21 +16,39 @@ export type SnapshotText =
       readonly refused: boolean;
     };
 
-/** `snapshot()` as text; a throw is reported (check `snapshot`), never let out. */
+/** The kernel's snapshot and its JSON text, or the error `snapshot()` (or writing it) threw. */
+export type SnapshotText =
+  | (Extract<SnapshotRead, { ok: true }> & { readonly text: string })
+  | Extract<SnapshotRead, { ok: false }>;
+
+const failedRead = (error: unknown): Extract<SnapshotRead, { ok: false }> => {
+  let refused = false;
+  let text: string;
+  try {
+    refused = (error as { code?: unknown }).code === "invalid-snapshot";
+    text = canonical(error instanceof Error ? error.message : error);
+  } catch {
+    text = "(an error that cannot be shown)";
+  }
+  return { ok: false, error: text, refused };
+};
+
+/** `snapshot()`; a throw is reported (check `snapshot`), never let out. */
+export const snapshotRead = (kernel: Kernel): SnapshotRead => {
+  try {
+    return { ok: true, data: kernel.snapshot() };
+  } catch (error) {
+    return failedRead(error);
+  }
+};
+
+/** `snapshot()` as text too: for comparing two states, and for restoring from it. */
 export const snapshotText = (kernel: Kernel): SnapshotText => {
   try {
     const data = kernel.snapshot();
     return { ok: true, text: JSON.stringify(data), data };
   } catch (error) {
-    let refused = false;
-    let text: string;
-    try {
-      refused = (error as { code?: unknown }).code === "invalid-snapshot";
-      text = canonical(error instanceof Error ? error.message : error);
-    } catch {
-      text = "(an error that cannot be shown)";
-    }
-    return { ok: false, error: text, refused };
+    return failedRead(error);
   }
 };
 
