@@ -131,6 +131,35 @@ describe("planted bugs: each new check catches its fault", () => {
     ]);
   });
 
+  it("snapshot - a kernel whose snapshot stops being JSON data (a BigInt in it) is found within 64 steps", () => {
+    const timeline = timelineOf([
+      { at: 0, kind: "install", program: basic("p") },
+      { at: 0, kind: "spawn", programId: "p" },
+      { at: 500, kind: "spawn", programId: "p" },
+    ]);
+    expect(run(timeline).violations).toEqual([]);
+    // From the spawn at 500 on, snapshot() returns data JSON cannot write (the kernel should have refused it).
+    let dispatches = 0;
+    let poisonedAt: number | undefined;
+    const bigIntSnapshot = (kernel: Kernel): Kernel => ({
+      ...kernel,
+      dispatch: (command) => {
+        dispatches++;
+        if (command.type === "spawn" && command.at >= 500) poisonedAt ??= dispatches;
+        return kernel.dispatch(command);
+      },
+      snapshot: () =>
+        poisonedAt === undefined
+          ? kernel.snapshot()
+          : ({ ...kernel.snapshot(), extra: 1n } as unknown as ReturnType<Kernel["snapshot"]>),
+    });
+    const broken = run(timeline, bigIntSnapshot);
+    const found = broken.violations.find((violation) => violation.check === "snapshot");
+    expect(found?.message).toMatch(/BigInt/);
+    expect(poisonedAt).toBeDefined();
+    expect((found?.step ?? Number.POSITIVE_INFINITY) - (poisonedAt ?? 0)).toBeLessThanOrEqual(64);
+  });
+
   it("rejected-unchanged - a failed policy may only start what a tick at that time starts", () => {
     const throwing: UnspawnPolicy = {
       name: "throws",
