@@ -12,6 +12,7 @@ import { spawnSync } from "node:child_process";
 import { cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { arrayChurn, kernelChurn } from "./churn.js";
+import { cronBench, cronLines } from "./cron.js";
 import { contractFloorRate, effectRate, fakeTimersRate, heapRate, kernelRate, median } from "./firing.js";
 import { fleetBench, fleetLines } from "./fleet.js";
 import { completionRate } from "./inflight.js";
@@ -317,9 +318,27 @@ log("9. fleet simulator: simulated events/s, every check on, determinism off, be
 const fleet = fleetBench(smoke);
 for (const line of fleetLines(fleet)) log(line);
 
+// 12. Cron matches: the kernel's schedules beside Effect's Cron.next (bench/cron.ts).
+log("12. cron matches: µs per next() of a kernel cron schedule beside Effect's Cron.next, medians of 3");
+const cron = cronBench(smoke);
+for (const line of cronLines(cron)) log(line);
+
 const postgres = await postgresSection();
 
 const otel = await otelSection();
 
 const inflight = Object.fromEntries(bursts.map((size, index) => [size, completions[index]]));
-summary({ firing, memory, churn, timings: allTimings, hostSteal, sim, inflight, importCost, fleet, postgres, otel });
+summary({
+  firing,
+  memory,
+  churn,
+  timings: allTimings,
+  hostSteal,
+  sim,
+  inflight,
+  importCost,
+  fleet,
+  cron,
+  postgres,
+  otel,
+});

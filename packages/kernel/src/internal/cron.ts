@@ -127,6 +127,11 @@ const fastCronNext = (cron: Cron.Cron): ((t: number) => number) => {
   return (t) => {
     if (!inFastRange(t)) return effectNext(t);
     if (!(t - FOLD_MARGIN >= from && t <= to)) {
+      // A match more than PROBE_AHEAD away at the offset last read (a daily cron, say) is Effect's:
+      // reading the offset here would only add to its cost. (A guess: the path taken stays exact.)
+      if (!Number.isNaN(from) && Number.isNaN(cronNextAtOffset(tables, t, offset, t + PROBE_AHEAD))) {
+        return effectNext(t);
+      }
       const here = offsetAt(t);
       // An offset change within the margin behind t: t may be in its fold. Effect resolves those.
       if (offsetAt(t - FOLD_MARGIN) !== here) return effectNext(t);
