@@ -3,10 +3,11 @@ import type { AdoptedJob } from "../KernelEffect.js";
 import type { ResultRecord, SpawnOptions } from "../Program.js";
 import { isSchedkitError, type SchedkitErrorCode } from "../SchedkitError.js";
 import { describe, show } from "./describe.js";
+import { latestResultOf, setLatestRecord } from "./latestResult.js";
 import { endMarkerOf } from "./lifespan.js";
 import { WALL_STEP_TOLERANCE } from "./limits.js";
 import type { Machine } from "./machine.js";
-import { jobIdOf, type ProgramRecord } from "./model.js";
+import { fireIdOf, jobIdOf, type ProgramRecord } from "./model.js";
 import { asSnapshot, decodeProgramExport } from "./programExport.js";
 import { spawnOptionKeys } from "./programSchema.js";
 import { copyFields } from "./readOnce.js";
@@ -194,7 +195,7 @@ const adopt = (machine: Machine, data: ProgramExport, { program, jobs }: Rebuilt
   };
   const finished = new Set<string>();
   for (const spawn of program.spawns.values()) {
-    const latest = spawn.latestResult.get();
+    const latest = latestResultOf(spawn);
     if (latest !== undefined) finished.add(latest.jobId);
     for (const result of spawn.results ?? []) finished.add(result.jobId);
   }
@@ -207,7 +208,7 @@ const adopt = (machine: Machine, data: ProgramExport, { program, jobs }: Rebuilt
       spawn.endMarker = endMarkerOf(spawn, spawn.config.endAt);
       machine.heap.push(spawn.endMarker);
     }
-    spawn.latestResult.setRecord(rename(spawn.latestResult.get()));
+    setLatestRecord(spawn, rename(latestResultOf(spawn)));
     if (spawn.results !== undefined) spawn.results = spawn.results.map((result) => rename(result) as ResultRecord);
   }
   // Waiting cron jobs keep their wall-clock time on this kernel's wall clock.
@@ -223,7 +224,7 @@ const adopt = (machine: Machine, data: ProgramExport, { program, jobs }: Rebuilt
       const buffered = record.spawn?.buffer.includes(record);
       if (reaim && record.spawn !== null && !buffered) {
         record.dueAt = record.dueAt + shift;
-        if (!Number.isNaN(record.heldFrom)) record.heldFrom = record.heldFrom + shift;
+        if (record.heldFrom !== undefined) record.heldFrom = record.heldFrom + shift;
       }
       if (place === "heap") machine.heap.push(record);
       continue;
@@ -231,7 +232,7 @@ const adopt = (machine: Machine, data: ProgramExport, { program, jobs }: Rebuilt
     machine.inFlight.add(record);
     adopted.push({
       jobId: jobIdOf(record),
-      fireId: record.fireId,
+      fireId: fireIdOf(record),
       spawnId: record.spawn?.id ?? null,
       scheduledAt: record.dueAt,
       startedAt: record.startedAt,

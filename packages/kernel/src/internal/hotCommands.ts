@@ -10,7 +10,6 @@ import { runDue } from "./jobs.js";
 import { seqOfJobId } from "./jobTable.js";
 import { isTime } from "./limits.js";
 import type { Machine } from "./machine.js";
-import { jobIdOf } from "./model.js";
 import { finishJob, loseJob } from "./settlement.js";
 
 /**
@@ -171,7 +170,9 @@ function completeOne(m: Machine, seq: number, jobId: string, kind: number, paylo
   m.arrive(m.hotAt, m.hotWall);
   // Killed, cleared or already settled, or cancelled as time arrived (a due time of its spawn with
   // `overlap: "cancel-other"`): a late result is expected, not an error.
-  if (job === undefined || m.inFlight.get(seq) !== job || jobIdOf(job) !== jobId) m.emit({ type: "discarded", jobId });
+  // (The job found has number `seq`, and `jobId` is `job-<seq>` exactly, as `seqOfJobId` reads only
+  // canonical ids: its own id, so no string is compared.)
+  if (job === undefined || m.inFlight.get(seq) !== job) m.emit({ type: "discarded", jobId });
   else if (kind === LOST) loseJob(m, job);
   else finishJob(m, job, kind === FAILED, payload);
   runDue(m);

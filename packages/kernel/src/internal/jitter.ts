@@ -3,7 +3,7 @@
  * number in `[0, jitter]` drawn from the program's seeded generator, and always before the next due
  * time (Temporal's rule), so jitter never makes a spawn overlap itself. Nothing else moves: the
  * fire id, `scheduledAt` and the grid keep `D`. The job waits in the heap at `D + k` with
- * `heldFrom = D`.
+ * `heldFrom = D` (undefined when not held).
  */
 
 import type { Machine } from "./machine.js";
@@ -25,9 +25,9 @@ export function holdForJitter(m: Machine, spawn: SpawnRecord, job: JobRecord): b
 
 /** The job starts (or is parked): back to its due time. */
 export function endHold(job: JobRecord): void {
-  if (Number.isNaN(job.heldFrom)) return;
+  if (job.heldFrom === undefined) return;
   job.dueAt = job.heldFrom;
-  job.heldFrom = Number.NaN;
+  job.heldFrom = undefined;
 }
 
 /**

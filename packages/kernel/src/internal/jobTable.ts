@@ -115,13 +115,18 @@ export class JobTable<T extends { readonly seq: number }> {
 
 /** The sequence number in a kernel job id (`job-<seq>`), or -1 when the id is not one. */
 export const seqOfJobId = (jobId: string): number => {
-  if (jobId.length < 5 || jobId.length > 20 || !jobId.startsWith("job-")) return -1;
-  if (jobId.charCodeAt(4) === 48 && jobId.length > 5) return -1; // no leading zeros: one id per job
+  const length = jobId.length;
+  if (length < 5 || length > 20) return -1;
+  // "job-", read as char codes (a call of `startsWith` per result cost more than the rest).
+  if (jobId.charCodeAt(0) !== 106 || jobId.charCodeAt(1) !== 111 || jobId.charCodeAt(2) !== 98) return -1;
+  if (jobId.charCodeAt(3) !== 45) return -1;
+  if (jobId.charCodeAt(4) === 48 && length > 5) return -1; // no leading zeros: one id per job
   let seq = 0;
-  for (let index = 4; index < jobId.length; index++) {
+  for (let index = 4; index < length; index++) {
     const digit = jobId.charCodeAt(index) - 48;
     if (digit < 0 || digit > 9) return -1;
     seq = seq * 10 + digit;
   }
-  return Number.isSafeInteger(seq) ? seq : -1;
+  // Up to 15 digits (19 characters) the number is below 2^53, so exact.
+  return length <= 19 || Number.isSafeInteger(seq) ? seq : -1;
 };

@@ -7,7 +7,7 @@ import { endHold, holdForJitter } from "./jitter.js";
 import { atMaxRuns, endAtReached, stopAtMaxRuns } from "./lifespan.js";
 import type { Machine } from "./machine.js";
 import {
-  fireIdAt,
+  fireIdOf,
   isBusy,
   isPaused,
   isRunning,
@@ -42,7 +42,7 @@ export function runDue(m: Machine): void {
       }
       // A job at the end of its jitter hold goes through the checks again (a host away meanwhile
       // makes it old) but draws no new delay.
-      const held = !Number.isNaN(job.heldFrom);
+      const held = job.heldFrom !== undefined;
       endHold(job);
       if (missesDue(m, spawn, job)) continue;
       if (spawn.config.overlap !== "allow" && isBusy(spawn) && overlapsDue(m, spawn, job)) continue;
@@ -64,6 +64,7 @@ export function runDue(m: Machine): void {
 export function newJob(m: Machine, program: ProgramRecord, spawn: SpawnRecord | null, dueAt: number): JobRecord {
   const seq = ++m.jobSeq;
   const id = "";
+  const firePrefix = spawn === null ? "" : spawn.firePrefix;
   const job = m.spareJobs.pop();
   if (job === undefined) {
     return {
@@ -79,8 +80,9 @@ export function newJob(m: Machine, program: ProgramRecord, spawn: SpawnRecord | 
       startedAt: Number.NaN,
       inFlightIndex: -1,
       fireId: "",
+      firePrefix,
       args: undefined,
-      heldFrom: Number.NaN,
+      heldFrom: undefined,
       backfill: false,
     };
   }
@@ -96,8 +98,9 @@ export function newJob(m: Machine, program: ProgramRecord, spawn: SpawnRecord | 
   job.startedAt = Number.NaN;
   job.inFlightIndex = -1;
   job.fireId = "";
+  job.firePrefix = firePrefix;
   job.args = undefined;
-  job.heldFrom = Number.NaN;
+  job.heldFrom = undefined;
   job.backfill = false;
   return job;
 }
@@ -133,8 +136,7 @@ export function startJob(m: Machine, job: JobRecord): void {
   job.startedAt = m.now;
   m.inFlight.add(job);
   if (spawn !== null) {
-    // Its due time is final now: the fire id is made once, here.
-    job.fireId = fireIdAt(spawn, job.dueAt);
+    // Its due time is final now (see `fireIdOf`: a started spawn job's fire id is made from it).
     spawn.pending = null;
     enterInFlight(spawn, job);
     // Fixed rate: the next point of the grid is set as soon as this job starts (unless it was the last run).
@@ -224,7 +226,7 @@ function emitRun(m: Machine, job: JobRecord): void {
   m.emit({
     type: "run",
     jobId: jobIdOf(job),
-    fireId: job.fireId,
+    fireId: fireIdOf(job),
     programId: job.program.id,
     spawnId: spawn?.id ?? null,
     scheduledAt: job.dueAt,

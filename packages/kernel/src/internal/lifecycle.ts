@@ -58,7 +58,7 @@ export function emitCancel(m: Machine, job: JobRecord, reason: CancelReason, inF
 /** Buffered runs will not run: cancelled oldest first, after the waiting job. */
 function cancelBuffered(m: Machine, spawn: SpawnRecord, reason: CancelReason): void {
   for (const job of spawn.buffer) emitCancel(m, job, reason, false);
-  spawn.buffer.length = 0;
+  if (spawn.buffer.length > 0) spawn.buffer.length = 0;
 }
 
 export function cancelInFlight(m: Machine, spawn: SpawnRecord, reason: CancelReason): void {

@@ -38,8 +38,9 @@ export const endMarkerOf = (spawn: SpawnRecord, endAt: number): JobRecord => ({
   startedAt: Number.NaN,
   inFlightIndex: -1,
   fireId: "",
+  firePrefix: "",
   args: undefined,
-  heldFrom: Number.NaN,
+  heldFrom: undefined,
   backfill: false,
 });
 

@@ -1,6 +1,7 @@
 import type { Interval, Overlap, ProgramSpec, ResultRecord, SpawnOptions } from "../Program.js";
 import type { CronSchedule } from "./cron.js";
-import type { LatestResult } from "./latestResult.js";
+import { DecimalNames } from "./decimal.js";
+import type { LatestResultFields } from "./latestResult.js";
 import { DEFAULT_BUFFER_LIMIT, DEFAULT_CATCH_UP_WINDOW } from "./limits.js";
 import type { RandomState } from "./random.js";
 import type { SpawnList } from "./spawnList.js";
@@ -90,7 +91,7 @@ export interface Backfill {
   readonly queue: JobRecord[];
 }
 
-export interface SpawnRecord {
+export interface SpawnRecord extends LatestResultFields {
   readonly id: string;
   readonly programId: string;
   readonly program: ProgramRecord;
@@ -124,8 +125,11 @@ export interface SpawnRecord {
   inFlightCount: number;
   inFlightFirst: JobRecord | null;
   inFlightRest: JobRecord[] | null;
-  /** Runs waiting for the spawn to be free (`overlap: "buffer-one" | "buffer-all"`), oldest first. */
-  readonly buffer: JobRecord[];
+  /**
+   * Runs waiting for the spawn to be free (`overlap: "buffer-one" | "buffer-all"`), oldest first.
+   * `NO_BUFFER` until the first run is buffered (see `bufferRun`).
+   */
+  buffer: JobRecord[];
   /** Due times reported `skipped`. */
   skipped: number;
   /** Runs started: what `maxRuns` counts. */
@@ -134,8 +138,10 @@ export interface SpawnRecord {
   paused: Pause | null;
   /** With `endAt`: the heap entry that stops the spawn at that time (never started as a job). */
   endMarker: JobRecord | null;
-  readonly latestResult: LatestResult;
-  /** `<programId>/<spawnId>/`, its fire ids' prefix (made once: see `fireIdAt`). */
+  /**
+   * `<programId>/<spawnId>/`, its fire ids' prefix: one string made per job instead of four. Made
+   * with the record (next to it in memory, so that reading it at a start is less often a cache miss).
+   */
   firePrefix: string;
   results: ResultRecord[] | undefined;
   prev: SpawnRecord | null;
@@ -146,7 +152,7 @@ export interface JobRecord extends QueuedEntry {
   lane: Lane<QueuedEntry> | null;
   lanePrev: JobRecord | null;
   laneNext: JobRecord | null;
-  /** `""` until first needed (see `jobIdOf`): most jobs wait a whole period before they start. */
+  /** `""`, unless restored from a snapshot: `jobIdOf` makes the id each time (see there). */
   id: string;
   readonly program: ProgramRecord;
   readonly spawn: SpawnRecord | null;
@@ -154,17 +160,25 @@ export interface JobRecord extends QueuedEntry {
   /** Position in its spawn's `inFlight` list while in flight, so that settling removes it in O(1). */
   inFlightIndex: number;
   /**
-   * A trigger's fire id, from its command or `<programId>/trigger/<jobId>`. A spawn's job has
-   * `""` until it starts (its due time may still move), then `<programId>/<spawnId>/<scheduledAt>`.
+   * A trigger's fire id, from its command or `<programId>/trigger/<jobId>`. A spawn's job has `""`
+   * (`fireIdOf` makes `<programId>/<spawnId>/<scheduledAt>` from its due time, final once it
+   * started), unless it was buffered or restored, which keep theirs here.
    */
   fireId: string;
+  /**
+   * A spawn's job: its spawn's fire-id prefix (see `SpawnRecord.firePrefix`), copied when it is made, so that
+   * starting it reads the prefix beside its other fields, not after the spawn record; else `""`.
+   */
+  firePrefix: string;
   /** The arguments it started with, while in flight (an export carries them); else undefined. */
   args: unknown;
   /**
-   * A job held back by jitter: its due time, while `dueAt` is when it starts; else NaN. Set when
-   * its start was decided, cleared when it starts (or is parked by a pause).
+   * A job held back by jitter: its due time, while `dueAt` is when it starts; else undefined. Set
+   * when its start was decided, cleared when it starts (or is parked by a pause). Not NaN for "not
+   * held": a field that ever holds NaN keeps every value in a box of its own, one more cold object
+   * read at every start.
    */
-  heldFrom: number;
+  heldFrom: number | undefined;
   /** One of a backfill's runs (a job of the program, like a trigger's). */
   backfill: boolean;
 }
@@ -180,6 +194,18 @@ export type StopReason =
   | "max-runs"
   | "end-at";
 
+/**
+ * The buffer of a spawn that never buffered a run: one shared empty array (frozen: it is never
+ * written), not an empty array per spawn, which was one more cold object read at every settle.
+ */
+export const NO_BUFFER: JobRecord[] = Object.freeze([]) as unknown as JobRecord[];
+
+/** Appends a run to its spawn's buffer (made at the first). */
+export const bufferRun = (spawn: SpawnRecord, job: JobRecord): void => {
+  if (spawn.buffer === NO_BUFFER) spawn.buffer = [];
+  spawn.buffer.push(job);
+};
+
 /** Paused now: the spawn itself, or its program. */
 export const isPaused = (spawn: SpawnRecord): boolean => spawn.paused !== null || spawn.program.paused !== null;
 
@@ -191,31 +217,32 @@ export const isRunning = (spawn: SpawnRecord): boolean => spawn.status === "crea
 export const stateOf = (spawn: SpawnRecord): unknown =>
   spawn.program.scope === "spawn" ? spawn.state : spawn.program.state;
 
+/** Job ids by number (see `decimal.ts`: a memo, the same string `job-${seq}` would give). */
+const JOB_IDS = new DecimalNames("job-");
+/** Due times in fire ids, likewise (`${scheduledAt}`, without the number-to-string cache). */
+const DUE_TIMES = new DecimalNames("");
+
 /**
- * A job's id, `job-<seq>`, made when first needed. A string made at
- * scheduling would live a whole period and be copied at every young GC.
+ * A job's id, `job-<seq>`, made each time it is needed, not kept in the record. A string made at
+ * scheduling would live a whole period and be copied at every young GC; one kept from the start
+ * (a young string in the long-lived, reused record) was a remembered-set entry that every young
+ * GC visited, a cache miss each at 100,000 spawns.
  */
-export const jobIdOf = (job: JobRecord): string => {
-  if (job.id === "") job.id = `job-${job.seq}`;
-  return job.id;
-};
+export const jobIdOf = (job: JobRecord): string => (job.id !== "" ? job.id : JOB_IDS.name(job.seq));
 
 /** A spawn's fire id for a due time: the same fire has the same id on every kernel. */
 export const spawnFireId = (programId: string, spawnId: string, scheduledAt: number): string =>
   `${programId}/${spawnId}/${scheduledAt}`;
 
-/** A spawn's fire id for a due time, from its prefix: one string made per job instead of four. */
-export const fireIdAt = (spawn: SpawnRecord, scheduledAt: number): string => {
-  if (spawn.firePrefix === "") spawn.firePrefix = `${spawn.programId}/${spawn.id}/`;
-  return spawn.firePrefix + scheduledAt;
-};
-
-/** A job's fire id: kept once it started (or for a trigger); a waiting spawn job's from its due time now. */
+/**
+ * A job's fire id: a trigger's, a buffered or restored job's as kept; a spawn's job's from its due
+ * time (final once it started: a job in flight never moves), made each time like `jobIdOf`'s.
+ */
 export const fireIdOf = (job: JobRecord): string =>
-  job.fireId !== "" || job.spawn === null ? job.fireId : spawnFireId(job.program.id, job.spawn.id, dueTimeOf(job));
+  job.fireId !== "" || job.spawn === null ? job.fireId : job.firePrefix + DUE_TIMES.name(dueTimeOf(job));
 
 /** A waiting job's due time: `dueAt`, unless jitter holds it back (then `dueAt` is when it starts). */
-export const dueTimeOf = (job: JobRecord): number => (Number.isNaN(job.heldFrom) ? job.dueAt : job.heldFrom);
+export const dueTimeOf = (job: JobRecord): number => job.heldFrom ?? job.dueAt;
 
 /** The hooks and options of a spec, or of spawn options over a program's (`base`). */
 export const configOf = (spec: ProgramSpec, base?: SpawnConfig): SpawnConfig => ({
@@ -238,6 +265,18 @@ export const configOf = (spec: ProgramSpec, base?: SpawnConfig): SpawnConfig => 
   startAt: spec.startAt ?? base?.startAt,
   endAt: spec.endAt ?? base?.endAt,
 });
+
+/**
+ * A spawn's config: its program's own object when the overrides change nothing but `delay` (read
+ * once, when the spawn is made, from the config `configOf` returned). Spawns that only spread their
+ * first due times then share one config, which stays in cache, instead of one cold object each.
+ */
+export const sharedConfigOf = (config: SpawnConfig, base: SpawnConfig): SpawnConfig => {
+  for (const key in base) {
+    if (key !== "delay" && config[key as keyof SpawnConfig] !== base[key as keyof SpawnConfig]) return config;
+  }
+  return base;
+};
 
 /** A spawn's counters as `getProps` and `continueFn` see them. */
 export const propsOf = (spawn: SpawnRecord) => ({

@@ -8,7 +8,7 @@
 
 import { cancelInFlight } from "./lifecycle.js";
 import type { Machine } from "./machine.js";
-import { type JobRecord, type SpawnRecord, spawnFireId } from "./model.js";
+import { bufferRun, type JobRecord, type SpawnRecord, spawnFireId } from "./model.js";
 import { nextDueOnGrid, scheduleNextOnGrid } from "./timing.js";
 
 /** True when the due job was skipped or buffered; false when it is to start now (`"cancel-other"`). */
@@ -31,7 +31,7 @@ export function overlapsDue(m: Machine, spawn: SpawnRecord, job: JobRecord): boo
   m.heap.remove(job);
   spawn.pending = null;
   job.fireId = spawnFireId(spawn.programId, spawn.id, job.dueAt);
-  spawn.buffer.push(job);
+  bufferRun(spawn, job);
   scheduleNextOnGrid(m, spawn, job);
   return true;
 }

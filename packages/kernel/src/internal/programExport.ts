@@ -79,7 +79,7 @@ const jobExport = (job: JobRecord, field: string): JobExport => {
     seq: job.seq,
     fireId: fireIdOf(job),
     dueAt: dueTimeOf(job),
-    ...(Number.isNaN(job.heldFrom) ? {} : { jitterUntil: job.dueAt }),
+    ...(job.heldFrom === undefined ? {} : { jitterUntil: job.dueAt }),
     ...(job.backfill ? { backfill: true as const } : {}),
     startedAt: started ? job.startedAt : null,
     ...(started ? present("args", toJsonData(job.args, `${field}.args`)) : {}),

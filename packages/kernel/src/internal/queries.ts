@@ -1,6 +1,7 @@
 import type { ProgramSpec, ResultRecord, SpawnProps } from "../Program.js";
 import { SchedkitError } from "../SchedkitError.js";
 import { show } from "./describe.js";
+import { latestResultOf } from "./latestResult.js";
 import type { Machine } from "./machine.js";
 import type { ProgramRecord, SpawnRecord, SpawnStatus } from "./model.js";
 import { isPaused, propsOf } from "./model.js";
@@ -129,7 +130,7 @@ export const spawnInfoOf = (spawn: SpawnRecord): SpawnInfo => ({
   waiting: waitingOf(spawn),
   // Copies, as getState gives: a caller changing them cannot change the kernel.
   state: copyOf(spawn.program.scope === "spawn" ? spawn.state : spawn.program.state),
-  result: copyOf(spawn.latestResult.get()) as ResultRecord | undefined,
+  result: copyOf(latestResultOf(spawn)) as ResultRecord | undefined,
   results: spawn.results === undefined ? undefined : (copyOf(spawn.results) as ResultRecord[]),
   duration: spawn.updatedAt - spawn.startedAt,
   jobs: jobsOf(spawn),

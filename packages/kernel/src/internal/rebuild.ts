@@ -2,9 +2,18 @@ import type { Interval, Overlap, ProgramSpec, ResultRecord, SpawnOptions } from 
 import { SchedkitError } from "../SchedkitError.js";
 import type { CronSchedule } from "./cron.js";
 import { addInFlight } from "./inFlight.js";
-import { LatestResult } from "./latestResult.js";
+import { setLatestRecord } from "./latestResult.js";
 import { endMarkerOf } from "./lifespan.js";
-import { configOf, type JobRecord, type ProgramRecord, type SpawnConfig, type SpawnRecord } from "./model.js";
+import {
+  bufferRun,
+  configOf,
+  type JobRecord,
+  NO_BUFFER,
+  type ProgramRecord,
+  type SpawnConfig,
+  type SpawnRecord,
+  sharedConfigOf,
+} from "./model.js";
 import { pauseOf } from "./snapshotData.js";
 import type { IntervalRef, ProgramSnapshot, SpawnSnapshot } from "./snapshotTypes.js";
 import { SpawnList } from "./spawnList.js";
@@ -140,8 +149,9 @@ export const rebuildProgram = (
       inFlightIndex: -1,
       // A waiting spawn job's fire id follows its due time (made when it starts).
       fireId: spawn === null || started ? savedJob.fireId : "",
+      firePrefix: spawn === null ? "" : spawn.firePrefix,
       args: started ? savedJob.args : undefined,
-      heldFrom: savedJob.jitterUntil === undefined ? Number.NaN : savedJob.dueAt,
+      heldFrom: savedJob.jitterUntil === undefined ? undefined : savedJob.dueAt,
       backfill: savedJob.backfill === true,
     };
     jobs.push({ record, saved: savedJob, place: started ? "inFlight" : held ? "none" : "heap" });
@@ -167,7 +177,10 @@ export const rebuildProgram = (
       program,
       seq: savedSpawn.seq,
       startedAt: savedSpawn.startedAt,
-      config: overrides === undefined ? program.config : configOf(overrides as ProgramSpec, program.config),
+      config:
+        overrides === undefined
+          ? program.config
+          : sharedConfigOf(configOf(overrides as ProgramSpec, program.config), program.config),
       overrides,
       status: savedSpawn.status,
       stopReason: savedSpawn.stopReason ?? undefined,
@@ -190,23 +203,29 @@ export const rebuildProgram = (
       inFlightCount: 0,
       inFlightFirst: null,
       inFlightRest: null,
-      buffer: [],
+      buffer: NO_BUFFER,
       skipped: savedSpawn.skipped ?? 0,
       runs: savedSpawn.runs ?? 0,
       paused: pauseOf(savedSpawn.paused),
       endMarker: null,
-      latestResult: new LatestResult(),
-      firePrefix: "",
+      latestSeq: 0,
+      latestFailed: false,
+      latestPayload: undefined,
+      latestScheduledAt: 0,
+      latestStartedAt: 0,
+      latestEndedAt: 0,
+      latestRecord: undefined,
+      firePrefix: `${program.id}/${savedSpawn.id}/`,
       results: savedSpawn.results === null ? undefined : ([...savedSpawn.results] as ResultRecord[]),
       prev: null,
       next: null,
     };
-    spawn.latestResult.setRecord((savedSpawn.latestResult ?? undefined) as ResultRecord | undefined);
+    setLatestRecord(spawn, (savedSpawn.latestResult ?? undefined) as ResultRecord | undefined);
     spawn.pending = savedSpawn.pending === null ? null : job(savedSpawn.pending, spawn, spawn.parked);
     for (const savedJob of savedSpawn.buffer ?? []) {
       const record = job(savedJob, spawn, true);
       record.fireId = savedJob.fireId;
-      spawn.buffer.push(record);
+      bufferRun(spawn, record);
     }
     for (const savedJob of savedSpawn.inFlight) {
       const record = job(savedJob, spawn);

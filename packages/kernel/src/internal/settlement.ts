@@ -7,10 +7,11 @@ import { describe, show } from "./describe.js";
 import { leaveInFlight } from "./inFlight.js";
 import { type ReusableJob, startBuffered } from "./jobs.js";
 import { seqOfJobId } from "./jobTable.js";
+import { latestResultOf, setLatestResult } from "./latestResult.js";
 import { fault, finalizeStop, stopSpawn } from "./lifecycle.js";
 import type { Machine } from "./machine.js";
 import { defaultMerge } from "./merge.js";
-import { isPaused, isRunning, type JobRecord, jobIdOf, propsOf, type SpawnRecord, stateOf } from "./model.js";
+import { fireIdOf, isPaused, isRunning, type JobRecord, jobIdOf, propsOf, type SpawnRecord, stateOf } from "./model.js";
 import { apply, type Plan, reject } from "./plan.js";
 import { scheduleAfterCompletion } from "./timing.js";
 
@@ -88,9 +89,9 @@ export function settle(m: Machine, spawn: SpawnRecord, job: JobRecord, jobFailed
   }
   spawn.updatedAt = m.now;
   const value = jobFailed ? undefined : payload;
-  spawn.latestResult.set(job.seq, failed, failed ? error : value, job.dueAt, job.startedAt, m.now);
+  setLatestResult(spawn, job.seq, failed, failed ? error : value, job.dueAt, job.startedAt, m.now);
   if (spawn.results !== undefined) {
-    const result = spawn.latestResult.get() as ResultRecord;
+    const result = latestResultOf(spawn) as ResultRecord;
     spawn.results.push(result);
     if (spawn.results.length > m.historyLimit) spawn.results.shift();
   }
@@ -99,7 +100,7 @@ export function settle(m: Machine, spawn: SpawnRecord, job: JobRecord, jobFailed
       ? {
           type: "settled",
           jobId: jobIdOf(job),
-          fireId: job.fireId,
+          fireId: fireIdOf(job),
           programId: program.id,
           spawnId: spawn.id,
           status: "errored",
@@ -111,7 +112,7 @@ export function settle(m: Machine, spawn: SpawnRecord, job: JobRecord, jobFailed
       : {
           type: "settled",
           jobId: jobIdOf(job),
-          fireId: job.fireId,
+          fireId: fireIdOf(job),
           programId: program.id,
           spawnId: spawn.id,
           status: "succeeded",
@@ -133,7 +134,7 @@ export function settle(m: Machine, spawn: SpawnRecord, job: JobRecord, jobFailed
         ...propsOf(spawn),
         programId: program.id,
         spawnId: spawn.id,
-        result: spawn.latestResult.get(),
+        result: latestResultOf(spawn),
         state: stateOf(spawn),
       });
     } catch (hookError) {
@@ -166,7 +167,7 @@ export function loseJob(m: Machine, job: JobRecord): void {
   m.emit({
     type: "settled",
     jobId: jobIdOf(job),
-    fireId: job.fireId,
+    fireId: fireIdOf(job),
     programId: program.id,
     spawnId: spawn?.id ?? null,
     status: "lost",

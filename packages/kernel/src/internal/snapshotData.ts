@@ -3,6 +3,7 @@ import type { Interval, ResultRecord, SpawnOptions } from "../Program.js";
 import { SchedkitError } from "../SchedkitError.js";
 import { describe } from "./describe.js";
 import { jobsInFlight } from "./inFlight.js";
+import { latestResultOf } from "./latestResult.js";
 import { dueTimeOf, fireIdOf, type JobRecord, jobIdOf, type Pause, type SpawnRecord } from "./model.js";
 import type {
   IntervalRef,
@@ -195,7 +196,7 @@ export const jobSnapshot = (job: JobRecord): JobSnapshot => ({
   seq: job.seq,
   fireId: fireIdOf(job),
   dueAt: dueTimeOf(job),
-  ...(Number.isNaN(job.heldFrom) ? {} : { jitterUntil: job.dueAt }),
+  ...(job.heldFrom === undefined ? {} : { jitterUntil: job.dueAt }),
   ...(job.backfill ? { backfill: true as const } : {}),
   startedAt: Number.isNaN(job.startedAt) ? null : job.startedAt,
 });
@@ -241,7 +242,7 @@ export const spawnData = <J>(
   readonly buffer?: readonly J[];
 } => {
   const field = `${programField(spawn.programId)}.spawns[${JSON.stringify(spawn.id)}]`;
-  const latest = spawn.latestResult.get();
+  const latest = latestResultOf(spawn);
   return {
     id: spawn.id,
     seq: spawn.seq,

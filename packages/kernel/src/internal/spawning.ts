@@ -5,12 +5,11 @@ import type { UnspawnPolicy } from "../Policy.js";
 import type { ProgramSpec, SpawnOptions } from "../Program.js";
 import { describe, show } from "./describe.js";
 import { schedule } from "./jobs.js";
-import { LatestResult } from "./latestResult.js";
 import { stopSpawn } from "./lifecycle.js";
 import { endMarkerOf, scheduleBase } from "./lifespan.js";
 import { isTime } from "./limits.js";
 import type { Machine } from "./machine.js";
-import { configOf, isRunning, type ProgramRecord, type SpawnRecord } from "./model.js";
+import { configOf, isRunning, NO_BUFFER, type ProgramRecord, type SpawnRecord, sharedConfigOf } from "./model.js";
 import { checkOverlapAndDates } from "./options.js";
 import { apply, type Plan, reject, unknownProgram } from "./plan.js";
 import { decodeSpawnOptions, spawnOptionKeys } from "./programSchema.js";
@@ -134,7 +133,7 @@ export function prepareSpawn(m: Machine, programId: string, input: unknown, at: 
       program,
       seq: ++m.spawnSeq,
       startedAt: m.now,
-      config,
+      config: sharedConfigOf(config, program.config),
       overrides: hasOverrides(opts) ? opts : undefined,
       status: "created",
       stopReason: undefined,
@@ -156,13 +155,19 @@ export function prepareSpawn(m: Machine, programId: string, input: unknown, at: 
       inFlightCount: 0,
       inFlightFirst: null,
       inFlightRest: null,
-      buffer: [],
+      buffer: NO_BUFFER,
       skipped: 0,
       runs: 0,
       paused: null,
       endMarker: null,
-      latestResult: new LatestResult(),
-      firePrefix: "",
+      latestSeq: 0,
+      latestFailed: false,
+      latestPayload: undefined,
+      latestScheduledAt: 0,
+      latestStartedAt: 0,
+      latestEndedAt: 0,
+      latestRecord: undefined,
+      firePrefix: `${program.id}/${spawnId}/`,
       results: config.output === "all" ? [] : undefined,
       prev: null,
       next: null,

@@ -81,7 +81,7 @@ export function followWall(m: Machine, offset: number): void {
       const job = spawn.pending;
       if (job === null) continue;
       job.dueAt = job.dueAt + previous - offset;
-      if (!Number.isNaN(job.heldFrom)) job.heldFrom = job.heldFrom + previous - offset;
+      if (job.heldFrom !== undefined) job.heldFrom = job.heldFrom + previous - offset;
       if (!spawn.parked) m.heap.reposition(job);
     }
   }
