@@ -101,8 +101,11 @@ export const createReferenceModel = (
   let now = 0;
   /** Wall clock minus kernel time, from the latest accepted command that carried `wall`. */
   let wallOffset = 0;
-  /** Jobs each spawn started in the dispatch in progress (for the catch-up limit). */
-  let starts = new Map<Spawn, number>();
+  /**
+   * The dispatch in progress, by number: a spawn counts the jobs it started in it
+   * (`Spawn.startsIn`, `Spawn.starts`, for the catch-up limit).
+   */
+  let dispatchNumber = 0;
   /** Catch-up jobs the dispatch in progress may still start. */
   let catchUpLeft = catchUpLimit;
   let jobsIssued = 0;
@@ -113,14 +116,33 @@ export const createReferenceModel = (
   const withEndAt = new Set<Spawn>();
   /** Spawns told to stop that have not had their `stopped` yet. */
   const stopping = new Set<Spawn>();
-  let out: KernelEffect[] = [];
+  /**
+   * The effects of the dispatch in progress: the first `emitted` of a list kept from one
+   * dispatch to the next (handed back as a copy of just those, see `dispatchOne`).
+   */
+  const out: KernelEffect[] = [];
+  let emitted = 0;
+
+  /** The dispatch's effects as a list of their own (the common short ones written out: no copy call). */
+  const handOut = (): KernelEffect[] => {
+    switch (emitted) {
+      case 1:
+        return [out[0] as KernelEffect];
+      case 2:
+        return [out[0] as KernelEffect, out[1] as KernelEffect];
+      case 3:
+        return [out[0] as KernelEffect, out[1] as KernelEffect, out[2] as KernelEffect];
+      default:
+        return out.slice(0, emitted);
+    }
+  };
 
   const emit = (effect: KernelEffect): void => {
-    out.push(effect);
+    out[emitted++] = effect;
   };
   /** Spec 18's effects (and reasons), which the kernel's public types may not have yet. */
   const emit18 = (effect: SimEffect): void => {
-    out.push(asKernelEffect(effect));
+    out[emitted++] = asKernelEffect(effect);
   };
   let spawnsMade = 0;
 
@@ -144,6 +166,7 @@ export const createReferenceModel = (
 
   /** The running spawn with the first `endAt`, by (endAt, creation order): it is due to stop at it. */
   const firstEndDeadline = (): Spawn | undefined => {
+    if (withEndAt.size === 0 && internal.verify !== true) return undefined;
     let best: Spawn | undefined;
     for (const spawn of withEndAt) {
       // A spawn stops running once and for all: it leaves the set.
@@ -198,7 +221,9 @@ export const createReferenceModel = (
       seq: jobsIssued,
       program,
       spawn,
-      fireId: fireId ?? `${program.id}/trigger/job-${jobsIssued}`,
+      // A spawn's job's fire id is made from its due time when it is first named (`fireOf`).
+      fireId: spawn !== null ? "" : (fireId ?? `${program.id}/trigger/job-${jobsIssued}`),
+      fireDue: Number.NaN,
       dueAt,
       startedAt: 0,
       running: false,
@@ -206,6 +231,8 @@ export const createReferenceModel = (
       parked: false,
       heldUntil: undefined,
       backfill: undefined,
+      queued: false,
+      heapIndex: -1,
     };
     queue.add(job);
     return job;
@@ -384,6 +411,9 @@ export const createReferenceModel = (
     else queue.hold(job, job.dueAt + k);
   };
 
+  /** A held job at the end of its hold: it starts (no new draw). */
+  const startHeld = (_spawn: Spawn, held: Job): void => startJob(held);
+
   /** The jitter drawn for a due job: 0, or whole ms in [1, min(jitter, ceil(gap) - 1)]. */
   const jitterOf = (spawn: Spawn, job: Job): number => {
     const jitter = spawn.hooks.jitter;
@@ -399,7 +429,7 @@ export const createReferenceModel = (
 
   /** A spawn's due job, past the catch-up checks: the overlap policy decides. */
   const startDue = (spawn: Spawn, job: Job, jitter = true): void => {
-    const begin = jitter ? startOrHold : (_spawn: Spawn, held: Job) => startJob(held);
+    const begin = jitter ? startOrHold : startHeld;
     const decision = decideOverlap({
       overlap: spawn.hooks.overlap,
       bufferLimit: spawn.hooks.bufferLimit,
@@ -485,7 +515,7 @@ export const createReferenceModel = (
       skipMissed(spawn, job, oldest, false, "catch-up-window");
       return true;
     }
-    const started = starts.get(spawn) ?? 0;
+    const started = spawn.startsIn === dispatchNumber ? spawn.starts : 0;
     if (started > 0) {
       // A catch-up: the spawn already started a job in this dispatch. The budget is shared.
       if (catchUpLeft <= 0) {
@@ -494,7 +524,8 @@ export const createReferenceModel = (
       }
       catchUpLeft -= 1;
     }
-    starts.set(spawn, started + 1);
+    spawn.startsIn = dispatchNumber;
+    spawn.starts = started + 1;
     return false;
   };
 
@@ -583,18 +614,35 @@ export const createReferenceModel = (
         error = mergeError;
       }
     }
-    emit({
-      type: "settled",
-      jobId: job.id,
-      fireId: fireOf(job),
-      programId: program.id,
-      spawnId: null,
-      status: failed ? "errored" : "succeeded",
-      scheduledAt: job.dueAt,
-      startedAt: job.startedAt,
-      endedAt: now,
-      ...(failed ? { error } : { value: outcome.ok ? outcome.value : undefined }),
-    });
+    const { id: jobId, dueAt: scheduledAt, startedAt } = job;
+    const fireId = fireOf(job);
+    emit(
+      failed
+        ? {
+            type: "settled",
+            jobId,
+            fireId,
+            programId: program.id,
+            spawnId: null,
+            status: "errored",
+            scheduledAt,
+            startedAt,
+            endedAt: now,
+            error,
+          }
+        : {
+            type: "settled",
+            jobId,
+            fireId,
+            programId: program.id,
+            spawnId: null,
+            status: "succeeded",
+            scheduledAt,
+            startedAt,
+            endedAt: now,
+            value: outcome.ok ? outcome.value : undefined,
+          },
+    );
   };
 
   const finishJob = (job: Job, outcome: Outcome): void => {
@@ -663,26 +711,46 @@ export const createReferenceModel = (
       spawn.succeeded += 1;
     }
     spawn.updatedAt = now;
-    const times = { scheduledAt: job.dueAt, startedAt: job.startedAt, endedAt: now };
+    const { id: jobId, dueAt: scheduledAt, startedAt } = job;
+    const value = failed || !outcome.ok ? undefined : outcome.value;
     const result: ResultRecord = failed
-      ? { jobId: job.id, status: "errored", error, ...times }
-      : { jobId: job.id, status: "succeeded", value: outcome.ok ? outcome.value : undefined, ...times };
+      ? { jobId, status: "errored", error, scheduledAt, startedAt, endedAt: now }
+      : { jobId, status: "succeeded", value, scheduledAt, startedAt, endedAt: now };
     if (hooks.output === "all") {
       spawn.results.push(result);
       if (spawn.results.length > historyLimit) spawn.results.shift();
     } else {
-      spawn.results = [result];
+      // The latest only (the list is the model's own, never handed out: it is changed in place).
+      spawn.results[0] = result;
     }
-    emit({
-      type: "settled",
-      jobId: job.id,
-      fireId: fireOf(job),
-      programId: program.id,
-      spawnId: spawn.id,
-      status: result.status,
-      ...times,
-      ...(failed ? { error } : { value: result.value }),
-    });
+    const fireId = fireOf(job);
+    emit(
+      failed
+        ? {
+            type: "settled",
+            jobId,
+            fireId,
+            programId: program.id,
+            spawnId: spawn.id,
+            status: "errored",
+            scheduledAt,
+            startedAt,
+            endedAt: now,
+            error,
+          }
+        : {
+            type: "settled",
+            jobId,
+            fireId,
+            programId: program.id,
+            spawnId: spawn.id,
+            status: "succeeded",
+            scheduledAt,
+            startedAt,
+            endedAt: now,
+            value,
+          },
+    );
 
     if (spawn.stopRequested) {
       settleStop(spawn);
@@ -863,6 +931,9 @@ export const createReferenceModel = (
   };
 
   // --- Commands: each checks everything first, then returns what to apply. --
+
+  /** A command accepted that does nothing once time arrived (a tick). */
+  const acceptNothing = accept(() => {});
 
   const refuse = (command: Command, code: "max-reached" | "min-reached" | "none-running" | "policy-refused"): void => {
     emit({ type: "refused", command, code, message: code });
@@ -1049,6 +1120,8 @@ export const createReferenceModel = (
         pause: unpaused(),
         kept: false,
         waiting: [],
+        startsIn: 0,
+        starts: 0,
       };
       program.spawns.push(created);
       if (hooks.endAt !== undefined) withEndAt.add(created);
@@ -1134,8 +1207,9 @@ export const createReferenceModel = (
   const complete = (jobId: string, outcome: Outcome): Verdict => {
     const job = queue.inFlight(jobId);
     if (job !== undefined) {
-      // Time arrives first: a due job of a `cancel-other` spawn may have cancelled this one meanwhile.
-      return accept(() => (queue.has(job) ? finishJob(job, outcome) : emit({ type: "discarded", jobId })));
+      completing = job;
+      completingOutcome = outcome;
+      return settleCompleting;
     }
     // One id per job: "job-" and a number without leading zeros, up to the last one issued.
     const issued = /^job-([1-9]\d*)$/.exec(jobId);
@@ -1144,6 +1218,20 @@ export const createReferenceModel = (
     }
     return refuseWith("unknown-job", "command.jobId", `no job "${jobId}" was issued`);
   };
+
+  /** The job in flight the `complete` being dispatched names, and its outcome (for `settleCompleting`). */
+  let completing: Job | undefined;
+  let completingOutcome: Outcome | undefined;
+  /** A `complete` of a job in flight, accepted (one verdict for all: the job and outcome are set aside above). */
+  const settleCompleting = accept(() => {
+    const job = completing as Job;
+    const outcome = completingOutcome as Outcome;
+    completing = undefined;
+    completingOutcome = undefined;
+    // Time arrives first: a due job of a `cancel-other` spawn may have cancelled this one meanwhile.
+    if (queue.has(job)) finishJob(job, outcome);
+    else emit({ type: "discarded", jobId: job.id });
+  });
 
   /** Pause or resume a program (no `spawnId`) or one of its running spawns. */
   const pauseOrResume = (command: Extract<SimCommand, { type: "pause" | "resume" }>): Verdict => {
@@ -1253,7 +1341,7 @@ export const createReferenceModel = (
     if (command.type === "pause" || command.type === "resume") return pauseOrResume(command);
     switch (command.type) {
       case "tick":
-        return accept(() => {});
+        return acceptNothing;
       case "install":
         return install(command.program);
       case "spawn":
@@ -1351,8 +1439,8 @@ export const createReferenceModel = (
 
   const dispatchOne = (input: Command | SimCommand): KernelEffect[] => {
     {
-      out = [];
-      if (starts.size > 0) starts = new Map();
+      emitted = 0;
+      dispatchNumber += 1;
       catchUpLeft = catchUpLimit;
       const checked = checkCommand(input);
       if (!checked.ok) {
@@ -1383,8 +1471,10 @@ export const createReferenceModel = (
       const nextEnd = firstEndDeadline()?.hooks.endAt;
       const wakeAt = nextDue === undefined ? nextEnd : nextEnd === undefined ? nextDue : Math.min(nextDue, nextEnd);
       emit({ type: "wake", at: wakeAt ?? null });
-      const effects = out;
-      out = [];
+      const effects = handOut();
+      // A long list is let go of (it would only keep old effects alive).
+      if (emitted > 256) out.length = 0;
+      emitted = 0;
       return effects;
     }
   };

@@ -30,8 +30,13 @@ const read = (value: object, key: string): { ok: true; value: unknown } | { ok: 
  */
 export const batchOf = (input: unknown): Checked<Batch> | undefined => {
   if (typeof input !== "object" || input === null) return undefined;
-  const type = read(input, "type");
-  if (!type.ok || type.value !== "complete") return undefined;
+  let type: unknown;
+  try {
+    type = (input as { type?: unknown }).type;
+  } catch {
+    return undefined;
+  }
+  if (type !== "complete") return undefined;
   let isBatch: boolean;
   try {
     isBatch = Object.hasOwn(input, "results");

@@ -52,18 +52,51 @@ export const overridden = (base: Hooks, limits: Limits18, opts: SpawnOptions | u
   ...limitHooks(limits, opts),
 });
 
+type CronMatcher = { ok: true; match: (wall: number) => number } | { ok: false; field: string };
+
 /** The wall-clock matcher of a cron expression in a zone, or why it is refused. */
-export const cronOf = (
-  spec: ProgramSpec,
-): { ok: true; match: (wall: number) => number } | { ok: false; field: string } => {
+export const cronOf = (spec: ProgramSpec): CronMatcher => {
   for (const field of ["interval", "delay", "timeFn"] as const) {
     if (spec[field] !== undefined) return { ok: false, field: `program.${field}` };
   }
   if (typeof spec.cron !== "string" || spec.cron.trim() === "") return { ok: false, field: "program.cron" };
   const zone = spec.timezone ?? "UTC";
+  // Parsing, and the matcher's answers, depend on the expression and the zone alone: they are
+  // made once per pair and shared (by every install of it, in every model of this thread).
+  const key = `${zone}\n${spec.cron}`;
+  let known = matchers.get(key);
+  if (known === undefined) {
+    known = parseCron(spec.cron, zone);
+    if (matchers.size >= CRON_MATCHERS) matchers.clear();
+    matchers.set(key, known);
+  }
+  return known;
+};
+
+const parseCron = (expression: string, zone: string): CronMatcher => {
   if (Result.isFailure(Cron.parse("* * * * *", zone))) return { ok: false, field: "program.timezone" };
-  const parsed = Cron.parse(spec.cron, zone, { onDstOverlap: "earlier" });
+  const parsed = Cron.parse(expression, zone, { onDstOverlap: "earlier" });
   if (Result.isFailure(parsed)) return { ok: false, field: "program.cron" };
   const cron = parsed.success;
-  return { ok: true, match: (wall) => Cron.next(cron, wall).getTime() };
+  // `Cron.next` is a pure function of the expression and the time, and it costs (a zone's
+  // offsets are looked up each time): the spawns of a program, each spawn again (its next due
+  // time, its jitter's gap) and each install ask it the same times. The answers are kept (a
+  // throw is not: it is thrown again), up to a bound.
+  const answers = new Map<number, number>();
+  return {
+    ok: true,
+    match: (wall) => {
+      const known = answers.get(wall);
+      if (known !== undefined) return known;
+      const next = Cron.next(cron, wall).getTime();
+      if (answers.size >= CRON_ANSWERS) answers.clear();
+      answers.set(wall, next);
+      return next;
+    },
+  };
 };
+
+/** Matchers (by zone and expression) kept at most, and the answers one keeps at most. */
+const CRON_MATCHERS = 256;
+const CRON_ANSWERS = 4096;
+const matchers = new Map<string, CronMatcher>();

@@ -223,7 +223,10 @@ export const checkCommandWith = (input: unknown, hot: boolean): Checked<SimComma
   } catch {
     return { ok: false, field: "command.type" };
   }
-  if (typeof type !== "string" || !Object.hasOwn(commandRules, type)) return { ok: false, field: "command.type" };
+  // (Nearly every command is a tick or a complete: known without the lookup.)
+  if (typeof type !== "string" || (type !== "tick" && type !== "complete" && !Object.hasOwn(commandRules, type))) {
+    return { ok: false, field: "command.type" };
+  }
   const copied =
     hot && type === "tick"
       ? copyTick(input)
@@ -239,5 +242,6 @@ export const checkCommandWith = (input: unknown, hot: boolean): Checked<SimComma
     if (!outcome.ok) return outcome;
     command.outcome = outcome.value;
   }
-  return { ok: true, value: command as unknown as SimCommand };
+  // The copier's answer is fresh too: it carries the command on.
+  return copied as unknown as Checked<SimCommand>;
 };

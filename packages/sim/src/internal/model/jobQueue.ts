@@ -5,26 +5,34 @@
  * kernel's structures); `verify` checks every answer against the plain scan it replaces.
  *
  * A job's wake time and whether it waits change only through this queue's setters, so the
- * heap always hears of a change: each change files a fresh heap entry and the old one is
- * dropped lazily when it reaches the top.
+ * heap always hears of a change. The heap holds the waiting jobs themselves, each knowing its
+ * place in it (`Job.heapIndex`): a change moves the job up or down where it is, and a job that
+ * stops waiting leaves at once (no stale entries, nothing allocated per change).
  */
+import { JobIndex, numberOfId } from "./jobIndex.js";
 import type { Job, Program, Spawn } from "./state.js";
 
 /** When a waiting job is next looked at: its due time, or the end of its jitter hold. */
 export const wakeOf = (job: Job): number => job.heldUntil ?? job.dueAt;
 
-interface Entry {
-  readonly wake: number;
-  readonly seq: number;
-  readonly job: Job;
-}
+/**
+ * (wake, creation order): the order the model starts due jobs in. A total order: wakes are
+ * finite numbers and creation numbers are unique.
+ */
+const before = (a: Job, b: Job): boolean => {
+  const wakeA = a.heldUntil ?? a.dueAt;
+  const wakeB = b.heldUntil ?? b.dueAt;
+  return wakeA === wakeB ? a.seq < b.seq : wakeA < wakeB;
+};
 
-/** (wake, creation order): the order the model starts due jobs in. */
-const before = (a: Entry, b: Entry): boolean => (a.wake === b.wake ? a.seq < b.seq : a.wake < b.wake);
+/** `Job.heapIndex` of a job not in the heap (a job made elsewhere may not have the field at all). */
+const OUT = -1;
+
+const indexOf = (job: Job): number => job.heapIndex ?? OUT;
 
 export class JobQueue {
   /** Every listed job, by id (ids are unique). */
-  private readonly byId = new Map<string, Job>();
+  private readonly byId = new JobIndex();
   /**
    * For `verify` only: every listed job in the order it was listed (a job listed again moves
    * to the end, as a push would), the list the scans walk.
@@ -32,14 +40,15 @@ export class JobQueue {
   private readonly listed = new Set<Job>();
   private readonly deferredJobs = new Set<Job>();
   private readonly parkedJobs = new Set<Job>();
-  private heap: Entry[] = [];
-  /** Each eligible job's live heap entry; any other entry of it is stale. */
-  private readonly current = new Map<Job, Entry>();
+  /** The waiting jobs (listed, not started, not deferred, not parked), a binary heap by `before`. */
+  private readonly heap: Job[] = [];
 
   constructor(private readonly verify = false) {}
 
   has(job: Job): boolean {
-    return this.byId.get(job.id) === job;
+    const found = job.queued === true;
+    if (this.verify) this.check(found === (this.byId.get(job.id) === job), "has");
+    return found;
   }
 
   /** The listed job with this id, if it is in flight. */
@@ -51,8 +60,12 @@ export class JobQueue {
   }
 
   add(job: Job): void {
-    if (this.verify) this.listed.add(job);
-    this.byId.set(job.id, job);
+    if (this.verify) {
+      this.listed.add(job);
+      this.check(numberOfId(job.id) === job.seq, "job id");
+    }
+    this.byId.set(job);
+    job.queued = true;
     if (job.spawn === null) job.program.ownJobs.add(job);
     else if (!job.running) job.spawn.waiting.push(job);
     if (job.parked) this.parkedJobs.add(job);
@@ -63,17 +76,19 @@ export class JobQueue {
   drop(job: Job): void {
     if (!this.has(job)) return;
     this.listed.delete(job);
-    this.byId.delete(job.id);
+    this.byId.delete(job);
+    job.queued = false;
     if (job.spawn === null) job.program.ownJobs.delete(job);
-    else remove(job.spawn.waiting, job);
-    this.parkedJobs.delete(job);
-    this.deferredJobs.delete(job);
-    this.current.delete(job);
+    else if (job.spawn.waiting.length > 0) remove(job.spawn.waiting, job);
+    // Only a parked (deferred) job can be in the parked (deferred) set.
+    if (job.parked) this.parkedJobs.delete(job);
+    if (job.deferred) this.deferredJobs.delete(job);
+    this.leave(job);
   }
 
   start(job: Job): void {
     job.running = true;
-    if (job.spawn !== null) remove(job.spawn.waiting, job);
+    if (job.spawn !== null && job.spawn.waiting.length > 0) remove(job.spawn.waiting, job);
     this.refile(job);
   }
 
@@ -116,6 +131,11 @@ export class JobQueue {
     return [...this.parkedJobs];
   }
 
+  /** Whether any listed job is parked (what `parked()` would list). */
+  anyParked(): boolean {
+    return this.parkedJobs.size > 0;
+  }
+
   /** The spawn's first listed job not started (there is at most one in practice). */
   waitingOf(spawn: Spawn): Job | undefined {
     const found = spawn.waiting[0];
@@ -137,10 +157,15 @@ export class JobQueue {
 
   /** The first waiting job by (wake time, creation order), not deferred, not parked. */
   first(): Job | undefined {
-    const heap = this.heap;
-    while (heap.length > 0 && this.current.get((heap[0] as Entry).job) !== heap[0]) this.pop();
-    const found = heap[0]?.job;
-    if (this.verify) this.check(found === this.scanFirst(), "first");
+    const found = this.heap[0];
+    if (this.verify) {
+      this.check(found === this.scanFirst(), "first");
+      this.heap.forEach((job, index) => {
+        this.check(job.heapIndex === index, "heap index");
+        const parent = this.heap[(index - 1) >> 1] as Job;
+        if (index > 0) this.check(!before(job, parent), "heap order");
+      });
+    }
     return found;
   }
 
@@ -149,7 +174,7 @@ export class JobQueue {
     let best: Job | undefined;
     for (const job of this.listed) {
       if (job.running || job.deferred || job.parked) continue;
-      if (best === undefined || before(entryOf(job), entryOf(best))) best = job;
+      if (best === undefined || before(job, best)) best = job;
     }
     return best;
   }
@@ -158,60 +183,83 @@ export class JobQueue {
     if (!ok) throw new Error(`reference model job queue: ${what} disagrees with a scan`);
   }
 
-  /** Files the job's current wake (or forgets it when it does not wait). */
+  /** Files the job's current wake: into the heap, or out of it when it does not wait. */
   private refile(job: Job): void {
-    if (!this.has(job) || job.running || job.deferred || job.parked) {
-      this.current.delete(job);
+    if (job.queued !== true || job.running || job.deferred || job.parked) {
+      this.leave(job);
       return;
     }
-    const entry = entryOf(job);
-    this.current.set(job, entry);
-    this.push(entry);
-    // Stale entries sink out at the top; rebuild when they outnumber the live ones.
-    if (this.heap.length > 64 && this.heap.length > 4 * this.current.size) this.rebuild();
+    const index = indexOf(job);
+    if (index === OUT) {
+      const heap = this.heap;
+      heap.push(job);
+      this.up(job, heap.length - 1);
+      return;
+    }
+    // Its key changed (or not): it moves up, or else down.
+    if (index > 0 && before(job, this.heap[(index - 1) >> 1] as Job)) this.up(job, index);
+    else this.down(job, index);
   }
 
-  private rebuild(): void {
-    this.heap = [];
-    for (const entry of this.current.values()) this.push(entry);
-  }
-
-  private push(entry: Entry): void {
+  /** Takes the job out of the heap, if it is in it. */
+  private leave(job: Job): void {
+    const index = indexOf(job);
+    if (index === OUT) return;
+    job.heapIndex = OUT;
     const heap = this.heap;
-    let index = heap.length;
-    heap.push(entry);
+    const last = heap.pop() as Job;
+    if (last === job) return;
+    // The last job fills the hole and moves to its place from there.
+    if (index > 0 && before(last, heap[(index - 1) >> 1] as Job)) this.up(last, index);
+    else this.down(last, index);
+  }
+
+  /** Places `job` at `index` or above it. */
+  private up(job: Job, index: number): void {
+    const heap = this.heap;
     while (index > 0) {
       const parent = (index - 1) >> 1;
-      const above = heap[parent] as Entry;
-      if (!before(entry, above)) break;
+      const above = heap[parent] as Job;
+      if (!before(job, above)) break;
       heap[index] = above;
+      above.heapIndex = index;
       index = parent;
     }
-    heap[index] = entry;
+    heap[index] = job;
+    job.heapIndex = index;
   }
 
-  private pop(): void {
+  /** Places `job` at `index` or below it. */
+  private down(job: Job, index: number): void {
     const heap = this.heap;
-    const last = heap.pop() as Entry;
-    if (heap.length === 0) return;
-    let index = 0;
+    const length = heap.length;
     for (;;) {
       const left = 2 * index + 1;
-      if (left >= heap.length) break;
+      if (left >= length) break;
       const right = left + 1;
-      const child = right < heap.length && before(heap[right] as Entry, heap[left] as Entry) ? right : left;
-      if (!before(heap[child] as Entry, last)) break;
-      heap[index] = heap[child] as Entry;
+      let child = left;
+      let below = heap[left] as Job;
+      if (right < length) {
+        const other = heap[right] as Job;
+        if (before(other, below)) {
+          child = right;
+          below = other;
+        }
+      }
+      if (!before(below, job)) break;
+      heap[index] = below;
+      below.heapIndex = index;
       index = child;
     }
-    heap[index] = last;
+    heap[index] = job;
+    job.heapIndex = index;
   }
 }
-
-const entryOf = (job: Job): Entry => ({ wake: wakeOf(job), seq: job.seq, job });
 
 /** Removes a job from a short list (a spawn has one waiting job in practice). */
 const remove = (list: Job[], job: Job): void => {
   const index = list.indexOf(job);
-  if (index >= 0) list.splice(index, 1);
+  if (index < 0) return;
+  for (let at = index + 1; at < list.length; at++) list[at - 1] = list[at] as Job;
+  list.pop();
 };

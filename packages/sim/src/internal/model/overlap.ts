@@ -23,21 +23,26 @@ export interface BusyState {
   readonly buffered: number;
 }
 
+// The decisions, made once (a decision is read, never kept or changed).
+const START: OverlapDecision = { kind: "start" };
+const CANCEL_OTHERS: OverlapDecision = { kind: "cancel-others" };
+const BUFFER: OverlapDecision = { kind: "buffer" };
+const SKIP_OVERLAP: OverlapDecision = { kind: "skip", reason: "overlap" };
+const SKIP_FULL: OverlapDecision = { kind: "skip", reason: "buffer-full" };
+
 export const decideOverlap = (state: BusyState): OverlapDecision => {
   const busy = state.inFlight > 0 || state.buffered > 0;
-  if (!busy) return { kind: "start" };
+  if (!busy) return START;
   switch (state.overlap) {
     case "allow":
-      return { kind: "start" };
+      return START;
     case "skip":
-      return { kind: "skip", reason: "overlap" };
+      return SKIP_OVERLAP;
     case "buffer-one":
-      return state.buffered === 0 ? { kind: "buffer" } : { kind: "skip", reason: "buffer-full" };
+      return state.buffered === 0 ? BUFFER : SKIP_FULL;
     case "buffer-all":
-      return state.buffered < (state.bufferLimit ?? DEFAULT_BUFFER_LIMIT)
-        ? { kind: "buffer" }
-        : { kind: "skip", reason: "buffer-full" };
+      return state.buffered < (state.bufferLimit ?? DEFAULT_BUFFER_LIMIT) ? BUFFER : SKIP_FULL;
     case "cancel-other":
-      return state.inFlight > 0 ? { kind: "cancel-others" } : { kind: "start" };
+      return state.inFlight > 0 ? CANCEL_OTHERS : START;
   }
 };

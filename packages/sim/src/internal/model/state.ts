@@ -114,6 +114,9 @@ export interface Spawn {
   kept: boolean;
   /** Its jobs waiting for their time (listed, not started), oldest listed first: one in practice. */
   readonly waiting: Job[];
+  /** The jobs it started in the dispatch numbered `startsIn` (for the catch-up limit). */
+  startsIn: number;
+  starts: number;
 }
 
 export interface Job {
@@ -122,8 +125,12 @@ export interface Job {
   readonly program: Program;
   /** `null` for a trigger. */
   readonly spawn: Spawn | null;
-  /** A trigger's fire id (a spawn's job's is made from its due time, see `fireOf`). */
-  readonly fireId: string;
+  /**
+   * A program job's fire id (a trigger's, a backfill run's). A spawn's job's is made from its
+   * due time (see `fireOf`): here the latest one made, for the due time `fireDue`.
+   */
+  fireId: string;
+  fireDue: number;
   dueAt: number;
   startedAt: number;
   /** False while waiting for its due time, true once started. */
@@ -136,10 +143,23 @@ export interface Job {
   heldUntil: number | undefined;
   /** A backfill's run (a program job, like a trigger's). */
   backfill: Backfill | undefined;
+  /** The job queue's own: listed in it (waiting or in flight), and its place in the queue's heap (-1: none). */
+  queued: boolean;
+  heapIndex: number;
 }
 
 export const isRunning = (spawn: Spawn): boolean => spawn.status === "created" || spawn.status === "running";
 
-/** A job's fire id: `<programId>/<spawnId>/<dueAt>` for a spawn's job, a trigger's own. */
-export const fireOf = (job: Job): string =>
-  job.spawn === null ? job.fireId : `${job.program.id}/${job.spawn.id}/${job.dueAt}`;
+/**
+ * A job's fire id: `<programId>/<spawnId>/<dueAt>` for a spawn's job (made once per due time:
+ * its run and its settled name the same one), a trigger's own.
+ */
+export const fireOf = (job: Job): string => {
+  const spawn = job.spawn;
+  if (spawn === null) return job.fireId;
+  // A job made elsewhere (a test's) may have no fire id yet; 0 and -0 write the same.
+  if (job.fireDue === job.dueAt && typeof job.fireId === "string") return job.fireId;
+  job.fireId = `${job.program.id}/${spawn.id}/${job.dueAt}`;
+  job.fireDue = job.dueAt;
+  return job.fireId;
+};
