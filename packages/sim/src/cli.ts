@@ -5,12 +5,13 @@ import { pathToFileURL } from "node:url";
 import { parseArgs as parseArgv } from "node:util";
 import { isSchedkitError, type UnspawnPolicy } from "@schedkit/kernel";
 import { writeFailure as writeFailureFile, writeReport } from "./files.js";
-import { fleetMain, isFleetTimeline, replayFleetFile } from "./fleetCli.js";
+import { fleetMain, fleetMainAsync, isFleetTimeline, replayFleetFile } from "./fleetCli.js";
 import { CliError } from "./internal/cliError.js";
 import { canonical, TraceHash } from "./internal/hash.js";
 import { loadPolicies } from "./internal/policiesModule.js";
+import type { PlannedRun, WorkerSetup } from "./internal/simWorker.js";
 import { jitterOf } from "./internal/stats.js";
-import { type PlannedRun, runInWorkers, WorkerCrashError } from "./internal/workerPool.js";
+import { runInWorkers, WorkerCrashError, workerModule, workersNeedAsync } from "./internal/workerPool.js";
 import { replay, type SimulateResult, simulate } from "./simulate.js";
 import {
   type ChecksMode,
@@ -78,13 +79,27 @@ interface CliOptions {
   workers: number;
 }
 
-const wholeNumber = (flag: string, value: string, min: number, what = ""): number => {
+const wholeNumber = (flag: string, value: string, min: number, what = "", refuse = usageError): number => {
   const parsed = Number(value);
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(parsed) || parsed < min) {
-    throw usageError("bad-value", `${flag}: expected a whole number >= ${min}${what}, got ${JSON.stringify(value)}`);
+    throw refuse("bad-value", `${flag}: expected a whole number >= ${min}${what}, got ${JSON.stringify(value)}`);
   }
   return parsed;
 };
+
+/**
+ * `--workers N|auto` (absent: 1; auto: one per CPU); a bad value is refused with `refuse`'s
+ * usage (`fleet` passes its own).
+ */
+export const parseWorkers = (
+  value: string | undefined,
+  refuse: (code: string, line: string) => CliError = usageError,
+): number =>
+  value === undefined
+    ? 1
+    : value === "auto"
+      ? availableParallelism()
+      : wholeNumber("--workers", value, 1, " or auto", refuse);
 
 const parseFaults = (value: string): FaultsOption => {
   if (value === "none" || value === "swarm") return value;
@@ -218,12 +233,7 @@ export const parseArgs = (argv: readonly string[]): CliOptions | "help" => {
     replay: replayFile,
     policies: values.policies,
     checks,
-    workers:
-      values.workers === undefined
-        ? 1
-        : values.workers === "auto"
-          ? availableParallelism()
-          : wholeNumber("--workers", values.workers, 1, " or auto"),
+    workers: parseWorkers(values.workers),
   };
 };
 
@@ -495,28 +505,20 @@ const runHere = (
  */
 const runInThreads = async (options: CliOptions, planned: readonly PlannedRun[], workers: number): Promise<Run[]> => {
   const runs: Run[] = [];
-  const early = new Map<number, SimulateResult>();
-  let done = 0;
   progress(0, planned.length, planned[0]?.label ?? "");
-  await runInWorkers(
-    planned,
-    {
+  await runInWorkers<PlannedRun, SimulateResult>({
+    entry: workerModule("simWorker"),
+    setup: {
       steps: options.steps,
       checks: options.checks,
       cwd: process.cwd(),
       ...(options.policies === undefined ? {} : { policies: options.policies }),
-    },
+    } satisfies WorkerSetup,
+    runs: planned,
     workers,
-    (index, result) => {
-      done++;
-      progress(done, planned.length, planned[index]?.label ?? "");
-      early.set(index, result);
-      for (let ready = early.get(runs.length); ready !== undefined; ready = early.get(runs.length)) {
-        early.delete(runs.length);
-        runs.push(recordRun(options, planned[runs.length] as PlannedRun, ready));
-      }
-    },
-  );
+    onArrival: (arrived, index) => progress(arrived, planned.length, planned[index]?.label ?? ""),
+    onResult: (result, index) => runs.push(recordRun(options, planned[index] as PlannedRun, result)),
+  });
   return runs;
 };
 
@@ -646,9 +648,7 @@ export const main = (argv: readonly string[], write: (line: string) => void = co
   if (options.policies !== undefined) {
     throw new CliError("needs-async", "--policies imports a module: call mainAsync (or runCli), not main");
   }
-  if (threadsFor(options, plan(options, false)) > 1) {
-    throw new CliError("needs-async", "--workers runs worker threads: call mainAsync (or runCli), not main");
-  }
+  if (threadsFor(options, plan(options, false)) > 1) throw workersNeedAsync();
   return run(options, undefined, write);
 };
 
@@ -657,7 +657,7 @@ export const mainAsync = async (
   argv: readonly string[],
   write: (line: string) => void = console.log,
 ): Promise<number> => {
-  if (argv[0] === "fleet") return fleetMain(argv.slice(1), write);
+  if (argv[0] === "fleet") return fleetMainAsync(argv.slice(1), write);
   const options = parseArgs(argv);
   if (options === "help") {
     write(USAGE);

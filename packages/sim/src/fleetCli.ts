@@ -3,28 +3,47 @@
  * replay of its failure files. `cli.ts` hands `fleet ...` and fleet timeline files here.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { dirname, resolve } from "node:path";
 import { parseArgs as parseArgv } from "node:util";
 import { isSchedkitError } from "@schedkit/kernel";
-import { argvError, assertWritableDir, assertWritableFile, CliError, command, readTimelineFile } from "./cli.js";
 import {
-  type Delivery,
+  argvError,
+  assertWritableDir,
+  assertWritableFile,
+  CliError,
+  command,
+  parseWorkers,
+  readTimelineFile,
+} from "./cli.js";
+import {
   decodeFleetTimeline,
   type FleetCoverage,
   type FleetFaultFamily,
   type FleetFaults,
   type FleetResult,
-  type FleetScenario,
   type FleetTimeline,
+  type FleetUnsafe,
   fleetFaultFamilies,
   fleetScenarioNames,
   replayFleet,
   type SimulateFleetResult,
-  shrinkFleet,
-  simulateFleet,
 } from "./fleet/index.js";
+import {
+  determinismViolation,
+  type FleetCliViolation,
+  type FleetFailureFile,
+  type FleetSeedOptions,
+  type FleetSeedOutcome,
+  fleetFailureTimeline,
+  runFleetSeed,
+} from "./internal/fleetSeed.js";
 import { canonical, TraceHash } from "./internal/hash.js";
 import { escapeHtml } from "./internal/htmlReport.js";
+import { type PoolRun, runInWorkers, workerModule, workersNeedAsync } from "./internal/workerPool.js";
+
+export type { FleetCliViolation, FleetFailureFile } from "./internal/fleetSeed.js";
+export { fleetFailureTimeline } from "./internal/fleetSeed.js";
 
 const deliveries = ["at-least-once", "at-most-once"] as const;
 
@@ -47,6 +66,8 @@ Options:
   --json            print one JSON object (violations, coverage, determinism, runs) instead of text
   --report FILE     also write an HTML report (coverage table, one row per seed)
   --out DIR         where shrunk failure files are written (default sim-failures)
+  --workers N       run the seeds in N worker threads (default 1; auto: one per CPU, here ${availableParallelism()});
+                    the report and failure files are the same as with one, in seed order
   -h, --help        this text
 
 Each seed runs twice; its two trace hashes must match. replay FILE takes --json and --report;
@@ -79,19 +100,16 @@ const otherCounters = [
   ["jobs", "jobs run"],
 ] as const satisfies readonly (readonly [keyof FleetCoverage, string])[];
 
-export interface FleetCliOptions {
+/** `schedkit-sim fleet`'s options; `unsafe` (planted bugs, for the simulator's own tests) has no flag. */
+export interface FleetCliOptions extends FleetSeedOptions {
   readonly seed: number;
   readonly seeds: number;
-  readonly steps: number;
-  readonly nodes: number;
-  readonly shards: number;
-  readonly delivery: Delivery;
-  readonly faults: FleetFaults;
-  readonly scenario: FleetScenario;
   readonly json: boolean;
   readonly report: string | undefined;
   readonly out: string;
   readonly replay: string | undefined;
+  /** Worker threads for the seeds (1: this thread). */
+  readonly workers: number;
 }
 
 const flags = {
@@ -106,6 +124,7 @@ const flags = {
   json: { type: "boolean" },
   report: { type: "string" },
   out: { type: "string" },
+  workers: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -120,9 +139,21 @@ const expects: Record<string, string> = {
   scenario: "a scenario name",
   report: "a file name",
   out: "a folder",
+  workers: "a whole number or auto",
 };
 
-const runOnly = ["seed", "seeds", "steps", "nodes", "shards", "delivery", "faults", "scenario", "out"] as const;
+const runOnly = [
+  "seed",
+  "seeds",
+  "steps",
+  "nodes",
+  "shards",
+  "delivery",
+  "faults",
+  "scenario",
+  "out",
+  "workers",
+] as const;
 
 const wholeNumber = (flag: string, value: string, min: number, max = Number.MAX_SAFE_INTEGER): number => {
   const parsed = Number(value);
@@ -180,7 +211,7 @@ export const parseFleetArgs = (argv: readonly string[]): FleetCliOptions | "help
     if (ignored.length > 0) {
       throw usageError(
         "replay-flag",
-        `fleet replay FILE takes no ${ignored.join(", ")}: the seed, fleet, steps and faults come from the file (it takes --json, --report)`,
+        `fleet replay FILE takes no ${ignored.join(", ")}: the seed, fleet, steps and faults come from the file, and it is one run (it takes --json, --report)`,
       );
     }
   }
@@ -199,32 +230,22 @@ export const parseFleetArgs = (argv: readonly string[]): FleetCliOptions | "help
     report: values.report,
     out: values.out ?? "sim-failures",
     replay: replayFile,
+    workers: parseWorkers(values.workers, usageError),
   };
 };
 
 // ---- failure files ----------------------------------------------------------------
 
-/** A fleet failure file: the timeline, with the trace hash of its run when it was written. */
-export type FleetFailureFile = FleetTimeline & { readonly traceHash?: string };
-
 /** Whether parsed JSON is a fleet timeline (a failure file of `schedkit-sim fleet`), not a single-node one. */
 export const isFleetTimeline = (value: unknown): boolean =>
   typeof value === "object" && value !== null && (value as { kind?: unknown }).kind === "fleet";
 
-/**
- * The timeline a failing `simulateFleet` result offers for replay, with the trace hash of its
- * run: the shrunk one when its replay breaks the same check, else the whole run's timeline.
- * `undefined` when every check held.
- */
-export const fleetFailureTimeline = (result: SimulateFleetResult): FleetFailureFile | undefined => {
-  const first = result.violations[0];
-  if (first === undefined) return undefined;
-  if (result.shrunk !== undefined && first.check !== "determinism") {
-    const again = replayFleet(result.shrunk);
-    if (again.violations[0]?.check === first.check) return { ...result.shrunk, traceHash: again.traceHash };
-  }
-  // A determinism failure has no trace of its own to record: the file is the timeline alone.
-  return first.check === "determinism" ? result.timeline : { ...result.timeline, traceHash: result.traceHash };
+/** Writes a failure file to `<dir>/fleet-<scenario>-seed-<seed>.json`; returns its absolute path. */
+const writeFailureFile = (file: FleetFailureFile, scenario: string, seed: number, dir: string): string => {
+  const path = resolve(dir, `fleet-${scenario}-seed-${seed}.json`);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`);
+  return path;
 };
 
 /**
@@ -234,31 +255,12 @@ export const fleetFailureTimeline = (result: SimulateFleetResult): FleetFailureF
  */
 export const writeFleetFailure = (result: SimulateFleetResult, dir = "sim-failures"): string | undefined => {
   const timeline = fleetFailureTimeline(result);
-  if (timeline === undefined) return undefined;
-  const file = resolve(dir, `fleet-${result.timeline.scenario}-seed-${result.seed}.json`);
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(timeline, null, 2)}\n`);
-  return file;
+  return timeline === undefined ? undefined : writeFailureFile(timeline, result.timeline.scenario, result.seed, dir);
 };
 
 // ---- runs -------------------------------------------------------------------------
 
-/** A violation as the CLI reports it: a fleet check, or `trace-hash` (a replay whose trace differs from its file's). */
-export interface FleetCliViolation {
-  readonly check: string;
-  readonly step: number;
-  readonly at: number;
-  readonly message: string;
-}
-
-interface SeedRun {
-  readonly seed: number;
-  readonly result: FleetResult;
-  readonly violations: readonly FleetCliViolation[];
-  /** The second run's trace hash (each seed runs twice). */
-  readonly secondTraceHash: string;
-  /** Wall time spent shrinking its failure (and checking the shrunk timeline), ms. */
-  readonly shrinkMs: number;
+interface SeedRun extends Omit<FleetSeedOutcome, "failure"> {
   readonly failureFile?: string;
   /** Replays: the trace hash the file recorded (null: none). */
   readonly recorded?: string | null;
@@ -274,47 +276,12 @@ const totalCoverage = (runs: readonly SeedRun[]): FleetCoverage => {
   return total as unknown as FleetCoverage;
 };
 
-const determinismViolation = (seed: number, first: FleetResult, second: FleetResult): FleetCliViolation => ({
-  check: "determinism",
-  step: Math.min(first.events, second.events),
-  at: 0,
-  message: `seed ${seed} ran twice with trace hashes ${first.traceHash} and ${second.traceHash}`,
-});
-
-const runSeed = (options: FleetCliOptions, seed: number): SeedRun => {
-  const result = simulateFleet({
-    seed,
-    nodes: options.nodes,
-    shards: options.shards,
-    scenario: options.scenario,
-    steps: options.steps,
-    faults: options.faults,
-    delivery: options.delivery,
-    // The second run and the shrinking are made here: both trace hashes are reported, and the
-    // time spent shrinking is told apart from the time spent simulating.
-    determinism: false,
-    shrink: false,
-  });
-  const second = replayFleet(result.timeline);
-  const violations: FleetCliViolation[] = [...result.violations];
-  if (second.traceHash !== result.traceHash) violations.push(determinismViolation(seed, result, second));
-  const first = violations[0];
-  if (first === undefined) return { seed, result, violations, secondTraceHash: second.traceHash, shrinkMs: 0 };
-  const started = performance.now();
-  const shrunk = first.check === "determinism" ? undefined : shrinkFleet(result.timeline, first.check);
-  const failing = {
-    ...result,
-    violations: violations as SimulateFleetResult["violations"],
-    ...(shrunk === undefined ? {} : { shrunk }),
-  };
-  const failureFile = writeFleetFailure(failing, options.out);
+/** A seed's outcome as the report lists it; a failing seed's file written to `--out` (by this thread). */
+const recordSeed = (options: FleetCliOptions, { failure, ...outcome }: FleetSeedOutcome): SeedRun => {
+  if (failure === undefined) return outcome;
   return {
-    seed,
-    result,
-    violations,
-    secondTraceHash: second.traceHash,
-    shrinkMs: performance.now() - started,
-    ...(failureFile === undefined ? {} : { failureFile }),
+    ...outcome,
+    failureFile: writeFailureFile(failure, outcome.result.timeline.scenario, outcome.seed, options.out),
   };
 };
 
@@ -368,10 +335,13 @@ interface Summary {
   readonly events: number;
   readonly simulatedMs: number;
   readonly wallMs: number;
+  /** Summed over the seeds (in the worker threads, with `--workers`). */
   readonly shrinkMs: number;
+  /** Threads the seeds ran in (1: this one). */
+  readonly threads: number;
 }
 
-const summarise = (runs: readonly SeedRun[], wallMs: number): Summary => {
+const summarise = (runs: readonly SeedRun[], wallMs: number, threads = 1): Summary => {
   const coverage = totalCoverage(runs);
   const combined = new TraceHash();
   for (const { result } of runs) combined.addText(result.traceHash);
@@ -385,6 +355,7 @@ const summarise = (runs: readonly SeedRun[], wallMs: number): Summary => {
     simulatedMs: runs.reduce((sum, run) => sum + run.result.simulatedMs, 0),
     wallMs,
     shrinkMs: runs.reduce((sum, run) => sum + run.shrinkMs, 0),
+    threads,
   };
 };
 
@@ -395,8 +366,8 @@ const plural = (count: number, noun: string) => `${fmt(count)} ${noun}${count ==
 const seconds = (ms: number) =>
   `${(ms / 1000).toLocaleString("en-US", { minimumFractionDigits: 1, maximumFractionDigits: 1 })} s`;
 const families = (timeline: FleetTimeline) => timeline.families.join(",") || "none";
-const planted = (timeline: FleetTimeline) =>
-  Object.entries(timeline.unsafe ?? {})
+const planted = (unsafe: FleetUnsafe | undefined) =>
+  Object.entries(unsafe ?? {})
     .filter(([, on]) => on === true)
     .map(([name]) => name);
 const firstLine = (text: string) => text.split("\n")[0] ?? text;
@@ -458,8 +429,9 @@ const faultsText = (faults: FleetFaults) => (typeof faults === "string" ? faults
 const runText = (options: FleetCliOptions, runs: readonly SeedRun[], summary: Summary): string => {
   const last = options.seed + options.seeds - 1;
   const lines: string[] = [];
+  const bugs = planted(options.unsafe);
   lines.push(
-    `schedkit-sim fleet: ${options.nodes} nodes, ${options.shards} shards on one model store; scenario ${options.scenario}, delivery ${options.delivery}, faults ${faultsText(options.faults)}`,
+    `schedkit-sim fleet: ${options.nodes} nodes, ${options.shards} shards on one model store; scenario ${options.scenario}, delivery ${options.delivery}, faults ${faultsText(options.faults)}${bugs.length > 0 ? `; planted bugs: ${bugs.join(", ")}` : ""}`,
   );
   lines.push(
     `${options.seeds} seed${options.seeds === 1 ? "" : "s"} (${options.seed}${options.seeds === 1 ? "" : `–${last}`}) × ${fmt(options.steps)} steps of 100 ms (faults in the first 70 %, then the fleet heals); every step checked, each seed run twice`,
@@ -475,9 +447,15 @@ const runText = (options: FleetCliOptions, runs: readonly SeedRun[], summary: Su
   lines.push("");
   lines.push(...coverageLines(summary, `${runs.length} seed${runs.length === 1 ? "" : "s"}`));
   lines.push(determinismLine(runs, summary));
-  const simulatingMs = summary.wallMs - summary.shrinkMs;
+  // With worker threads the shrinking is summed over them: its share of the wall time is taken as that over the threads.
+  const simulatingMs = summary.wallMs - summary.shrinkMs / summary.threads;
   const perSecond = simulatingMs > 0 ? (summary.events * 1000) / simulatingMs : 0;
-  const shrinking = summary.shrinkMs > 0 ? `, ${seconds(summary.shrinkMs)} of it shrinking` : "";
+  const shrinking =
+    summary.shrinkMs === 0
+      ? ""
+      : summary.threads === 1
+        ? `, ${seconds(summary.shrinkMs)} of it shrinking`
+        : `, ${seconds(summary.shrinkMs)} of the ${summary.threads} workers' time shrinking`;
   lines.push(
     `${plural(runs.length, "seed")}, ${plural(summary.violations, "violation")}${failing.length > 0 ? ` in ${plural(failing.length, "seed")}` : ""}, ${fmt(summary.events)} events, ${seconds(summary.simulatedMs)} simulated, ${seconds(summary.wallMs)}${shrinking} (${fmt(perSecond)} simulated events/s, each seed run twice)`,
   );
@@ -487,7 +465,7 @@ const runText = (options: FleetCliOptions, runs: readonly SeedRun[], summary: Su
 
 const replayText = (file: string, run: SeedRun, summary: Summary): string => {
   const { timeline } = run.result;
-  const bugs = planted(timeline);
+  const bugs = planted(timeline.unsafe);
   const lines: string[] = [];
   lines.push(`schedkit-sim fleet replay ${resolve(file)}`);
   lines.push(
@@ -665,31 +643,66 @@ export const replayFleetFile = (
   return finish([run], summary, options, `replay of ${resolve(file)}`, fleet, replayText(file, run, summary), write);
 };
 
-/**
- * Runs `schedkit-sim fleet ...` (the arguments after `fleet`); returns the exit code (0 clean,
- * 1 a check broke). Throws a coded `CliError` for a bad invocation or input.
- */
-export const fleetMain = (argv: readonly string[], write: (line: string) => void = console.log): number => {
-  const options = parseFleetArgs(argv);
-  if (options === "help") {
-    write(FLEET_USAGE);
-    return 0;
-  }
-  if (options.replay !== undefined) {
-    return replayFleetFile(options.replay, readTimelineFile(options.replay), options, write);
-  }
-  // Refuse an output that cannot be written before the (long) run.
-  if (options.report !== undefined) assertWritableFile(options.report, "--report");
-  assertWritableDir(options.out, "--out");
-  const started = performance.now();
+/** A sweep's seeds, one after another in this thread. */
+const seedsHere = (options: FleetCliOptions): SeedRun[] => {
   const runs: SeedRun[] = [];
   for (let index = 0; index < options.seeds; index++) {
     const seed = options.seed + index;
     progress(index, options.seeds, seed);
-    runs.push(runSeed(options, seed));
+    runs.push(recordSeed(options, runFleetSeed(options, seed)));
     progress(index + 1, options.seeds, seed);
   }
-  const summary = summarise(runs, performance.now() - started);
+  return runs;
+};
+
+/**
+ * A sweep's seeds in `threads` worker threads: the outcomes are taken in seed order, so the
+ * failure files are written and the seeds listed as `seedsHere` does.
+ */
+const seedsInThreads = async (options: FleetCliOptions, threads: number): Promise<SeedRun[]> => {
+  const runs: SeedRun[] = [];
+  const planned: PoolRun[] = Array.from({ length: options.seeds }, (_, index) => ({
+    label: "fleet",
+    seed: options.seed + index,
+  }));
+  progress(0, options.seeds, options.seed);
+  await runInWorkers<PoolRun, FleetSeedOutcome>({
+    entry: workerModule("fleetWorker"),
+    setup: {
+      steps: options.steps,
+      nodes: options.nodes,
+      shards: options.shards,
+      delivery: options.delivery,
+      faults: options.faults,
+      scenario: options.scenario,
+      ...(options.unsafe === undefined ? {} : { unsafe: options.unsafe }),
+    } satisfies FleetSeedOptions,
+    runs: planned,
+    workers: threads,
+    onArrival: (arrived, index) => progress(arrived, options.seeds, options.seed + index),
+    onResult: (outcome) => runs.push(recordSeed(options, outcome)),
+  });
+  return runs;
+};
+
+/** How many threads a sweep's seeds run in: `--workers`, at most one per seed (1: this thread). */
+const threadsFor = (options: FleetCliOptions): number => Math.max(1, Math.min(options.workers, options.seeds));
+
+/** Refuses (before a run) outputs that could not be written. */
+const checkOutputs = (options: FleetCliOptions): void => {
+  if (options.report !== undefined) assertWritableFile(options.report, "--report");
+  assertWritableDir(options.out, "--out");
+};
+
+/** Prints a sweep's report (text or `--json`, and the `--report` file); returns the exit code. */
+const sweepReport = (
+  options: FleetCliOptions,
+  runs: readonly SeedRun[],
+  started: number,
+  threads: number,
+  write: (line: string) => void,
+): number => {
+  const summary = summarise(runs, performance.now() - started, threads);
   const fleet = {
     nodes: options.nodes,
     shards: options.shards,
@@ -698,7 +711,67 @@ export const fleetMain = (argv: readonly string[], write: (line: string) => void
     faults: options.faults,
     steps: options.steps,
     firstSeed: options.seed,
+    ...(options.unsafe === undefined ? {} : { unsafe: options.unsafe }),
   };
   const heading = `${options.nodes} nodes, ${options.shards} shards, scenario ${options.scenario}, delivery ${options.delivery}, faults ${faultsText(options.faults)}, seeds ${options.seed}–${options.seed + options.seeds - 1}, ${options.steps} steps each`;
   return finish(runs, summary, options, heading, fleet, runText(options, runs, summary), write);
+};
+
+/**
+ * Runs a fleet sweep of parsed options (not a replay) in this thread; returns the exit code.
+ * Throws `needs-async` when `options.workers` asks for worker threads (`runFleetSweep`).
+ */
+export const runFleetSweepHere = (options: FleetCliOptions, write: (line: string) => void = console.log): number => {
+  if (threadsFor(options) > 1) throw workersNeedAsync();
+  checkOutputs(options);
+  const started = performance.now();
+  return sweepReport(options, seedsHere(options), started, 1, write);
+};
+
+/**
+ * Runs a fleet sweep of parsed options (not a replay), in `options.workers` worker threads when
+ * that is more than one; resolves to the exit code. The report is the one a single thread prints
+ * (only the timings differ).
+ */
+export const runFleetSweep = async (
+  options: FleetCliOptions,
+  write: (line: string) => void = console.log,
+): Promise<number> => {
+  const threads = threadsFor(options);
+  if (threads === 1) return runFleetSweepHere(options, write);
+  checkOutputs(options);
+  const started = performance.now();
+  return sweepReport(options, await seedsInThreads(options, threads), started, threads, write);
+};
+
+/** What `fleetMain` and `fleetMainAsync` share: `--help` and replays are done (the exit code); else the sweep's options. */
+const fleetCommand = (argv: readonly string[], write: (line: string) => void): number | FleetCliOptions => {
+  const options = parseFleetArgs(argv);
+  if (options === "help") {
+    write(FLEET_USAGE);
+    return 0;
+  }
+  if (options.replay !== undefined) {
+    return replayFleetFile(options.replay, readTimelineFile(options.replay), options, write);
+  }
+  return options;
+};
+
+/**
+ * Runs `schedkit-sim fleet ...` (the arguments after `fleet`) in this thread; returns the exit
+ * code (0 clean, 1 a check broke). Throws a coded `CliError` for a bad invocation or input, and
+ * `needs-async` for `--workers` above 1 (`fleetMainAsync` runs those).
+ */
+export const fleetMain = (argv: readonly string[], write: (line: string) => void = console.log): number => {
+  const parsed = fleetCommand(argv, write);
+  return typeof parsed === "number" ? parsed : runFleetSweepHere(parsed, write);
+};
+
+/** `fleetMain`, with `--workers N` too: resolves to the exit code. */
+export const fleetMainAsync = async (
+  argv: readonly string[],
+  write: (line: string) => void = console.log,
+): Promise<number> => {
+  const parsed = fleetCommand(argv, write);
+  return typeof parsed === "number" ? parsed : runFleetSweep(parsed, write);
 };

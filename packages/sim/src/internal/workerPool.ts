@@ -1,59 +1,53 @@
 /**
- * `schedkit-sim --workers N`: a sweep's seeds run in N `node:worker_threads` workers.
+ * `--workers N`: a sweep's seeds run in N `node:worker_threads` workers (`schedkit-sim` and
+ * `schedkit-sim fleet`).
  *
- * Each worker loads the simulator and the `--policies` module itself (policies are functions and
- * cannot be posted); the main thread hands out small batches of runs from the front of the plan as
- * workers become free (so one slow seed holds up only its own batch), and gets each run's result
- * back as plain data (a structured clone of what `simulate` returned in the worker). A run's result
- * depends on its seed and options only, so which worker ran it changes nothing.
+ * Each worker is a module of this folder (`simWorker` for single-node runs, `fleetWorker` for fleet
+ * seeds) that loads what its runs need itself (the simulator; the `--policies` module, since policies
+ * are functions and cannot be posted) and serves its runs with `serveRuns`. The main thread hands
+ * out small batches of runs from the front of the plan as workers become free (so one slow seed
+ * holds up only its own batch), and gets each run's result back as plain data (a structured clone
+ * of what the worker computed). A run's result depends on its seed and options only, so which
+ * worker ran it changes nothing; `runInWorkers` hands the results on in the plan's order.
  *
  * A worker that dies (an uncaught error, `process.exit` in a policy, a result that cannot be
  * posted) rejects the whole sweep with a `worker-crashed` error naming the runs it had not
  * finished; the other workers are stopped, so the command line never waits for it.
  *
- * Loading: the built package's worker is `simWorker.js` beside this file, loaded by plain node.
- * From the TypeScript sources (`pnpm sim` runs `tsx packages/sim/src/cli.ts`; the tests run them
- * under vitest), the worker is `simWorker.ts`: on Node 20, tsx's `--import` loader registers its
- * hooks on the main thread only, so each worker registers tsx itself (`tsx/esm/api`'s `register`)
- * before importing it. It does the same when this process runs under tsx at all (a `.ts` policy
- * module with the built package under `node --import tsx`).
+ * Loading: the built package's workers are `simWorker.js` and `fleetWorker.js` beside this file,
+ * loaded by plain node. From the TypeScript sources (`pnpm sim` runs `tsx packages/sim/src/cli.ts`;
+ * the tests run them under vitest), the worker is the `.ts` module: on Node 20, tsx's `--import`
+ * loader registers its hooks on the main thread only, so each worker registers tsx itself
+ * (`tsx/esm/api`'s `register`) before importing it. It does the same when this process runs under
+ * tsx at all (a `.ts` policy module with the built package under `node --import tsx`).
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { type Transferable, Worker } from "node:worker_threads";
-import type { SimulateResult } from "../simulate.js";
-import type { ChecksMode, FaultsOption, ScenarioName } from "../types.js";
+import { parentPort, type Transferable, Worker, workerData } from "node:worker_threads";
 import { CliError } from "./cliError.js";
 
-/** One run of the command line's plan. */
-export interface PlannedRun {
+/** What the pool needs of a run: a label and a seed, to name the runs a crashed worker had. */
+export interface PoolRun {
   readonly label: string;
-  readonly scenario: ScenarioName | undefined;
   readonly seed: number;
-  readonly faults: FaultsOption;
-}
-
-/** What every run of a sweep shares, sent to each worker when it starts. */
-export interface WorkerSetup {
-  readonly steps: number;
-  readonly checks: ChecksMode;
-  /** `--policies MODULE` as given, resolved from `cwd` in the worker. */
-  readonly policies?: string;
-  readonly cwd: string;
 }
 
 /** Main thread to worker: runs to do, by their place in the plan. */
-export interface WorkerBatch {
-  readonly runs: readonly { readonly index: number; readonly run: PlannedRun }[];
+export interface WorkerBatch<Run extends PoolRun = PoolRun> {
+  readonly runs: readonly { readonly index: number; readonly run: Run }[];
 }
 
 /** Worker to main thread: one run's result. */
-export interface WorkerMessage {
+export interface WorkerMessage<Result = unknown> {
   readonly index: number;
-  readonly result: SimulateResult;
+  readonly result: Result;
 }
+
+/** `--workers` asked for threads from the synchronous `main`. */
+export const workersNeedAsync = (): CliError =>
+  new CliError("needs-async", "--workers runs worker threads: call mainAsync (or runCli), not main");
 
 /** A worker that died; `line` names the runs it had not finished. */
 export class WorkerCrashError extends CliError {
@@ -157,11 +151,36 @@ export const startWorker = (entry: URL, data: unknown, transferList: readonly Tr
   });
 };
 
-/** The worker module beside this one: `simWorker.ts` in the sources, `simWorker.js` when built. */
-const simWorker = new URL(`./simWorker${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url);
+/** A worker module of this folder by name: `NAME.ts` in the sources, `NAME.js` when built. */
+export const workerModule = (name: string): URL =>
+  new URL(`./${name}${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url);
+
+/**
+ * In a worker module: the `setup` the main thread gave `runInWorkers` (throws outside a worker
+ * thread).
+ */
+export const workerSetup = <Setup>(): Setup => {
+  if (parentPort === null) throw new Error("workerSetup: expected to run in a worker thread");
+  return (workerData as { setup: Setup }).setup;
+};
+
+/**
+ * In a worker module: runs each batch of runs the main thread sends with `run`, posting each
+ * result back (as plain data) as soon as it is done. An error `run` throws is not caught: it ends
+ * the worker, and the pool reports it with the runs that were in flight.
+ */
+export const serveRuns = <Run extends PoolRun, Result>(run: (run: Run) => Result): void => {
+  const port = parentPort;
+  if (port === null) throw new Error("serveRuns: expected to run in a worker thread");
+  port.on("message", (batch: WorkerBatch<Run>) => {
+    for (const { index, run: planned } of batch.runs) {
+      port.postMessage({ index, result: run(planned) } satisfies WorkerMessage<Result>);
+    }
+  });
+};
 
 /** Runs by label and seed: `swarm seeds 55–60`, `worker-pool seed 1, swarm seeds 2–4 and 7`. */
-export const describeRuns = (runs: readonly PlannedRun[]): string => {
+export const describeRuns = (runs: readonly PoolRun[]): string => {
   const groups: { label: string; seeds: number[] }[] = [];
   for (const run of runs) {
     const group = groups.at(-1);
@@ -183,25 +202,41 @@ export const describeRuns = (runs: readonly PlannedRun[]): string => {
     .join(", ");
 };
 
+/** A sweep for `runInWorkers`. */
+export interface PoolSweep<Run extends PoolRun, Result> {
+  /** The worker module (`workerModule(name)`); it calls `serveRuns`. */
+  readonly entry: URL;
+  /** What every run shares (plain data), the worker's `workerSetup()`. */
+  readonly setup: unknown;
+  readonly runs: readonly Run[];
+  /** Worker threads to start (at most one per run). */
+  readonly workers: number;
+  /**
+   * Each result, in the runs' order (one that comes early waits for the ones before it), so what
+   * the main thread does with them (files written, lines listed) is what one thread does.
+   */
+  readonly onResult: (result: Result, index: number) => void;
+  /** As each result arrives, in any order: how many have (for a progress bar). */
+  readonly onArrival?: (arrived: number, index: number) => void;
+}
+
 /**
- * Runs `runs` in `workers` worker threads; `onResult` is called in the main thread as each result
- * arrives (in any order; the index is the run's place in `runs`). Resolves when every run is done
+ * Runs a sweep's runs in worker threads. Resolves when every run is done (every `onResult` called)
  * and the workers have stopped; rejects with a `WorkerCrashError` when a worker dies, or with what
- * `onResult` threw.
+ * a callback threw.
  */
-export const runInWorkers = (
-  runs: readonly PlannedRun[],
-  setup: WorkerSetup,
-  workers: number,
-  onResult: (index: number, result: SimulateResult) => void,
-): Promise<void> => {
-  const count = Math.max(1, Math.min(workers, runs.length));
+export const runInWorkers = <Run extends PoolRun, Result>(sweep: PoolSweep<Run, Result>): Promise<void> => {
+  const { runs, setup } = sweep;
+  const count = Math.max(1, Math.min(sweep.workers, runs.length));
   // Small batches from the front of the plan, two per worker in flight (the next is there when one is
   // done): one slow seed holds up little, and a worker never waits for the main thread.
   const batchSize = Math.max(1, Math.min(8, Math.floor(runs.length / (count * 32))));
   return new Promise<void>((resolvePool, rejectPool) => {
     let next = 0;
     let received = 0;
+    /** Results that came before one of the runs ahead of them, by index; `ordered` have been handed on. */
+    const early = new Map<number, Result>();
+    let ordered = 0;
     let settled = false;
     const pool: { worker: Worker; pending: Set<number>; retired: boolean }[] = [];
     const stopAll = () => Promise.allSettled(pool.map(({ worker }) => worker.terminate()));
@@ -211,14 +246,25 @@ export const runInWorkers = (
       void stopAll().then(() => rejectPool(error));
     };
     const crash = (number: number, pending: ReadonlySet<number>, why: string, stack?: string) => {
-      const unfinished = [...pending].sort((a, b) => a - b).map((index) => runs[index] as PlannedRun);
+      const unfinished = [...pending].sort((a, b) => a - b).map((index) => runs[index] as Run);
       const what = unfinished.length === 0 ? "no runs in flight" : `running ${describeRuns(unfinished)}`;
       fail(new WorkerCrashError(`--workers: worker ${number} of ${count} crashed, ${what}: ${why}`, stack));
+    };
+    const arrive = (index: number, result: Result) => {
+      received++;
+      sweep.onArrival?.(received, index);
+      early.set(index, result);
+      while (early.has(ordered)) {
+        const ready = early.get(ordered) as Result;
+        early.delete(ordered);
+        sweep.onResult(ready, ordered);
+        ordered++;
+      }
     };
     for (let number = 1; number <= count; number++) {
       let worker: Worker;
       try {
-        worker = startWorker(simWorker, setup);
+        worker = startWorker(sweep.entry, setup);
       } catch (error) {
         fail(error);
         return;
@@ -232,19 +278,18 @@ export const runInWorkers = (
           void worker.terminate();
           return;
         }
-        const batch: WorkerBatch["runs"][number][] = [];
+        const batch: WorkerBatch<Run>["runs"][number][] = [];
         for (; batch.length < batchSize && next < runs.length; next++) {
-          batch.push({ index: next, run: runs[next] as PlannedRun });
+          batch.push({ index: next, run: runs[next] as Run });
           slot.pending.add(next);
         }
-        worker.postMessage({ runs: batch } satisfies WorkerBatch);
+        worker.postMessage({ runs: batch } satisfies WorkerBatch<Run>);
       };
-      worker.on("message", ({ index, result }: WorkerMessage) => {
+      worker.on("message", ({ index, result }: WorkerMessage<Result>) => {
         if (settled) return;
         slot.pending.delete(index);
-        received++;
         try {
-          onResult(index, result);
+          arrive(index, result);
         } catch (error) {
           fail(error);
           return;
