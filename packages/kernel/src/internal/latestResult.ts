@@ -1,4 +1,5 @@
 import type { ResultRecord } from "../Program.js";
+import { jobIdOfSeq } from "./model.js";
 
 /**
  * A spawn's latest result, kept as fields of the spawn record itself and made into a
@@ -53,7 +54,7 @@ export function latestResultOf(spawn: LatestResultFields): ResultRecord | undefi
     const scheduledAt = spawn.latestScheduledAt;
     const startedAt = spawn.latestStartedAt;
     const endedAt = spawn.latestEndedAt;
-    const jobId = `job-${spawn.latestSeq}`;
+    const jobId = jobIdOfSeq(spawn.latestSeq);
     spawn.latestRecord = spawn.latestFailed
       ? { jobId, status: "errored", error: spawn.latestPayload, scheduledAt, startedAt, endedAt }
       : { jobId, status: "succeeded", value: spawn.latestPayload, scheduledAt, startedAt, endedAt };

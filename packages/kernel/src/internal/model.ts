@@ -230,6 +230,9 @@ const DUE_TIMES = new DecimalNames("");
  */
 export const jobIdOf = (job: JobRecord): string => (job.id !== "" ? job.id : JOB_IDS.name(job.seq));
 
+/** The id of job number `seq`, `job-<seq>` (as `jobIdOf` makes it). */
+export const jobIdOfSeq = (seq: number): string => JOB_IDS.name(seq);
+
 /** A spawn's fire id for a due time: the same fire has the same id on every kernel. */
 export const spawnFireId = (programId: string, spawnId: string, scheduledAt: number): string =>
   `${programId}/${spawnId}/${scheduledAt}`;

@@ -1,6 +1,7 @@
 import type { Outcome } from "@schedkit/kernel";
 import type { JobBehaviour } from "../types.js";
-import { continueHash32, finishHash32, hash32Prefix } from "./hash.js";
+import { continueHash32, continueHash32Decimal, finishHash32, hash32Prefix } from "./hash.js";
+import { simError } from "./simError.js";
 
 /**
  * What the simulated host does with one job: hang, or finish after `duration`
@@ -17,14 +18,14 @@ export const decideJob = (
   startedAt: number,
 ): "hang" | { readonly duration: number; readonly outcome: Outcome } => {
   // The prefix `<jobId>@<startedAt>:` hashed piece by piece (FNV-1a runs on in order): no string made per job.
-  const prefix = continueHash32(continueHash32(continueHash32(hash32Prefix(seed, jobId), "@"), String(startedAt)), ":");
+  const prefix = continueHash32(continueHash32Decimal(continueHash32(hash32Prefix(seed, jobId), "@"), startedAt), ":");
   const drawOf = (what: string) => finishHash32(prefix, what) / 4294967296;
   if (drawOf("hang") < behaviour.hangRate) return "hang";
   let duration = behaviour.minDuration + drawOf("duration") * (behaviour.maxDuration - behaviour.minDuration);
   if (drawOf("slow") < behaviour.slowRate) duration *= behaviour.slowFactor;
   const outcome: Outcome =
     drawOf("fail") < behaviour.failRate
-      ? { ok: false, error: new Error(`job ${jobId} failed`) }
+      ? { ok: false, error: simError(`job ${jobId} failed`) }
       : {
           ok: true,
           value: { n: finishHash32(prefix, "n") % 10, poison: drawOf("merge") < behaviour.mergeThrowRate },

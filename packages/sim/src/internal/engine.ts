@@ -29,11 +29,12 @@ import { CompletionQueue } from "./completionQueue.js";
 import { decideJob } from "./decideJob.js";
 import { EffectHash } from "./effectHash.js";
 import { type EngineOptions, type EngineRun, kernelOptionsFor } from "./engineOptions.js";
-import { canonical, draw, TraceHash } from "./hash.js";
+import { canonical, drawNumbered, TraceHash } from "./hash.js";
 import { isSimPolicy, MAX_TIME } from "./hostile.js";
 import { JobSet } from "./jobSet.js";
 import { CRON_STEPS } from "./model/missed.js";
 import { asSimEffects, type Overlap } from "./model/spec18.js";
+import { simError } from "./simError.js";
 import { SpawnMap } from "./spawnMap.js";
 import { HookCounters, intervalFnOf, longestInterval, optsOf, specOf } from "./specs.js";
 
@@ -489,8 +490,8 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
           deliveredAt =
             effect.at === null || effect.at > MAX_TIME
               ? null
-              : faults.families.lag && draw(seed, `wake:${step}`) < faults.lagRate
-                ? effect.at + 1 + Math.floor(draw(seed, `lag:${step}`) * faults.lagMax)
+              : faults.families.lag && drawNumbered(seed, "wake:", step) < faults.lagRate
+                ? effect.at + 1 + Math.floor(drawNumbered(seed, "lag:", step) * faults.lagMax)
                 : effect.at;
           break;
         default:
@@ -681,7 +682,7 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
         type: "complete",
         at: commandTime(),
         jobId,
-        outcome: { ok: false, error: new Error("lost in a host crash") },
+        outcome: { ok: false, error: simError("lost in a host crash") },
       });
       if (broken) return;
     }
@@ -785,7 +786,7 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
           programId: event.programId,
           runningSpawnId: running[0]?.id,
           inFlightJobId: inFlight.keys().next().value,
-          draw: draw(seed, `bad:${step}`),
+          draw: drawNumbered(seed, "bad:", step),
           programType: descriptors.get(event.programId)?.type,
           stoppedSpawnId: kernel.isInstalled(event.programId) ? kernel.listStopped(event.programId)[0]?.id : undefined,
         }) as Command;
@@ -856,7 +857,7 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
         inFlight.delete(completion.jobId);
         const also = completions.peek();
         // Results due together go, half the time (seeded), as one batch `complete`: both forms are exercised.
-        if (also !== undefined && also.at === next && draw(seed, `batch:${step}`) < 0.5) {
+        if (also !== undefined && also.at === next && drawNumbered(seed, "batch:", step) < 0.5) {
           const results: JobResult[] = [{ jobId: completion.jobId, outcome: completion.outcome }];
           for (let more = completions.peek(); more !== undefined && more.at === next; more = completions.peek()) {
             completions.pop();

@@ -34,6 +34,34 @@ const finalise = (hash: number): number => {
 /** A deterministic draw in [0, 1) for (seed, key). */
 export const draw = (seed: number, key: string): number => hash32(seed, key) / 4294967296;
 
+/** A number's decimal digits, least significant first (one buffer: the folds below never nest). */
+const DIGITS = new Uint8Array(16);
+
+/**
+ * The state after `${n}` from `state` (`continueHash32(state, String(n))`): a whole number's
+ * digits are folded as their char codes without making the string (draws keyed by a step or a
+ * time are made per event); any other number goes by its string.
+ */
+export const continueHash32Decimal = (state: number, n: number): number => {
+  if (!(n >= 0 && Number.isSafeInteger(n))) return fnv(state, String(n));
+  let count = 0;
+  let rest = n;
+  do {
+    DIGITS[count++] = rest % 10;
+    rest = Math.floor(rest / 10);
+  } while (rest > 0);
+  let h = state;
+  while (count > 0) {
+    h ^= 48 + (DIGITS[--count] as number);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h;
+};
+
+/** `draw(seed, `${prefix}${n}`)`, exactly, without making the key when `n` is a whole number. */
+export const drawNumbered = (seed: number, prefix: string, n: number): number =>
+  finalise(continueHash32Decimal(hash32Prefix(seed, prefix), n)) / 4294967296;
+
 const errorData = (error: Error) => ({ error: error.name, message: error.message });
 
 /** Reads a property without letting a throwing getter (or a Proxy trap) escape. */

@@ -9,6 +9,7 @@
 import type { Interval, ProgramSpec, SpawnOptions } from "@schedkit/kernel";
 import type { HookName, HookThrow, IntervalFnDescriptor, ProgramDescriptor, SpawnOptsDescriptor } from "../types.js";
 import { badNumber, hostileValue } from "./hostile.js";
+import { simError } from "./simError.js";
 
 /** Call counts of the counting hooks, by key. */
 export class HookCounters {
@@ -50,7 +51,7 @@ const alignTo = (align: number) => (t: number) => Math.floor(t / align) * align;
 const continueUntil = (stopAfter: number) => (props: { completed: number }) => props.completed < stopAfter;
 export const mergeSimState = (state: SimState, output: JobValue | undefined): SimState => {
   if (output === undefined) return state;
-  if (output.poison) throw new Error("mergeFn failed on a poisoned output");
+  if (output.poison) throw simError("mergeFn failed on a poisoned output");
   return { count: state.count + 1, sum: state.sum + output.n };
 };
 
