@@ -73,7 +73,7 @@ export const decodeProgramExport: (input: unknown) => Decoded<ProgramExport> = d
   "command.export",
 );
 
-const jobExport = (job: JobRecord, field: string): JobExport => {
+const jobExport = (job: JobRecord, field: () => string): JobExport => {
   const started = !Number.isNaN(job.startedAt);
   return {
     seq: job.seq,
@@ -82,7 +82,12 @@ const jobExport = (job: JobRecord, field: string): JobExport => {
     ...(job.heldFrom === undefined ? {} : { jitterUntil: job.dueAt }),
     ...(job.backfill ? { backfill: true as const } : {}),
     startedAt: started ? job.startedAt : null,
-    ...(started ? present("args", toJsonData(job.args, `${field}.args`)) : {}),
+    ...(started
+      ? present(
+          "args",
+          toJsonData(job.args, () => `${field()}.args`),
+        )
+      : {}),
   };
 };
 
@@ -108,13 +113,15 @@ const programExport = (machine: Machine, program: ProgramRecord): ProgramExport 
       : {
           backfill: {
             overlap: program.backfill.overlap,
-            queue: program.backfill.queue.map((job, index) => jobExport(job, `${field}.backfill.queue[${index}]`)),
+            queue: program.backfill.queue.map((job, index) =>
+              jobExport(job, () => `${field}.backfill.queue[${index}]`),
+            ),
           },
         }),
     spawns: [...program.spawns.values()].map((spawn) => spawnData(spawn, jobExport)),
     running: [...program.running].map((spawn) => spawn.id),
     history: program.history.map((spawn) => spawn.id),
-    triggers: [...program.triggers].map((job, index) => jobExport(job, `${field}.triggers[${index}]`)),
+    triggers: [...program.triggers].map((job, index) => jobExport(job, () => `${field}.triggers[${index}]`)),
   };
 };
 

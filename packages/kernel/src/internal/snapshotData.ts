@@ -3,6 +3,7 @@ import type { Interval, ResultRecord, SpawnOptions } from "../Program.js";
 import { SchedkitError } from "../SchedkitError.js";
 import { describe } from "./describe.js";
 import { jobsInFlight } from "./inFlight.js";
+import { copyPlainJson, NOT_PLAIN } from "./jsonCopy.js";
 import { latestResultOf } from "./latestResult.js";
 import { dueTimeOf, fireIdOf, type JobRecord, jobIdOf, type Pause, type SpawnRecord } from "./model.js";
 import type {
@@ -159,10 +160,18 @@ const errorAsData = (_key: string, inner: unknown): unknown => {
  * A value as JSON data: Errors become `{ name, message }`, everything else
  * goes through JSON. `undefined`, and a value JSON drops (a function), give
  * `undefined`, stored as an absent key. A value JSON cannot hold (a cycle, a
- * BigInt) throws `invalid-snapshot` naming `field`.
+ * BigInt) throws `invalid-snapshot` naming `field` (a function making the name is called only
+ * then: most values are plain data, copied without it, see `jsonCopy.ts`).
  */
-export const toJsonData = (value: unknown, field: string): unknown => {
+export const toJsonData = (value: unknown, field: string | (() => string)): unknown => {
   if (value === undefined) return undefined;
+  const copied = copyPlainJson(value);
+  if (copied !== NOT_PLAIN) return copied;
+  return throughJson(value, typeof field === "string" ? field : field());
+};
+
+/** `toJsonData` the JSON way: Errors converted, `toJSON` called, what JSON cannot hold refused. */
+const throughJson = (value: unknown, field: string): unknown => {
   let text: string | undefined;
   try {
     text = JSON.stringify(value, errorAsData);
@@ -201,17 +210,23 @@ export const jobSnapshot = (job: JobRecord): JobSnapshot => ({
   startedAt: Number.isNaN(job.startedAt) ? null : job.startedAt,
 });
 
-export const resultSnapshot = (result: ResultRecord, field: string): ResultSnapshot => ({
+export const resultSnapshot = (result: ResultRecord, field: () => string): ResultSnapshot => ({
   jobId: result.jobId,
   status: result.status,
-  ...present("value", toJsonData(result.value, `${field}.value`)),
-  ...present("error", toJsonData(result.error, `${field}.error`)),
+  ...present(
+    "value",
+    toJsonData(result.value, () => `${field()}.value`),
+  ),
+  ...present(
+    "error",
+    toJsonData(result.error, () => `${field()}.error`),
+  ),
   scheduledAt: result.scheduledAt,
   startedAt: result.startedAt,
   endedAt: result.endedAt,
 });
 
-const overridesSnapshot = (overrides: SpawnOptions | undefined, field: string): SpawnSnapshot["overrides"] => {
+const overridesSnapshot = (overrides: SpawnOptions | undefined, field: () => string): SpawnSnapshot["overrides"] => {
   if (overrides === undefined) return null;
   const data: Record<string, unknown> = {};
   const functions: string[] = [];
@@ -219,7 +234,7 @@ const overridesSnapshot = (overrides: SpawnOptions | undefined, field: string): 
     if (key === "spawnId" || value === undefined) continue;
     if (typeof value === "function") functions.push(key);
     else {
-      const json = toJsonData(value, `${field}.${key}`);
+      const json = toJsonData(value, () => `${field()}.${key}`);
       if (json !== undefined) data[key] = json;
     }
   }
@@ -235,13 +250,14 @@ export const programField = (id: string): string => `programs[${JSON.stringify(i
  */
 export const spawnData = <J>(
   spawn: SpawnRecord,
-  job: (job: JobRecord, field: string) => J,
+  job: (job: JobRecord, field: () => string) => J,
 ): Omit<SpawnSnapshot, "pending" | "inFlight" | "buffer"> & {
   readonly pending: J | null;
   readonly inFlight: readonly J[];
   readonly buffer?: readonly J[];
 } => {
-  const field = `${programField(spawn.programId)}.spawns[${JSON.stringify(spawn.id)}]`;
+  // Where it sits, for an error's message only: made if a value needs naming (rarely).
+  const field = () => `${programField(spawn.programId)}.spawns[${JSON.stringify(spawn.id)}]`;
   const latest = latestResultOf(spawn);
   return {
     id: spawn.id,
@@ -253,29 +269,35 @@ export const spawnData = <J>(
     updatedAt: spawn.updatedAt,
     interval: intervalRef(spawn.interval, spawn.program.spec.interval, spawn.overrides?.interval),
     lastInterval: spawn.lastInterval,
-    ...present("state", toJsonData(spawn.state, `${field}.state`)),
+    ...present(
+      "state",
+      toJsonData(spawn.state, () => `${field()}.state`),
+    ),
     submitted: spawn.submitted,
     succeeded: spawn.succeeded,
     errored: spawn.errored,
     lost: spawn.lost,
-    ...present("lastError", toJsonData(spawn.lastError, `${field}.lastError`)),
+    ...present(
+      "lastError",
+      toJsonData(spawn.lastError, () => `${field()}.lastError`),
+    ),
     missed: spawn.missed,
     // What 0.2.0 added is written only when in use: a snapshot without it reads as before.
     ...(spawn.skipped === 0 ? {} : { skipped: spawn.skipped }),
     ...(spawn.runs === 0 ? {} : { runs: spawn.runs }),
     ...(spawn.paused === null ? {} : { paused: pauseData(spawn.paused) }),
     ...(spawn.parked ? { parked: true } : {}),
-    pending: spawn.pending === null ? null : job(spawn.pending, `${field}.pending`),
-    inFlight: jobsInFlight(spawn).map((each, index) => job(each, `${field}.inFlight[${index}]`)),
+    pending: spawn.pending === null ? null : job(spawn.pending, () => `${field()}.pending`),
+    inFlight: jobsInFlight(spawn).map((each, index) => job(each, () => `${field()}.inFlight[${index}]`)),
     ...(spawn.buffer.length === 0
       ? {}
-      : { buffer: spawn.buffer.map((each, index) => job(each, `${field}.buffer[${index}]`)) }),
-    latestResult: latest === undefined ? null : resultSnapshot(latest, `${field}.latestResult`),
+      : { buffer: spawn.buffer.map((each, index) => job(each, () => `${field()}.buffer[${index}]`)) }),
+    latestResult: latest === undefined ? null : resultSnapshot(latest, () => `${field()}.latestResult`),
     results:
       spawn.results === undefined
         ? null
-        : spawn.results.map((result, index) => resultSnapshot(result, `${field}.results[${index}]`)),
-    overrides: overridesSnapshot(spawn.overrides, `${field}.overrides`),
+        : spawn.results.map((result, index) => resultSnapshot(result, () => `${field()}.results[${index}]`)),
+    overrides: overridesSnapshot(spawn.overrides, () => `${field()}.overrides`),
   };
 };
 
