@@ -22,6 +22,7 @@ import type { PostgresBench } from "./postgres.js";
 import type { Timing } from "./realclock.js";
 import { type HeadroomTimings, realclockHeadroomGoals, realclockHeadroomLines } from "./realclockGoals.js";
 import { simBench, simGoals, simLines } from "./sim.js";
+import { snapshotBench, snapshotLines } from "./snapshot.js";
 
 /** Linux's CPU tick counters (all CPUs), to tell how much CPU the host took from this VM meanwhile. */
 const cpuTicks = machineTicks;
@@ -323,6 +324,11 @@ log("12. cron matches: µs per next() of a kernel cron schedule beside Effect's 
 const cron = cronBench(smoke);
 for (const line of cronLines(cron)) log(line);
 
+// 13. Snapshots: kernel.snapshot() beside a JSON round trip of what it returns (bench/snapshot.ts).
+log("13. snapshots: ms per kernel.snapshot() with results kept, beside a JSON round trip of it, medians of 3");
+const snapshots = snapshotBench(smoke);
+for (const line of snapshotLines(snapshots)) log(line);
+
 const postgres = await postgresSection();
 
 const otel = await otelSection();
@@ -338,6 +344,7 @@ summary({
   inflight,
   importCost,
   fleet,
+  snapshots,
   cron,
   postgres,
   otel,
