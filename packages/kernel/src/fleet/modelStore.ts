@@ -2,6 +2,7 @@ import { fingerprintVerdict } from "./fingerprint.js";
 import type {
   Checkpoint,
   Fingerprints,
+  FireRecord,
   InboxEntry,
   Lease,
   LogEntry,
@@ -74,6 +75,22 @@ export interface ModelStoreOptions {
   readonly unsafeSkipEpochCheck?: boolean;
 }
 
+/**
+ * A fire as stored, with its completion. Built field by field: a spread of the record was a
+ * visible share of every append (a new object each time, so one read earlier stays as it was).
+ */
+const storedFire = (fire: FireRecord, completed: StoredFire["completed"]): StoredFire => ({
+  fireId: fire.fireId,
+  shard: fire.shard,
+  programId: fire.programId,
+  spawnId: fire.spawnId,
+  scheduledAt: fire.scheduledAt,
+  startedAt: fire.startedAt,
+  epoch: fire.epoch,
+  node: fire.node,
+  completed,
+});
+
 /** At most this many inbox entries per read. */
 const inboxPage = 100;
 
@@ -99,6 +116,13 @@ export const createModelStore = (options: ModelStoreOptions): ModelStore => {
     withdrawals: 0,
   };
 
+  /** The shard records by shard number, for scans; sorted again only when a shard is added. */
+  let inShardOrder: ModelShard[] | null = null;
+  const shardsInOrder = (): readonly ModelShard[] => {
+    inShardOrder ??= [...shards.values()].sort((a, b) => a.lease.shard - b.lease.shard);
+    return inShardOrder;
+  };
+
   const shardAt = (shard: number): ModelShard => {
     let record = shards.get(shard);
     if (record === undefined) {
@@ -115,6 +139,7 @@ export const createModelStore = (options: ModelStoreOptions): ModelStore => {
         landed: new Map(),
       };
       shards.set(shard, record);
+      inShardOrder = null;
     }
     return record;
   };
@@ -216,7 +241,7 @@ export const createModelStore = (options: ModelStoreOptions): ModelStore => {
           if (fires.has(fire.fireId)) {
             existing.push(fire.fireId);
             stats.duplicateFireInserts += 1;
-          } else fires.set(fire.fireId, { ...fire, completed: null });
+          } else fires.set(fire.fireId, storedFire(fire, null));
         }
         for (const entry of request.entries) {
           record.log.push(entry);
@@ -225,13 +250,13 @@ export const createModelStore = (options: ModelStoreOptions): ModelStore => {
             if (fire !== undefined && fire.completed === null) {
               const outcome = entry.command.outcome;
               const completed = "lost" in outcome ? "lost" : outcome.ok ? "succeeded" : "errored";
-              fires.set(fire.fireId, { ...fire, completed });
+              fires.set(fire.fireId, storedFire(fire, completed));
             }
           }
         }
         for (const fireId of request.cancelled) {
           const fire = fires.get(fireId);
-          if (fire !== undefined && fire.completed === null) fires.set(fireId, { ...fire, completed: "cancelled" });
+          if (fire !== undefined && fire.completed === null) fires.set(fireId, storedFire(fire, "cancelled"));
         }
         for (const stored of request.answers) if (!answers.has(stored.commandId)) answers.set(stored.commandId, stored);
         record.inboxCursor = Math.max(record.inboxCursor, request.inboxCursor);
@@ -305,7 +330,7 @@ export const createModelStore = (options: ModelStoreOptions): ModelStore => {
           lastSeen[node] = seen;
         }
         live.sort();
-        const leases = [...shards.values()].map((record) => record.lease).sort((a, b) => a.shard - b.shard);
+        const leases = shardsInOrder().map((record) => record.lease);
         return { type: "scanned", now, leases, nodes: live, lastSeen };
       }
     }

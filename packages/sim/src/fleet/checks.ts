@@ -1,131 +1,11 @@
-import { createKernel, type Kernel, type KernelEffect } from "@schedkit/kernel";
-import {
-  type CoordinatorEffect,
-  type FireRecord,
-  type LogEntry,
-  type ModelStore,
-  type StoreReply,
-  type StoreRequest,
-  shardOf,
-} from "@schedkit/kernel/fleet";
-import { fleetKernelOptions, fleetProgramTable, fleetSpecs, intervalIn, upgradedProgram } from "./programs.js";
+import type { CoordinatorEffect, FireRecord, ModelStore, StoreReply, StoreRequest } from "@schedkit/kernel/fleet";
+import { fleetProgramTable, intervalIn, upgradedProgram } from "./programs.js";
+import { Shadow } from "./shadow.js";
+import { firstDifference, normalise, sameState } from "./stateDiff.js";
 import { LIVENESS_SLACK } from "./timing.js";
 import type { FleetCheck, FleetTimeline, FleetViolation } from "./types.js";
 
 type RunEffect = Extract<CoordinatorEffect, { type: "run" }>;
-
-/**
- * A single kernel per shard that receives every command the store accepted
- * into the shard's log, from the first checkpoint on: "a single kernel that
- * received the same commands". Independent of the coordinator's replay: it
- * never restores from a later checkpoint, it compares against them.
- */
-class Shadow {
-  readonly kernel: Kernel;
-  readonly byFire = new Map<string, string>();
-  seq: number;
-  wake: number | null = null;
-  spawnsRunning = 0;
-
-  private readonly programIds: string[];
-
-  constructor(
-    readonly build: string,
-    shard: number,
-    shards: number,
-    seed: number,
-    delivery: FleetTimeline["delivery"],
-    checkpoint: NonNullable<Extract<StoreRequest, { type: "append" }>["checkpoint"]>,
-    private readonly missed: Map<string, { from: number; to: number }[]>,
-  ) {
-    this.kernel = createKernel(fleetKernelOptions(seed));
-    this.seq = checkpoint.seq;
-    const programs = new Set(Object.keys(checkpoint.programs));
-    const specs = fleetSpecs(Number.parseInt(build, 10), delivery, build.endsWith("-canary")).filter(
-      (spec) => shardOf(spec.id, shards) === shard,
-    );
-    this.programIds = specs.map((spec) => spec.id);
-    const removed = new Set(checkpoint.removed);
-    for (const spec of specs) {
-      if (!removed.has(spec.id)) this.kernel.dispatch({ type: "install", at: checkpoint.at, program: spec });
-    }
-    for (const [programId, exported] of Object.entries(checkpoint.programs)) {
-      if (!programs.has(programId)) continue;
-      this.observe(this.kernel.dispatch({ type: "adopt", at: checkpoint.at, export: exported as never }));
-    }
-  }
-
-  apply(entry: LogEntry): void {
-    this.seq = entry.seq;
-    const { command, at } = entry;
-    let effects: readonly KernelEffect[];
-    if (command.type === "tick") effects = this.kernel.dispatch({ type: "tick", at });
-    else if (command.type === "complete") {
-      const jobId = this.byFire.get(command.fireId);
-      if (jobId === undefined) return;
-      effects = this.kernel.dispatch({ type: "complete", at, jobId, outcome: command.outcome });
-    } else if (command.type === "trigger") {
-      effects = this.kernel.dispatch({ ...command, at, fireId: `${command.programId}/trigger/${entry.seq}` });
-    } else effects = this.kernel.dispatch({ ...command, at } as never);
-    this.observe(effects);
-  }
-
-  private observe(effects: readonly KernelEffect[]): void {
-    for (const effect of effects) {
-      if (effect.type === "run") this.byFire.set(effect.fireId, effect.jobId);
-      else if (effect.type === "adopted") for (const job of effect.jobs) this.byFire.set(job.fireId, job.jobId);
-      else if (effect.type === "settled" || effect.type === "cancel") this.byFire.delete(effect.fireId);
-      else if (effect.type === "wake") this.wake = effect.at;
-      else if (effect.type === "missed") {
-        const key = `${effect.programId}/${effect.spawnId}`;
-        let ranges = this.missed.get(key);
-        if (ranges === undefined) {
-          ranges = [];
-          this.missed.set(key, ranges);
-        }
-        ranges.push({ from: effect.from, to: effect.to });
-      }
-    }
-  }
-
-  exports(): Record<string, unknown> {
-    const programs: Record<string, unknown> = {};
-    for (const programId of this.programIds) {
-      const exported = this.kernel.exportProgram(programId);
-      if (exported !== undefined) programs[programId] = exported;
-    }
-    return programs;
-  }
-}
-
-/** Job and spawn sequence numbers and job ids are each kernel's own; everything else must agree. */
-const normalise = (value: unknown): unknown => {
-  if (Array.isArray(value)) return value.map(normalise);
-  if (value === null || typeof value !== "object") return value;
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value).sort()) {
-    if (key === "seq" || key === "jobId") continue;
-    out[key] = normalise((value as Record<string, unknown>)[key]);
-  }
-  return out;
-};
-
-const firstDifference = (a: unknown, b: unknown, path = "$"): string | undefined => {
-  if (a === b) return undefined;
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) {
-    return `${path}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`;
-  }
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  for (const key of keys) {
-    const found = firstDifference(
-      (a as Record<string, unknown>)[key],
-      (b as Record<string, unknown>)[key],
-      `${path}.${key}`,
-    );
-    if (found !== undefined) return found;
-  }
-  return undefined;
-};
 
 /**
  * The fleet's guarantees, one checker each, run at every step that could
@@ -172,8 +52,9 @@ export class FleetChecks {
   /** Applies a request to the store, checking what the store itself must guarantee. */
   apply(request: StoreRequest, writerBuild: string): StoreReply {
     const shard = "shard" in request ? request.shard : undefined;
-    const before = shard === undefined ? undefined : this.store.shards.get(shard)?.lease;
-    const sessionBefore = shard === undefined ? undefined : this.store.shards.get(shard)?.session;
+    const record = shard === undefined ? undefined : this.store.shards.get(shard);
+    const before = record?.lease;
+    const sessionBefore = record?.session;
     const appendsBefore = this.store.stats.appends;
     const reply = this.store.apply(request);
     if (reply.type === "released" && request.type === "release") {
@@ -239,7 +120,7 @@ export class FleetChecks {
   }
 
   private onAppended(request: Extract<StoreRequest, { type: "append" }>, writerBuild: string): void {
-    const { now } = this.store.stats.requests >= 0 ? { now: this.where().at } : { now: 0 };
+    const now = this.where().at;
     for (const fire of request.fires) {
       if (this.recordedAt.has(fire.fireId)) continue;
       this.recordedAt.set(fire.fireId, now);
@@ -274,7 +155,9 @@ export class FleetChecks {
         );
         return;
       }
-      const difference = firstDifference(normalise(shadow.exports()), normalise(checkpoint.programs));
+      const exported = shadow.exports();
+      if (sameState(exported, checkpoint.programs)) return;
+      const difference = firstDifference(normalise(exported), normalise(checkpoint.programs));
       if (difference !== undefined) {
         this.fail(
           "replay-equals-log",
@@ -327,7 +210,11 @@ export class FleetChecks {
         `${node} started ${run.fireId} under epoch ${run.epoch} of shard ${run.shard}, but the store's lease is ${JSON.stringify(lease)} at ${now}`,
       );
     }
-    const runs = this.runsOf.get(run.fireId) ?? [];
+    let runs = this.runsOf.get(run.fireId);
+    if (runs === undefined) {
+      runs = [];
+      this.runsOf.set(run.fireId, runs);
+    }
     const previous = runs.at(-1);
     if (previous !== undefined) {
       if (this.timeline.delivery === "at-most-once") {
@@ -343,7 +230,6 @@ export class FleetChecks {
       }
     }
     runs.push({ node, epoch: run.epoch });
-    this.runsOf.set(run.fireId, runs);
     return runs.length;
   }
 
@@ -404,10 +290,10 @@ export class FleetChecks {
     const { leaseTtl } = this.timeline;
     // Every recorded fire is completed (or, at-most-once, reported lost), but the youngest.
     const settleBy = now - (2 * leaseTtl + 4_000);
-    for (const [fireId, fire] of this.store.fires) {
-      const recorded = this.recordedAt.get(fireId) ?? 0;
+    for (const fire of this.store.fires.values()) {
+      const recorded = this.recordedAt.get(fire.fireId) ?? 0;
       if (fire.completed === null && recorded < settleBy) {
-        this.fail("every-fire-completed", `${fireId} was recorded at ${recorded} and never completed`);
+        this.fail("every-fire-completed", `${fire.fireId} was recorded at ${recorded} and never completed`);
         return;
       }
     }

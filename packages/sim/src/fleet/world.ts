@@ -1,7 +1,7 @@
 import type { Outcome } from "@schedkit/kernel";
 import {
   type Coordinator,
-  type CoordinatorCommandBody,
+  type CoordinatorCommand,
   type CoordinatorEffect,
   createCoordinator,
   createModelStore,
@@ -9,12 +9,13 @@ import {
   type StoreReply,
   type StoreRequest,
 } from "@schedkit/kernel/fleet";
-import { draw, hash32 } from "../internal/hash.js";
+import { draw } from "../internal/hash.js";
 import { FleetChecks } from "./checks.js";
 import { EventQueue } from "./eventQueue.js";
 import { fleetKernelOptions, fleetSpecs } from "./programs.js";
 import { LIVENESS_SLACK, MAX_DELAY, MIN_DELAY } from "./timing.js";
 import { traceFilter } from "./trace.js";
+import { drawParts, TraceHash } from "./traceHash.js";
 import type { FleetCoverage, FleetEvent, FleetResult, FleetStoreRecord, FleetTimeline } from "./types.js";
 
 /** Wall-clock time at simulated time 0 (the kernels' epoch ms). */
@@ -99,8 +100,7 @@ class World {
   private lastFaultAt = Number.NEGATIVE_INFINITY;
   private progressAt = Number.NEGATIVE_INFINITY;
   private stuckSteps = 0;
-  private trace1 = 0x811c9dc5;
-  private trace2 = 0x12345678;
+  private readonly trace = new TraceHash();
   readonly coverage: FleetCoverage = {
     takeovers: 0,
     pausesPastLease: 0,
@@ -162,10 +162,10 @@ class World {
 
   run(): FleetResult {
     for (;;) {
-      const next = this.queue.pop();
-      if (next === undefined) break;
-      this.now = next.time;
-      const event = next.item;
+      const time = this.queue.peekTime();
+      const event = this.queue.pop();
+      if (time === undefined || event === undefined) break;
+      this.now = time;
       if (event.k === "end" && !this.livenessChecked && this.now < this.timeline.endAt + 10 * this.timeline.leaseTtl) {
         const later = this.lastDisruptionAt + 2 * this.timeline.leaseTtl + this.timeline.renewInterval;
         this.queue.push(Math.max(this.now + this.timeline.renewInterval, later), { k: "end" });
@@ -203,18 +203,13 @@ class World {
     this.coverage.fires = this.store.fires.size;
     return {
       seed: this.timeline.seed,
-      traceHash: `${(this.trace1 >>> 0).toString(16).padStart(8, "0")}${(this.trace2 >>> 0).toString(16).padStart(8, "0")}`,
+      traceHash: this.trace.hex(),
       violations: this.checks.violations,
       coverage: this.coverage,
       timeline: this.timeline,
       events: this.steps,
       simulatedMs: this.now,
     };
-  }
-
-  private traced(text: string): void {
-    this.trace1 = hash32(this.trace1, text);
-    this.trace2 = hash32(this.trace2 ^ 0x5bd1e995, text);
   }
 
   // ---- clocks -------------------------------------------------------------------
@@ -231,12 +226,14 @@ class World {
     return node.anchorT + (mono - node.anchorMono) / node.rate;
   }
 
-  private delay(key: string): number {
-    const base = MIN_DELAY + draw(this.timeline.seed, key) * (MAX_DELAY - MIN_DELAY);
+  /** A message's network delay, drawn from its key `${kind}${id}${suffix}` (`"q:"` and a request id, say). */
+  private delay(kind: string, id: string, suffix = ""): number {
+    const { seed } = this.timeline;
+    const base = MIN_DELAY + drawParts(seed, kind, id, suffix) * (MAX_DELAY - MIN_DELAY);
     if (this.now >= this.slowUntil) return base;
     // A slow store has a long tail: one message in twenty is held ten times longer (a lock
     // wait, a pooler queue), so it can arrive after its sender gave up on it and retried.
-    const held = draw(this.timeline.seed, `held:${key}`) < 0.05 ? 10 : 1;
+    const held = drawParts(seed, "held:", kind, id, suffix) < 0.05 ? 10 : 1;
     return base * this.slowFactor * held;
   }
 
@@ -250,7 +247,7 @@ class World {
       case "wake": {
         const node = this.nodes[event.node];
         if (node === undefined || node.inc !== event.inc || node.wakeToken !== event.token) return;
-        this.dispatch(node, { type: "tick" });
+        this.dispatch(node, { type: "tick", at: this.monoOf(node), wall: this.wallOf(node) });
         return;
       }
       case "arrive":
@@ -259,7 +256,13 @@ class World {
       case "reply": {
         const node = this.nodes[event.node];
         if (node === undefined || node.inc !== event.inc) return;
-        this.dispatch(node, { type: "store-reply", requestId: event.requestId, reply: event.reply });
+        this.dispatch(node, {
+          type: "store-reply",
+          requestId: event.requestId,
+          reply: event.reply,
+          at: this.monoOf(node),
+          wall: this.wallOf(node),
+        });
         return;
       }
       case "job-end": {
@@ -271,13 +274,22 @@ class World {
           epoch: event.epoch,
           jobId: event.jobId,
           outcome: event.outcome,
+          at: this.monoOf(node),
+          wall: this.wallOf(node),
         });
         return;
       }
       case "notify": {
         const node = this.nodes[event.node];
         if (node === undefined || node.inc !== event.inc) return;
-        this.dispatch(node, { type: "notify", reason: "released", shard: event.shard, leaving: event.leaving });
+        this.dispatch(node, {
+          type: "notify",
+          reason: "released",
+          shard: event.shard,
+          leaving: event.leaving,
+          at: this.monoOf(node),
+          wall: this.wallOf(node),
+        });
         return;
       }
       case "restart": {
@@ -298,7 +310,7 @@ class World {
       case "stop-now": {
         const node = this.nodes[event.node];
         if (node === undefined || node.inc !== event.inc || node.stopping === null) return;
-        this.dispatch(node, { type: "stop" });
+        this.dispatch(node, { type: "stop", at: this.monoOf(node), wall: this.wallOf(node) });
         return;
       }
       case "handoff-check":
@@ -341,7 +353,7 @@ class World {
   }
 
   private onTimeline(event: FleetEvent): void {
-    this.traced(`t|${this.now}|${event.kind}`);
+    this.trace.add("t|", String(this.now), "|", event.kind);
     if (event.kind !== "command") this.lastFaultAt = this.now;
     switch (event.kind) {
       case "command": {
@@ -354,7 +366,13 @@ class World {
         }
         const commandId = `${node.id}.${node.inc}.${this.steps}`;
         this.checks.submitted(commandId, node.id, this.now);
-        this.dispatch(node, { type: "submit", commandId, command: event.command });
+        this.dispatch(node, {
+          type: "submit",
+          commandId,
+          command: event.command,
+          at: this.monoOf(node),
+          wall: this.wallOf(node),
+        });
         return;
       }
       case "pause": {
@@ -378,7 +396,9 @@ class World {
         node.anchorWall = WALL0 + this.now + event.skew;
         node.anchorT = this.now;
         node.rate = 1 + event.drift;
-        if (node.coordinator !== null && this.now >= node.pausedUntil) this.dispatch(node, { type: "tick" });
+        if (node.coordinator !== null && this.now >= node.pausedUntil) {
+          this.dispatch(node, { type: "tick", at: this.monoOf(node), wall: this.wallOf(node) });
+        }
         return;
       }
       case "partition": {
@@ -462,7 +482,7 @@ class World {
     node.coordinator = null;
     node.inc += 1;
     this.checks.crashed(node.id);
-    this.traced(`crash|${node.id}|${this.now}`);
+    this.trace.add("crash|", node.id, "|", String(this.now));
     this.queue.push(this.now + downFor, { k: "restart", node: node.index, inc: node.inc });
   }
 
@@ -488,7 +508,7 @@ class World {
           }),
     });
     this.checks.booted(node.id, this.buildOf(node));
-    this.dispatch(node, { type: "tick" });
+    this.dispatch(node, { type: "tick", at: this.monoOf(node), wall: this.wallOf(node) });
   }
 
   /** The program build a node runs: its version, and whether it is a canary's changed one. */
@@ -496,11 +516,16 @@ class World {
     return node.canary ? `${node.version}-canary` : `${node.version}`;
   }
 
-  private dispatch(node: SimNode, body: CoordinatorCommandBody): void {
+  /**
+   * `command` carries the node's clocks (`monoOf`, `wallOf`), written at each call rather than
+   * spread in here: a spread of the many command shapes was a measurable share of the run.
+   */
+  private dispatch(node: SimNode, command: CoordinatorCommand): void {
     const coordinator = node.coordinator;
     if (coordinator === null) return;
-    const effects = coordinator.dispatch({ ...body, at: this.monoOf(node), wall: this.wallOf(node) } as never);
+    const effects = coordinator.dispatch(command);
     if (traceFilter !== undefined) {
+      const { at: _at, wall: _wall, ...body } = command;
       const text = JSON.stringify({ body, effects });
       if (text.includes(traceFilter)) console.error(`${this.now.toFixed(1)} ${node.id} ${text}`);
     }
@@ -510,9 +535,9 @@ class World {
   private onEffect(node: SimNode, effect: CoordinatorEffect): void {
     switch (effect.type) {
       case "store": {
-        this.traced(`q|${effect.requestId}|${effect.request.type}`);
+        this.trace.add("q|", effect.requestId, "|", effect.request.type);
         if (this.now < node.partitionedUntil) return; // lost on the way: the coordinator times out
-        this.queue.push(this.now + this.delay(`q:${effect.requestId}`), {
+        this.queue.push(this.now + this.delay("q:", effect.requestId), {
           k: "arrive",
           node: node.index,
           requestId: effect.requestId,
@@ -521,17 +546,19 @@ class World {
         return;
       }
       case "run": {
-        this.traced(`run|${node.id}|${effect.fireId}`);
+        this.trace.add("run|", node.id, "|", effect.fireId);
         this.coverage.jobs += 1;
         if (effect.rerun) this.coverage.reruns += 1;
         const attempt = this.checks.ran(node.id, effect, this.now);
-        const key = `${effect.fireId}#${attempt}`;
-        const roll = draw(this.timeline.seed, `d:${key}`);
+        // The attempt's key is `${fireId}#${attempt}`: its duration and outcome are drawn from it.
+        const { seed } = this.timeline;
+        const attemptText = String(attempt);
+        const roll = drawParts(seed, "d:", effect.fireId, "#", attemptText);
         const duration =
           roll < 0.7 ? 1 + roll * 40 : roll < 0.95 ? 20 + (roll - 0.7) * 1_200 : 500 + (roll - 0.95) * 60_000;
         const outcome: Outcome =
-          draw(this.timeline.seed, `o:${key}`) < 0.1
-            ? { ok: false, error: { message: `failed ${key}` } }
+          drawParts(seed, "o:", effect.fireId, "#", attemptText) < 0.1
+            ? { ok: false, error: { message: `failed ${effect.fireId}#${attempt}` } }
             : { ok: true, value: attempt };
         this.queue.push(this.now + duration, {
           k: "job-end",
@@ -545,19 +572,19 @@ class World {
         return;
       }
       case "answer":
-        this.traced(`a|${effect.commandId}|${effect.answer.status}`);
+        this.trace.add("a|", effect.commandId, "|", effect.answer.status);
         this.coverage.commandsAnswered += 1;
         if (effect.answer.status === "failed" && effect.answer.code === "not-owned") this.coverage.notOwned += 1;
         this.checks.answered(effect.commandId, node.id);
         return;
       case "acquired":
-        this.traced(`acq|${node.id}|${effect.shard}|${effect.epoch}`);
+        this.trace.add("acq|", node.id, "|", `${effect.shard}|${effect.epoch}`);
         if (effect.previousOwner !== null || effect.epoch > 1) this.coverage.takeovers += 1;
         this.coverage.adoptedPrograms += effect.adopted;
         this.coverage.replayedCommands += effect.replayed;
         return;
       case "deploy-skew":
-        this.traced(`skew|${node.id}|${effect.shard}`);
+        this.trace.add("skew|", node.id, "|", String(effect.shard));
         this.coverage.deploySkew += 1;
         return;
       case "kernel":
@@ -573,11 +600,11 @@ class World {
         return;
       }
       case "stopped":
-        this.traced(`stopped|${node.id}`);
+        this.trace.add("stopped|", node.id);
         this.finishStop(node);
         return;
       case "released": {
-        this.traced(`released|${node.id}|${effect.shard}`);
+        this.trace.add("released|", node.id, "|", String(effect.shard));
         // A node that stops gracefully hands its shards over at once (LISTEN/NOTIFY), when the
         // others are up and have heard the store well for a second (no slow or lost message in flight).
         const calm = this.now - 1_000;
@@ -603,7 +630,7 @@ class World {
         return;
       }
       default:
-        this.traced(`${effect.type}|${node.id}`);
+        this.trace.add(effect.type, "|", node.id);
         return;
     }
   }
@@ -612,12 +639,12 @@ class World {
     const node = this.nodes[index];
     if (node === undefined) return;
     const reply = this.checks.apply(request, this.buildOf(node));
-    this.traced(`s|${requestId}|${reply.type}`);
+    this.trace.add("s|", requestId, "|", reply.type);
     if (reply.type === "released" && request.type === "release") {
       // LISTEN/NOTIFY: the others hear of a released lease at once (if they can hear the store).
       for (const other of this.nodes) {
         if (other === node || other.coordinator === null || this.now < other.partitionedUntil) continue;
-        this.queue.push(this.now + this.delay(`n:${requestId}:${other.id}`), {
+        this.queue.push(this.now + this.delay("n:", requestId, `:${other.id}`), {
           k: "notify",
           node: other.index,
           inc: other.inc,
@@ -628,7 +655,7 @@ class World {
     }
     const lost =
       this.now < node.partitionedUntil ||
-      (this.now < node.lostAcksUntil && draw(this.timeline.seed, `lost:${requestId}`) < node.lostAckRate);
+      (this.now < node.lostAcksUntil && drawParts(this.timeline.seed, "lost:", requestId) < node.lostAckRate);
     if (this.storeTrace !== undefined) {
       // A copy: what the store saw and said then, whatever later holds the same objects.
       this.storeTrace.push(structuredClone({ at: this.now, requestId, request, reply, replyLost: lost }));
@@ -637,7 +664,7 @@ class World {
       this.coverage.lostReplies += 1;
       return;
     }
-    this.queue.push(this.now + this.delay(`r:${requestId}`), {
+    this.queue.push(this.now + this.delay("r:", requestId), {
       k: "reply",
       node: index,
       inc: node.inc,

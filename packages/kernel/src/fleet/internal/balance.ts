@@ -65,8 +65,10 @@ export function balance<Run extends HandoffCandidate>(
       free.push(shard);
     }
   }
-  // Rendezvous order: each node prefers different shards, so nodes rarely race for one.
-  free.sort((a, b) => rank(nodeId, a) - rank(nodeId, b) || a - b);
+  // Rendezvous order: each node prefers different shards, so nodes rarely race for one. Each
+  // rank is hashed once, not at every comparison.
+  const ranks = new Map(free.map((shard) => [shard, rank(nodeId, shard)]));
+  free.sort((a, b) => (ranks.get(a) as number) - (ranks.get(b) as number) || a - b);
   // A node that left (graceful stop) leaves its shards to whoever hears first: take them all now,
   // and let balancing move them later, rather than wait for the leaver to drop out of the count.
   const share = input.takeAllFree ? free : free.slice(0, Math.max(0, target - held));

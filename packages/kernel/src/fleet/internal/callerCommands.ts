@@ -122,7 +122,8 @@ export class CallerCommands {
     const { nodeId, commandTimeout } = this.host;
     const now = this.host.now();
     let waiting = false;
-    for (const pending of [...this.commands.values()]) {
+    // Deleting the entry being visited is safe, and nothing here adds one: no copy needed.
+    for (const pending of this.commands.values()) {
       if (pending.state !== "waiting" && now >= pending.submittedAt + 2 * commandTimeout) {
         // The store never confirmed the command (or its withdrawal): its fate is unknown, say so.
         this.commands.delete(pending.commandId);
@@ -172,6 +173,7 @@ export class CallerCommands {
 
   /** The earliest time `step` has something to do; `Infinity` if nothing is pending. */
   nextWake(): number {
+    if (this.commands.size === 0) return Number.POSITIVE_INFINITY;
     const now = this.host.now();
     const { commandTimeout } = this.host;
     let wake = Number.POSITIVE_INFINITY;

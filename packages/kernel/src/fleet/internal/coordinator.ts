@@ -44,9 +44,13 @@ export class Coordinator {
   private readonly shardFingerprints = new Map<number, Fingerprints>();
   private readonly runs = new Map<number, ShardRun>();
   private readonly acquiring = new Map<number, InFlightRequest>();
+  /**
+   * Requests awaiting their reply, in send order. The node's clock never goes back, so that is
+   * also `sentAt` order: the ones past their timeout are always a prefix.
+   */
   private readonly requests = new Map<
     string,
-    { readonly sentAt: number; readonly request: StoreRequest; readonly what: Outstanding }
+    { readonly seq: number; readonly sentAt: number; readonly request: StoreRequest; readonly what: Outstanding }
   >();
   /** The commands this node's callers submitted. */
   private readonly callerCommands: CallerCommands;
@@ -59,10 +63,19 @@ export class Coordinator {
   private freeSince = new Map<number, number>();
   /** Shards being acquired beyond this node's share: kept (sticky) once acquired. */
   private readonly rescuing = new Set<number>();
-  /** Renewals and appends that timed out, kept a while: their replies may still come (see onLateReply). */
+  /**
+   * Renewals and appends that timed out, kept a while: their replies may still come (see
+   * onLateReply). In the order they timed out, which is `until` order: the expired ones are a prefix.
+   */
   private readonly late = new Map<
     string,
-    { readonly sentAt: number; readonly request: StoreRequest; readonly what: Outstanding; readonly until: number }
+    {
+      readonly seq: number;
+      readonly sentAt: number;
+      readonly request: StoreRequest;
+      readonly what: Outstanding;
+      readonly until: number;
+    }
   >();
   /** Shards whose acquire's outcome a stopping node does not know, with the release-by-session in flight. */
   private readonly probes = new Map<number, string | null>();
@@ -218,7 +231,7 @@ export class Coordinator {
   private send(request: StoreRequest, what: Outstanding): string {
     this.requestSeq += 1;
     const requestId = `${this.nodeId}:${this.requestSeq}`;
-    this.requests.set(requestId, { sentAt: this.now, request, what });
+    this.requests.set(requestId, { seq: this.requestSeq, sentAt: this.now, request, what });
     this.out.push({ type: "store", requestId, request });
     return requestId;
   }
@@ -251,7 +264,7 @@ export class Coordinator {
         const batch = what.run.batch;
         if (batch?.requestId === requestId && this.runs.get(what.run.shard) === what.run) {
           const retry = this.send(request, what);
-          what.run.batch = { ...batch, requestId: retry, sentAt: this.now };
+          what.run.batch = { request: batch.request, runs: batch.runs, requestId: retry, sentAt: this.now };
         }
         return;
       }
@@ -497,9 +510,10 @@ export class Coordinator {
     }
     if (reply.type !== "appended" || batch === null) return;
     run.head = reply.head;
-    const existing = new Set(reply.existing);
+    // Almost always none: no set to build then.
+    const existing = reply.existing.length > 0 ? new Set(reply.existing) : null;
     for (const job of batch.runs) {
-      if (existing.has(job.fireId) && !this.host.recordBeforeCheck) {
+      if (existing?.has(job.fireId) === true && !this.host.recordBeforeCheck) {
         // Recorded already, by an owner this one did not hear of: never run it a second time as new.
         run.apply({ type: "complete", fireId: job.fireId, outcome: { lost: true } });
         continue;
@@ -519,15 +533,23 @@ export class Coordinator {
   // ---- the step -------------------------------------------------------------
 
   private step(): void {
-    for (const [requestId, outstanding] of [...this.requests]) {
-      if (this.now >= outstanding.sentAt + this.requestTimeout) this.onUnknown(requestId);
+    // Oldest first, and only the timed-out prefix of the requests sent before this step: a retry
+    // sent on the way joins the end and waits for the next step (a timeout too small to move the
+    // clock would otherwise retry it forever here).
+    const sentBefore = this.requestSeq;
+    for (const [requestId, outstanding] of this.requests) {
+      if (outstanding.seq > sentBefore || this.now < outstanding.sentAt + this.requestTimeout) break;
+      this.onUnknown(requestId);
     }
     if (!this.stopping && this.scanRequest === null && this.now >= this.nextScanAt) {
       this.nextScanAt = this.now + this.renewInterval;
       this.scanNotices = this.releaseNotices;
       this.scanRequest = this.send({ type: "scan", node: this.nodeId, ttl: this.renewInterval * 2 }, { kind: "scan" });
     }
-    for (const [requestId, late] of [...this.late]) if (this.now > late.until) this.late.delete(requestId);
+    for (const [requestId, late] of this.late) {
+      if (this.now <= late.until) break;
+      this.late.delete(requestId);
+    }
     if (this.stopping) {
       // Release, by session, what an acquire with no answer may have taken; after a lease's time
       // it has lapsed anyway, and the stop goes on without an answer.
@@ -546,7 +568,8 @@ export class Coordinator {
         }
       }
     }
-    for (const run of [...this.runs.values()]) this.stepShard(run);
+    // stepShard never adds or removes a run, so the map itself can be walked.
+    for (const run of this.runs.values()) this.stepShard(run);
     this.callerCommands.step();
     if (
       this.stopping &&
@@ -601,7 +624,7 @@ export class Coordinator {
           rerun: job.rerun,
         });
       }
-      run.held = [];
+      if (run.held.length > 0) run.held = [];
       if (!run.releasing) {
         if (run.kernelWake !== null && run.kernelWake <= this.wall) run.apply({ type: "tick" });
         // A shard without programs gets no commands: its inbox is never read.
@@ -625,7 +648,7 @@ export class Coordinator {
       if (taken !== null) {
         if (final) run.finalCheckpointSent = true;
         const requestId = this.send(taken.request, { kind: "append", run });
-        run.batch = { ...taken, requestId, sentAt: this.now };
+        run.batch = { request: taken.request, runs: taken.runs, requestId, sentAt: this.now };
       } else if (drained && run.finalCheckpointSent && run.release === null) {
         const request: StoreRequest = {
           type: "release",
@@ -647,31 +670,37 @@ export class Coordinator {
 
   private nextWake(): number {
     let wake = Number.POSITIVE_INFINITY;
-    const at = (time: number) => {
-      if (time < wake) wake = time;
-    };
-    if (!this.stopping && this.scanRequest === null) at(this.nextScanAt);
-    for (const { sentAt } of this.requests.values()) at(sentAt + this.requestTimeout);
+    if (!this.stopping && this.scanRequest === null) wake = earlier(wake, this.nextScanAt);
+    // The oldest request times out first (see `requests`).
+    for (const { sentAt } of this.requests.values()) {
+      wake = earlier(wake, sentAt + this.requestTimeout);
+      break;
+    }
     for (const [shard, probe] of this.probes) {
-      at(this.stoppedAt + this.leaseTtl);
-      if (probe === null && !this.acquiring.has(shard) && !this.runs.has(shard)) at(this.now);
+      wake = earlier(wake, this.stoppedAt + this.leaseTtl);
+      if (probe === null && !this.acquiring.has(shard) && !this.runs.has(shard)) wake = earlier(wake, this.now);
     }
     for (const run of this.runs.values()) {
-      if (run.renew === null && run.release === null) at(run.lastRenewSentAt + this.renewInterval);
+      if (run.renew === null && run.release === null) wake = earlier(wake, run.lastRenewSentAt + this.renewInterval);
       const valid = this.ignoreLeaseDeadline || this.now < run.deadline;
       if (valid) {
-        if (this.now < run.deadline) at(run.deadline);
-        if (run.held.length > 0 && !run.finalCheckpointSent) at(this.now);
+        if (this.now < run.deadline) wake = earlier(wake, run.deadline);
+        if (run.held.length > 0 && !run.finalCheckpointSent) wake = earlier(wake, this.now);
         if (!run.releasing) {
-          if (run.kernelWake !== null) at(this.now + Math.max(0, run.kernelWake - this.wall));
-          if (run.inboxRequest === null && run.specs.size > 0) at(run.nextInboxAt);
+          if (run.kernelWake !== null) wake = earlier(wake, this.now + Math.max(0, run.kernelWake - this.wall));
+          if (run.inboxRequest === null && run.specs.size > 0) wake = earlier(wake, run.nextInboxAt);
         }
       }
-      if (run.batch === null && (run.pendingEntries.length > 0 || run.pendingAnswers.length > 0)) at(this.now);
-      if (this.drained(run) && run.batch === null && run.release === null) at(this.now);
-      else if (run.releasing && this.now < run.handoffBy) at(run.handoffBy);
+      if (run.batch === null && (run.pendingEntries.length > 0 || run.pendingAnswers.length > 0))
+        wake = earlier(wake, this.now);
+      if (this.drained(run) && run.batch === null && run.release === null) wake = earlier(wake, this.now);
+      else if (run.releasing && this.now < run.handoffBy) wake = earlier(wake, run.handoffBy);
     }
-    at(this.callerCommands.nextWake());
+    wake = earlier(wake, this.callerCommands.nextWake());
     return Math.max(this.now, wake === Number.POSITIVE_INFINITY ? this.now + this.renewInterval : wake);
   }
 }
+
+/** `time` if it is earlier than `wake`, else `wake` (a NaN never wins). */
+// biome-ignore lint/complexity/useMathMinMax: Math.min would let a NaN through; the wake keeps what it had.
+const earlier = (wake: number, time: number): number => (time < wake ? time : wake);

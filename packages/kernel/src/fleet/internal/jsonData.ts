@@ -9,6 +9,9 @@ import type { FleetCommand, LogEntry } from "../protocol.js";
  */
 export const toJsonData = (value: unknown): unknown => {
   if (value === undefined) return undefined;
+  // What the round trip would give, without it: most results are a number, a string or null.
+  if (typeof value === "string" || typeof value === "boolean" || value === null) return value;
+  if (typeof value === "number") return Number.isFinite(value) ? value + 0 : null;
   try {
     const text = JSON.stringify(value, (_key, item: unknown) =>
       item instanceof Error

@@ -62,6 +62,8 @@ export class ShardRun {
   readonly kernel: Kernel;
   readonly jobs = new Map<string, JobState>();
   readonly byFire = new Map<string, string>();
+  /** This kernel's job id for a fire id (one function for every command, not one per command). */
+  private readonly jobOf = (fireId: string): string | undefined => this.byFire.get(fireId);
   /** Triggers whose callers wait for the job's output, by fire id. */
   readonly triggerCommands = new Map<string, string>();
   head: number;
@@ -180,7 +182,7 @@ export class ShardRun {
   }
 
   private replay(entry: LogEntry): void {
-    const command = kernelCommandOf(entry, (fireId) => this.byFire.get(fireId));
+    const command = kernelCommandOf(entry, this.jobOf);
     if (command !== undefined) {
       const effects = this.kernel.dispatch(command);
       this.noteTrigger(entry, effects);
@@ -197,7 +199,7 @@ export class ShardRun {
       commandId === undefined
         ? { seq: this.nextSeq, at, epoch: this.epoch, command }
         : { seq: this.nextSeq, at, epoch: this.epoch, command, commandId };
-    const kernelCommand = kernelCommandOf(entry, (fireId) => this.byFire.get(fireId));
+    const kernelCommand = kernelCommandOf(entry, this.jobOf);
     if (kernelCommand === undefined) return [];
     this.nextSeq += 1;
     this.appliedAt = Math.max(this.appliedAt, at);
