@@ -24,8 +24,13 @@ describe("fleet jsonData", () => {
     expect(Object.is(toJsonData(-0), 0)).toBe(true);
   });
 
-  it("toJsonData - objects, errors and bigints still go through JSON", () => {
+  it("toJsonData - plain objects come back as the round trip gives them; errors and bigints are converted, also nested", () => {
     expect(toJsonData({ a: 1, b: undefined })).toEqual({ a: 1 });
+    expect(toJsonData({ list: [1, undefined, Number.NaN], inner: { s: "x" } })).toEqual({
+      list: [1, null, null],
+      inner: { s: "x" },
+    });
+    expect(toJsonData({ n: 5n, e: new Error("inner") })).toEqual({ n: "5", e: { name: "Error", message: "inner" } });
     expect(toJsonData(new Error("boom"))).toEqual({ name: "Error", message: "boom" });
     expect(toJsonData(12n)).toBe("12");
     expect(jsonOutcome({ ok: true, value: 3 })).toEqual({ ok: true, value: 3 });

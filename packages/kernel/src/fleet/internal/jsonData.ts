@@ -1,5 +1,6 @@
 import type { Command, Outcome } from "../../Command.js";
 import { show } from "../../internal/describe.js";
+import { copyPlainJson, NOT_PLAIN } from "../../internal/jsonCopy.js";
 import type { FleetCommand, LogEntry } from "../protocol.js";
 
 /**
@@ -9,9 +10,9 @@ import type { FleetCommand, LogEntry } from "../protocol.js";
  */
 export const toJsonData = (value: unknown): unknown => {
   if (value === undefined) return undefined;
-  // What the round trip would give, without it: most results are a number, a string or null.
-  if (typeof value === "string" || typeof value === "boolean" || value === null) return value;
-  if (typeof value === "number") return Number.isFinite(value) ? value + 0 : null;
+  // Plain data (most results) is copied as the round trip would copy it, without the text.
+  const copied = copyPlainJson(value);
+  if (copied !== NOT_PLAIN) return copied;
   try {
     const text = JSON.stringify(value, (_key, item: unknown) =>
       item instanceof Error
