@@ -39,18 +39,7 @@ export const dropShard = (
 ): void => {
   if (node.runs.get(run.shard) !== run) return;
   node.runs.delete(run.shard);
-  for (const job of run.jobs.values()) {
-    if (job.running) {
-      node.out.push({
-        type: "cancel",
-        shard: run.shard,
-        epoch: run.epoch,
-        jobId: job.jobId,
-        fireId: job.fireId,
-        reason: "lost",
-      });
-    }
-  }
+  cancelRunning(node, run, "lost");
   node.out.push({ type: "lost", shard: run.shard, epoch: run.epoch, reason });
 };
 
@@ -59,20 +48,18 @@ export const onReleaseReply = (node: NodeState, run: ShardRun, reply: StoreReply
   if (node.runs.get(run.shard) !== run) return;
   node.runs.delete(run.shard);
   // Jobs a handoff did not wait for are the next owner's now: their results could not be written.
-  for (const job of run.jobs.values()) {
-    if (!job.running) continue;
-    node.out.push({
-      type: "cancel",
-      shard: run.shard,
-      epoch: run.epoch,
-      jobId: job.jobId,
-      fireId: job.fireId,
-      reason: "released",
-    });
-  }
+  cancelRunning(node, run, "released");
   node.out.push(
     reply.type === "released"
       ? { type: "released", shard: run.shard, epoch: run.epoch }
       : { type: "lost", shard: run.shard, epoch: run.epoch, reason: "stale-epoch" },
   );
+};
+
+/** Cancels the shard's running jobs: the shard is no longer this node's, so their results would be refused. */
+const cancelRunning = (node: NodeState, run: ShardRun, reason: "lost" | "released"): void => {
+  for (const job of run.jobs.values()) {
+    if (!job.running) continue;
+    node.out.push({ type: "cancel", shard: run.shard, epoch: run.epoch, jobId: job.jobId, fireId: job.fireId, reason });
+  }
 };
