@@ -2,6 +2,7 @@
 import type { ProgramSpec, SpawnOptions } from "@schedkit/kernel";
 import * as Cron from "effect/Cron";
 import * as Result from "effect/Result";
+import { cronMatcher } from "./cronMatch.js";
 import { mergeLimits } from "./limits.js";
 import { type Limits18, limitsOf } from "./spec18.js";
 import type { Hooks } from "./state.js";
@@ -83,12 +84,13 @@ const parseCron = (expression: string, zone: string): CronMatcher => {
   // time, its jitter's gap) and each install ask it the same times. The answers are kept (a
   // throw is not: it is thrown again), up to a bound.
   const answers = new Map<number, number>();
+  const nextMatch = cronMatcher(expression, zone, cron);
   return {
     ok: true,
     match: (wall) => {
       const known = answers.get(wall);
       if (known !== undefined) return known;
-      const next = Cron.next(cron, wall).getTime();
+      const next = nextMatch(wall);
       if (answers.size >= CRON_ANSWERS) answers.clear();
       answers.set(wall, next);
       return next;
