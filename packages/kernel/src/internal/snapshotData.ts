@@ -167,7 +167,18 @@ export const toJsonData = (value: unknown, field: string | (() => string)): unkn
   if (value === undefined) return undefined;
   const copied = copyPlainJson(value);
   if (copied !== NOT_PLAIN) return copied;
+  // An Error without `toJSON` (most failed results) is what the JSON way makes of it, without the text.
+  if (value instanceof Error && !hasToJson(value)) return errorAsData("", value);
   return throughJson(value, typeof field === "string" ? field : field());
+};
+
+/** Whether JSON would call the value's `toJSON` (a getter that throws: the JSON way then words it). */
+const hasToJson = (value: object): boolean => {
+  try {
+    return (value as { toJSON?: unknown }).toJSON !== undefined;
+  } catch {
+    return true;
+  }
 };
 
 /** `toJsonData` the JSON way: Errors converted, `toJSON` called, what JSON cannot hold refused. */
@@ -210,21 +221,21 @@ export const jobSnapshot = (job: JobRecord): JobSnapshot => ({
   startedAt: Number.isNaN(job.startedAt) ? null : job.startedAt,
 });
 
-export const resultSnapshot = (result: ResultRecord, field: () => string): ResultSnapshot => ({
-  jobId: result.jobId,
-  status: result.status,
-  ...present(
-    "value",
-    toJsonData(result.value, () => `${field()}.value`),
-  ),
-  ...present(
-    "error",
-    toJsonData(result.error, () => `${field()}.error`),
-  ),
-  scheduledAt: result.scheduledAt,
-  startedAt: result.startedAt,
-  endedAt: result.endedAt,
-});
+export const resultSnapshot = (result: ResultRecord, field: () => string): ResultSnapshot => {
+  const value = toJsonData(result.value, () => `${field()}.value`);
+  const error = toJsonData(result.error, () => `${field()}.error`);
+  const { jobId, status, scheduledAt, startedAt, endedAt } = result;
+  // One literal per case, keys in the snapshot's order (an absent key stands for `undefined`):
+  // spreading a `present(...)` object per key made a result's copy several objects.
+  if (error === undefined) {
+    return value === undefined
+      ? { jobId, status, scheduledAt, startedAt, endedAt }
+      : { jobId, status, value, scheduledAt, startedAt, endedAt };
+  }
+  return value === undefined
+    ? { jobId, status, error, scheduledAt, startedAt, endedAt }
+    : { jobId, status, value, error, scheduledAt, startedAt, endedAt };
+};
 
 const overridesSnapshot = (overrides: SpawnOptions | undefined, field: () => string): SpawnSnapshot["overrides"] => {
   if (overrides === undefined) return null;
@@ -259,7 +270,9 @@ export const spawnData = <J>(
   // Where it sits, for an error's message only: made if a value needs naming (rarely).
   const field = () => `${programField(spawn.programId)}.spawns[${JSON.stringify(spawn.id)}]`;
   const latest = latestResultOf(spawn);
-  return {
+  // Keys are set in the snapshot's order (an optional one only when present): one object, where a
+  // literal spreading a small object per optional key made several per spawn.
+  const data: Record<string, unknown> = {
     id: spawn.id,
     seq: spawn.seq,
     startedAt: spawn.startedAt,
@@ -269,36 +282,33 @@ export const spawnData = <J>(
     updatedAt: spawn.updatedAt,
     interval: intervalRef(spawn.interval, spawn.program.spec.interval, spawn.overrides?.interval),
     lastInterval: spawn.lastInterval,
-    ...present(
-      "state",
-      toJsonData(spawn.state, () => `${field()}.state`),
-    ),
-    submitted: spawn.submitted,
-    succeeded: spawn.succeeded,
-    errored: spawn.errored,
-    lost: spawn.lost,
-    ...present(
-      "lastError",
-      toJsonData(spawn.lastError, () => `${field()}.lastError`),
-    ),
-    missed: spawn.missed,
-    // What 0.2.0 added is written only when in use: a snapshot without it reads as before.
-    ...(spawn.skipped === 0 ? {} : { skipped: spawn.skipped }),
-    ...(spawn.runs === 0 ? {} : { runs: spawn.runs }),
-    ...(spawn.paused === null ? {} : { paused: pauseData(spawn.paused) }),
-    ...(spawn.parked ? { parked: true } : {}),
-    pending: spawn.pending === null ? null : job(spawn.pending, () => `${field()}.pending`),
-    inFlight: jobsInFlight(spawn).map((each, index) => job(each, () => `${field()}.inFlight[${index}]`)),
-    ...(spawn.buffer.length === 0
-      ? {}
-      : { buffer: spawn.buffer.map((each, index) => job(each, () => `${field()}.buffer[${index}]`)) }),
-    latestResult: latest === undefined ? null : resultSnapshot(latest, () => `${field()}.latestResult`),
-    results:
-      spawn.results === undefined
-        ? null
-        : spawn.results.map((result, index) => resultSnapshot(result, () => `${field()}.results[${index}]`)),
-    overrides: overridesSnapshot(spawn.overrides, () => `${field()}.overrides`),
   };
+  const state = toJsonData(spawn.state, () => `${field()}.state`);
+  if (state !== undefined) data.state = state;
+  data.submitted = spawn.submitted;
+  data.succeeded = spawn.succeeded;
+  data.errored = spawn.errored;
+  data.lost = spawn.lost;
+  const lastError = toJsonData(spawn.lastError, () => `${field()}.lastError`);
+  if (lastError !== undefined) data.lastError = lastError;
+  data.missed = spawn.missed;
+  // What 0.2.0 added is written only when in use: a snapshot without it reads as before.
+  if (spawn.skipped !== 0) data.skipped = spawn.skipped;
+  if (spawn.runs !== 0) data.runs = spawn.runs;
+  if (spawn.paused !== null) data.paused = pauseData(spawn.paused);
+  if (spawn.parked) data.parked = true;
+  data.pending = spawn.pending === null ? null : job(spawn.pending, () => `${field()}.pending`);
+  data.inFlight = jobsInFlight(spawn).map((each, index) => job(each, () => `${field()}.inFlight[${index}]`));
+  if (spawn.buffer.length > 0) {
+    data.buffer = spawn.buffer.map((each, index) => job(each, () => `${field()}.buffer[${index}]`));
+  }
+  data.latestResult = latest === undefined ? null : resultSnapshot(latest, () => `${field()}.latestResult`);
+  data.results =
+    spawn.results === undefined
+      ? null
+      : spawn.results.map((result, index) => resultSnapshot(result, () => `${field()}.results[${index}]`));
+  data.overrides = overridesSnapshot(spawn.overrides, () => `${field()}.overrides`);
+  return data as unknown as ReturnType<typeof spawnData<J>>;
 };
 
 export const spawnSnapshot = (spawn: SpawnRecord): SpawnSnapshot => spawnData(spawn, jobSnapshot);
