@@ -1,0 +1,25 @@
+/**
+ * The guide's `cron-cleanup` scenario: one basic program every minute, spawned once,
+ * with manual triggers spread over the horizon.
+ */
+import fc from "fast-check";
+import type { FaultPlan, TimelineEvent } from "../../types.js";
+import { behaviourArb, calm, type Plan } from "../plan.js";
+import { at } from "./draw.js";
+
+export const cronCleanup = (steps: number, faults: FaultPlan): fc.Arbitrary<Plan> => {
+  const horizon = steps * 30_000;
+  return fc
+    .record({
+      behaviour: behaviourArb(faults, { ...calm, minDuration: 5, maxDuration: 500 }),
+      triggers: fc.array(at(horizon), { maxLength: Math.ceil(steps / 50) }),
+    })
+    .map(({ behaviour, triggers }) => ({
+      horizon,
+      programs: [{ id: "cleanup", type: "basic", interval: 60_000, behaviour }],
+      events: [
+        { at: 0, kind: "spawn", programId: "cleanup" },
+        ...triggers.map((time): TimelineEvent => ({ at: time, kind: "trigger", programId: "cleanup" })),
+      ],
+    }));
+};
