@@ -211,15 +211,23 @@ export const intervalRef = (
   return { fn: "set-interval" };
 };
 
-export const jobSnapshot = (job: JobRecord): JobSnapshot => ({
-  id: jobIdOf(job),
-  seq: job.seq,
-  fireId: fireIdOf(job),
-  dueAt: dueTimeOf(job),
-  ...(job.heldFrom === undefined ? {} : { jitterUntil: job.dueAt }),
-  ...(job.backfill ? { backfill: true as const } : {}),
-  startedAt: Number.isNaN(job.startedAt) ? null : job.startedAt,
-});
+export const jobSnapshot = (job: JobRecord): JobSnapshot => {
+  const id = jobIdOf(job);
+  const fireId = fireIdOf(job);
+  const dueAt = dueTimeOf(job);
+  const startedAt = Number.isNaN(job.startedAt) ? null : job.startedAt;
+  // One literal per case, keys in the snapshot's order (spreading `{}` or a one-key object per
+  // optional key made each job's copy three objects, and a snapshot holds every pending job).
+  if (job.heldFrom === undefined) {
+    return job.backfill
+      ? { id, seq: job.seq, fireId, dueAt, backfill: true, startedAt }
+      : { id, seq: job.seq, fireId, dueAt, startedAt };
+  }
+  const jitterUntil = job.dueAt;
+  return job.backfill
+    ? { id, seq: job.seq, fireId, dueAt, jitterUntil, backfill: true, startedAt }
+    : { id, seq: job.seq, fireId, dueAt, jitterUntil, startedAt };
+};
 
 export const resultSnapshot = (result: ResultRecord, field: () => string): ResultSnapshot => {
   const value = toJsonData(result.value, () => `${field()}.value`);
