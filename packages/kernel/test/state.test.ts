@@ -307,6 +307,43 @@ describe("state: output", () => {
     expect(spawn.results).toBeUndefined();
   });
 
+  it("getSpawn - results are handed out as structuredClone copies, whatever their values", () => {
+    const values: unknown[] = [1, -0, Number.NaN, "text", null, undefined, true, 10n, { deep: { n: 1 } }, [1, [2]]];
+    const errors: unknown[] = ["plain", new Error("boom"), { code: 7 }, null];
+    const kernel = setup({ output: "all" }, { historyLimit: values.length + errors.length });
+    kernel.dispatch({ type: "spawn", at: 0, programId: "p" });
+    let at = 100;
+    let job = 0;
+    for (const [index, outcome] of [
+      ...values.map((value) => ({ ok: true as const, value })),
+      ...errors.map((error) => ({ ok: false as const, error })),
+    ].entries()) {
+      kernel.dispatch({ type: "tick", at });
+      job++;
+      kernel.dispatch({ type: "complete", at: at + 5, jobId: `job-${job}`, outcome });
+      at += 110;
+      const spawn = kernel.getSpawn("p", "p-1");
+      const results = spawn.results ?? [];
+      const latest = results[results.length - 1];
+      // Equal to a structured clone (numbers as themselves: -0 and NaN too), fresh on each read.
+      expect(spawn.result).toStrictEqual(structuredClone(latest));
+      expect(Object.keys(spawn.result ?? {})).toEqual(Object.keys(latest ?? {}));
+      expect(kernel.getSpawn("p", "p-1").result).not.toBe(spawn.result);
+      const payload = outcome.ok ? outcome.value : outcome.error;
+      const read = outcome.ok ? spawn.result?.value : spawn.result?.error;
+      if (typeof payload === "number") expect(Object.is(read, payload)).toBe(true);
+      else expect(read).toStrictEqual(structuredClone(payload));
+      expect(results.length).toBe(index + 1);
+    }
+    // Changing what was handed out changes nothing in the kernel.
+    const handed = kernel.getSpawn("p", "p-1").results ?? [];
+    (handed[8] as { value: { deep: { n: number } } }).value.deep.n = 99;
+    (handed[0] as { value: unknown }).value = "changed";
+    const again = kernel.getSpawn("p", "p-1").results ?? [];
+    expect(again[8]?.value).toEqual({ deep: { n: 1 } });
+    expect(again[0]?.value).toBe(1);
+  });
+
   it("complete - output all keeps every result record, oldest first, bounded by historyLimit", () => {
     const kernel = setup({ output: "all" }, { historyLimit: 2 });
     oneJob(kernel, "a");
