@@ -74,6 +74,32 @@ describe("fidelity with the original", () => {
     expect(kernel.countSpawns("a")).toBe(1);
   });
 
+  it("listSpawnIds - the ids of listSpawns, in its order, for one program or every one", () => {
+    const kernel = createKernel();
+    kernel.dispatch({ type: "install", at: 0, program: { id: "a", interval: 100, mainFn } });
+    kernel.dispatch({ type: "install", at: 0, program: { id: "b", interval: 100, mainFn } });
+    kernel.dispatch({ type: "spawn", at: 0, programId: "b" });
+    kernel.dispatch({ type: "spawn", at: 5, programId: "a" });
+    kernel.dispatch({ type: "spawn", at: 5, programId: "b", opts: { spawnId: "named" } });
+    kernel.dispatch({ type: "spawn", at: 7, programId: "b" });
+    kernel.dispatch({ type: "stop-spawn", at: 8, programId: "b", spawnId: "b-1" });
+    const ids = (infos: readonly { id: string }[]) => infos.map((spawn) => spawn.id);
+    for (const programId of [undefined, "a", "b"]) {
+      for (const order of ["asc", "desc"] as const) {
+        expect(kernel.listSpawnIds(programId, order)).toEqual(ids(kernel.listSpawns(programId, order)));
+      }
+      expect(kernel.listSpawnIds(programId)).toEqual(ids(kernel.listSpawns(programId)));
+    }
+    expect(kernel.listSpawnIds()).toEqual(["a-1", "named", "b-2"]);
+    expect(kernel.listSpawnIds("b", "desc")).toEqual(["b-2", "named"]);
+    // A fresh array each time: changing one changes nothing in the kernel.
+    kernel.listSpawnIds("b").push("x");
+    expect(kernel.listSpawnIds("b")).toEqual(["named", "b-2"]);
+    expect(() => kernel.listSpawnIds("nope")).toThrow(
+      expect.objectContaining({ code: "unknown-program", field: "programId" }),
+    );
+  });
+
   it("info - current[spawnId] carries the spawn's latest error", () => {
     const kernel = createKernel();
     kernel.dispatch({ type: "install", at: 0, program: { id: "p", interval: 100, mainFn } });

@@ -822,6 +822,11 @@ describe("runner robustness: arguments are checked (#14.15)", () => {
     expect(error).toBeInstanceOf(SchedkitError);
     expect(error).toMatchObject({ code: "invalid-command", field: "order" });
     expect(runner.listSpawns("p", "desc").map((spawn) => spawn.id)).toEqual(["p-1"]);
+    expect(thrown(() => runner.listSpawnIds("p", "sideways" as "asc"))).toMatchObject({
+      code: "invalid-command",
+      field: "order",
+    });
+    expect(runner.listSpawnIds("p", "desc")).toEqual(["p-1"]);
   });
 
   it("queries - a null-prototype object as id is a coded error naming the argument", () => {
@@ -837,6 +842,7 @@ describe("runner robustness: arguments are checked (#14.15)", () => {
       ["getProps", () => runner.getProps("p", bad), "spawnId"],
       ["getSpawn", () => runner.getSpawn(bad, "p-1"), "programId"],
       ["listSpawns", () => runner.listSpawns(bad), "programId"],
+      ["listSpawnIds", () => runner.listSpawnIds(bad), "programId"],
       ["countSpawns", () => runner.countSpawns(bad), "programId"],
       ["latestSpawn", () => runner.latestSpawn(bad), "programId"],
       ["earliestSpawn", () => runner.earliestSpawn(bad), "programId"],

@@ -80,6 +80,11 @@ export interface KernelQueries {
   getSpawn(programId: string, spawnId: string): SpawnInfo;
   /** One program's running spawns by start time; with no program id, every program's. */
   listSpawns(programId?: string, order?: "asc" | "desc"): SpawnInfo[];
+  /**
+   * The ids of the spawns `listSpawns` lists, in its order, without copying each one's state and
+   * results (a policy or a dashboard that only picks a spawn). @since 0.1.0
+   */
+  listSpawnIds(programId?: string, order?: "asc" | "desc"): string[];
   /** One program's running spawns; with no program id, every program's. */
   countSpawns(programId?: string): number;
   latestSpawn(programId: string): SpawnInfo | undefined;
@@ -110,6 +115,8 @@ const copyOf = (state: unknown): unknown => {
     return state;
   }
 };
+
+const idOf = (spawn: SpawnRecord): string => spawn.id;
 
 const waitingOf = (spawn: SpawnRecord): number =>
   spawn.inFlightCount + spawn.buffer.length + (spawn.pending === null ? 0 : 1);
@@ -166,6 +173,25 @@ export const createQueries = (machine: Machine): KernelQueries => {
     return props;
   }
 
+  /** One program's running spawns by start time, or every program's (ties in creation order). */
+  const runningInOrder = (programId: string | undefined, order: unknown): SpawnRecord[] => {
+    if (order !== "asc" && order !== "desc") {
+      throw new SchedkitError("invalid-command", `order: expected "asc" or "desc", got ${show(order)}`, {
+        field: "order",
+      });
+    }
+    if (programId === undefined) {
+      // Every program's, by start time (ties in creation order), as the original's list-spawns of a runner.
+      const all: SpawnRecord[] = [];
+      for (const record of machine.programs.values()) all.push(...record.running);
+      all.sort((a, b) => a.startedAt - b.startedAt || a.seq - b.seq);
+      if (order === "desc") all.reverse();
+      return all;
+    }
+    const running = program(programId).running;
+    return [...(order === "desc" ? running.reversed() : running)];
+  };
+
   return {
     isInstalled: (programId) => machine.programs.has(programId),
     getProgram: (programId) => program(programId).spec,
@@ -176,23 +202,8 @@ export const createQueries = (machine: Machine): KernelQueries => {
     },
     getProps,
     getSpawn: (programId, spawnId) => spawnInfoOf(spawn(programId, spawnId)),
-    listSpawns: (programId, order = "asc") => {
-      if (order !== "asc" && order !== "desc") {
-        throw new SchedkitError("invalid-command", `order: expected "asc" or "desc", got ${show(order)}`, {
-          field: "order",
-        });
-      }
-      if (programId === undefined) {
-        // Every program's, by start time (ties in creation order), as the original's list-spawns of a runner.
-        const all: SpawnRecord[] = [];
-        for (const record of machine.programs.values()) all.push(...record.running);
-        all.sort((a, b) => a.startedAt - b.startedAt || a.seq - b.seq);
-        if (order === "desc") all.reverse();
-        return all.map(spawnInfoOf);
-      }
-      const running = program(programId).running;
-      return [...(order === "desc" ? running.reversed() : running)].map(spawnInfoOf);
-    },
+    listSpawns: (programId, order = "asc") => runningInOrder(programId, order).map(spawnInfoOf),
+    listSpawnIds: (programId, order = "asc") => runningInOrder(programId, order).map(idOf),
     countSpawns: (programId) => {
       if (programId !== undefined) return program(programId).running.size;
       let count = 0;

@@ -63,6 +63,11 @@ export const checkedQueries = (queries: KernelQueries): Omit<KernelQueries, "inf
       checkOrder(order);
       return queries.listSpawns(programId, order);
     },
+    listSpawnIds: (programId, order) => {
+      if (programId !== undefined) checkId(programId, "programId");
+      checkOrder(order);
+      return queries.listSpawnIds(programId, order);
+    },
     countSpawns: (programId) => {
       if (programId !== undefined) checkId(programId, "programId");
       return queries.countSpawns(programId);

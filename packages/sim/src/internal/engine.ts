@@ -598,7 +598,7 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
     const isUnspawn = command.type === "unspawn";
     const runningBefore =
       checking && isUnspawn && kernel.isInstalled(command.programId)
-        ? kernel.listSpawns(command.programId).map((spawn) => spawn.id)
+        ? kernel.listSpawnIds(command.programId)
         : undefined;
     const deepHere = deep && (bad || !isHot(command));
     // For a command that may be refused the model answers first: the kernel's state is read before
@@ -759,10 +759,10 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
       }
       case "stop-spawn":
       case "kill-spawn": {
-        const running = kernel.isInstalled(event.programId) ? kernel.listSpawns(event.programId) : [];
+        const running = kernel.isInstalled(event.programId) ? kernel.listSpawnIds(event.programId) : [];
         const target = running[event.pick % Math.max(1, running.length)];
         if (target === undefined) return;
-        send({ type: event.kind, at: commandTime(), programId: event.programId, spawnId: target.id });
+        send({ type: event.kind, at: commandTime(), programId: event.programId, spawnId: target });
         return;
       }
       case "spawn":
@@ -780,11 +780,11 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
       }
       case "bad": {
         const at = commandTime();
-        const running = kernel.isInstalled(event.programId) ? kernel.listSpawns(event.programId) : [];
+        const running = kernel.isInstalled(event.programId) ? kernel.listSpawnIds(event.programId) : [];
         const command = badCommand(event.bad, {
           at,
           programId: event.programId,
-          runningSpawnId: running[0]?.id,
+          runningSpawnId: running[0],
           inFlightJobId: inFlight.keys().next().value,
           draw: drawNumbered(seed, "bad:", step),
           programType: descriptors.get(event.programId)?.type,
@@ -819,7 +819,7 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
         const programId = event.programId;
         let spawnId: string | undefined;
         if (event.pick !== undefined) {
-          const running = kernel.isInstalled(programId) ? kernel.listSpawns(programId).map((spawn) => spawn.id) : [];
+          const running = kernel.isInstalled(programId) ? kernel.listSpawnIds(programId) : [];
           // A spawn-level resume goes to a spawn paused on its own, when there is one.
           const own = running.filter((id) => pausedOwn.has(spawnKey(programId, id)));
           const pool = event.kind === "resume" && own.length > 0 ? own : running;
