@@ -20,7 +20,10 @@
  * (d) a sweep as `schedkit-sim --seeds N` runs it (the swarm: seeds 2 to N + 1, each its own
  *     scenario and fault families, 2,000 steps), with every check on and determinism-only: seeds
  *     per CPU minute, what a CI minute buys (one thread). The worker-pool workload of (a) to (c)
- *     is the cheapest scenario per step; a sweep also runs cron, churn and hostile ones.
+ *     is the cheapest scenario per step; a sweep also runs cron, churn and hostile ones (the CPU
+ *     seconds of each scenario's seeds are shown);
+ * (e) the same with every check on for the two scenarios slowest per seed: 20 hostile seeds, and
+ *     20 of policy-churn (hundreds of spawns: what a sweep with custom policies runs).
  *
  * `npx tsx bench/sim.ts [--smoke]` runs this section alone.
  */
@@ -35,7 +38,7 @@ import { generateTimeline } from "../packages/sim/src/internal/generate.js";
 import { createReferenceModel } from "../packages/sim/src/internal/referenceModel.js";
 import { startWorker } from "../packages/sim/src/internal/workerPool.js";
 import { simulate } from "../packages/sim/src/simulate.js";
-import type { Timeline } from "../packages/sim/src/types.js";
+import type { ScenarioName, Timeline } from "../packages/sim/src/types.js";
 
 /** Dispatches per simulated hour of this workload, as section 5 counts them. */
 const stepsFor = (hours: number): number => Math.ceil(((hours * 3_600_000) / 85) * 3 * 2);
@@ -211,27 +214,38 @@ const bareKernel = (timeline: Timeline, commands: readonly Command[]): number =>
   return commands.length / seconds;
 };
 
-/** (d): the swarm's first `seeds` seeds, as the command line runs them, in one thread: CPU seconds and steps. */
-const sweep = (seeds: number, checks: "full" | "determinism-only") =>
+/**
+ * (d): the swarm's first `seeds` seeds, as the command line runs them, in one thread: CPU seconds
+ * and steps, and the CPU seconds of each scenario's seeds. (e): with `scenario`, that scenario's.
+ */
+const sweep = (seeds: number, checks: "full" | "determinism-only", scenario?: ScenarioName) =>
   cpu(() => {
     let steps = 0;
     let violations = 0;
+    const byScenario: Record<string, number> = {};
     for (let seed = 2; seed < seeds + 2; seed++) {
-      const result = simulate({ seed, checks });
+      const before = process.cpuUsage();
+      const result = simulate({ seed, checks, ...(scenario === undefined ? {} : { scenario }) });
+      const used = process.cpuUsage(before);
+      byScenario[result.scenario] = (byScenario[result.scenario] ?? 0) + (used.user + used.system) / 1e6;
       steps += result.stats.steps;
       violations += result.violations.length;
     }
-    return { steps, violations };
+    return { steps, violations, byScenario };
   });
 
 export interface SimSweep {
   readonly seeds: number;
   readonly checks: "full" | "determinism-only";
+  /** (e): one scenario's seeds only (the swarm's otherwise). */
+  readonly scenario?: ScenarioName;
   readonly cpuSeconds: number;
   /** Steps of a seed (each run twice). */
   readonly steps: number;
   readonly violations: number;
   readonly seedsPerCpuMinute: number;
+  /** CPU seconds of each scenario's seeds. */
+  readonly byScenario: Readonly<Record<string, number>>;
 }
 
 export interface SimBench {
@@ -328,17 +342,26 @@ export const simBench = (smoke: boolean): SimBench => {
   const again = cpu(() => hashedRun(long));
   if (again.value.traceHash !== checked.value.traceHash) throw new Error("full: the determinism run differs");
 
-  // (d) a sweep, both modes, once each.
+  // (d) a sweep, both modes, once each; (e) the scenarios that are slowest per seed, every check on.
   const sweepSeeds = smoke ? 6 : 100;
-  const sweeps = (["full", "determinism-only"] as const).map((checks): SimSweep => {
-    const measured = sweep(sweepSeeds, checks);
+  const scenarioSeeds = smoke ? 2 : 20;
+  const sweepsAsked: readonly [number, "full" | "determinism-only", ScenarioName | undefined][] = [
+    [sweepSeeds, "full", undefined],
+    [sweepSeeds, "determinism-only", undefined],
+    [scenarioSeeds, "full", "hostile"],
+    [scenarioSeeds, "full", "policy-churn"],
+  ];
+  const sweeps = sweepsAsked.map(([seeds, checks, scenario]): SimSweep => {
+    const measured = sweep(seeds, checks, scenario);
     return {
-      seeds: sweepSeeds,
+      seeds,
       checks,
+      ...(scenario === undefined ? {} : { scenario }),
       cpuSeconds: measured.seconds,
       steps: measured.value.steps,
       violations: measured.value.violations,
-      seedsPerCpuMinute: (60 * sweepSeeds) / measured.seconds,
+      seedsPerCpuMinute: (60 * seeds) / measured.seconds,
+      byScenario: measured.value.byScenario,
     };
   });
 
@@ -384,7 +407,13 @@ export const simLines = (bench: SimBench): string[] => [
   `   determinism-only in ${bench.determinismWorkers.workers} worker threads: ${bench.determinismWorkers.seeds} seeds × ${bench.determinismWorkers.hours} h twice, ${fmt(bench.determinismWorkers.events)} events in ${bench.determinismWorkers.wallSeconds.toFixed(2)} wall s: ${fmt(bench.determinismWorkers.eventsPerSecond)} simulated events/s, ${(bench.determinismWorkers.eventsPerSecond / (bench.determinismOnly.events / bench.determinismOnly.wallSeconds)).toFixed(2)}× one thread's ${fmt(bench.determinismOnly.events / bench.determinismOnly.wallSeconds)} per wall s (${bench.determinismWorkers.cpuSeconds.toFixed(2)} CPU s of all threads: ${fmt(bench.determinismWorkers.eventsPerCpuSecond)} per CPU s), median of 3`,
   ...bench.sweeps.map(
     (run) =>
-      `   a sweep as schedkit-sim --seeds ${run.seeds} runs it, ${run.checks === "full" ? "every check on" : "determinism-only"}: ${fmt(run.steps)} steps (each run twice${run.violations > 0 ? `, ${run.violations} violations!` : ""}) in ${run.cpuSeconds.toFixed(1)} CPU s: ${fmt(run.seedsPerCpuMinute)} seeds per CPU minute`,
+      `   a sweep as schedkit-sim --seeds ${run.seeds}${run.scenario === undefined ? "" : ` --scenario ${run.scenario}`} runs it, ${run.checks === "full" ? "every check on" : "determinism-only"}: ${fmt(run.steps)} steps (each run twice${run.violations > 0 ? `, ${run.violations} violations!` : ""}) in ${run.cpuSeconds.toFixed(1)} CPU s: ${fmt(run.seedsPerCpuMinute)} seeds per CPU minute${
+        run.scenario === undefined
+          ? ` (CPU s by scenario: ${Object.entries(run.byScenario)
+              .map(([name, seconds]) => `${name} ${seconds.toFixed(1)}`)
+              .join(", ")})`
+          : ""
+      }`,
   ),
   `   checked run ${fmt(bench.ratio.checkedEventsPerSecond)} events/s vs bare kernel replaying its ${fmt(bench.ratio.events)} commands ${fmt(bench.ratio.kernelDispatchesPerSecond)} dispatches/s: ${bench.ratio.ratio.toFixed(3)} (medians of 3)`,
 ];
