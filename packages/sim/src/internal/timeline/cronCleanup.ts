@@ -3,7 +3,7 @@
  * with manual triggers spread over the horizon.
  */
 import fc from "fast-check";
-import type { FaultPlan, TimelineEvent } from "../../types.js";
+import type { FaultPlan, JobBehaviour, TimelineEvent } from "../../types.js";
 import { behaviourArb, calm, type Plan } from "../plan.js";
 import { at } from "./draw.js";
 
@@ -14,12 +14,18 @@ export const cronCleanup = (steps: number, faults: FaultPlan): fc.Arbitrary<Plan
       behaviour: behaviourArb(faults, { ...calm, minDuration: 5, maxDuration: 500 }),
       triggers: fc.array(at(horizon), { maxLength: Math.ceil(steps / 50) }),
     })
-    .map(({ behaviour, triggers }) => ({
-      horizon,
-      programs: [{ id: "cleanup", type: "basic", interval: 60_000, behaviour }],
-      events: [
-        { at: 0, kind: "spawn", programId: "cleanup" },
-        ...triggers.map((time): TimelineEvent => ({ at: time, kind: "trigger", programId: "cleanup" })),
-      ],
-    }));
+    .map(({ behaviour, triggers }) => cleanupPlan(horizon, behaviour, triggers));
 };
+
+/**
+ * The plan both guide scenarios with one cleanup program share (`cron-cleanup`, `manual-trigger`):
+ * a basic program every minute, spawned at 0, triggered at each of `triggers`.
+ */
+export const cleanupPlan = (horizon: number, behaviour: JobBehaviour, triggers: readonly number[]): Plan => ({
+  horizon,
+  programs: [{ id: "cleanup", type: "basic", interval: 60_000, behaviour }],
+  events: [
+    { at: 0, kind: "spawn", programId: "cleanup" },
+    ...triggers.map((time): TimelineEvent => ({ at: time, kind: "trigger", programId: "cleanup" })),
+  ],
+});

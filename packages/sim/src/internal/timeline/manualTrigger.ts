@@ -3,8 +3,9 @@
  * and triggered by hand many times.
  */
 import fc from "fast-check";
-import type { FaultPlan, TimelineEvent } from "../../types.js";
+import type { FaultPlan } from "../../types.js";
 import { behaviourArb, calm, type Plan } from "../plan.js";
+import { cleanupPlan } from "./cronCleanup.js";
 import { at } from "./draw.js";
 
 export const manualTrigger = (steps: number, faults: FaultPlan): fc.Arbitrary<Plan> => {
@@ -14,12 +15,5 @@ export const manualTrigger = (steps: number, faults: FaultPlan): fc.Arbitrary<Pl
       behaviour: behaviourArb(faults, { ...calm, minDuration: 1, maxDuration: 100 }),
       triggers: fc.array(at(horizon), { minLength: 1, maxLength: Math.ceil(steps / 4) }),
     })
-    .map(({ behaviour, triggers }) => ({
-      horizon,
-      programs: [{ id: "cleanup", type: "basic", interval: 60_000, behaviour }],
-      events: [
-        { at: 0, kind: "spawn", programId: "cleanup" },
-        ...triggers.map((time): TimelineEvent => ({ at: time, kind: "trigger", programId: "cleanup" })),
-      ],
-    }));
+    .map(({ behaviour, triggers }) => cleanupPlan(horizon, behaviour, triggers));
 };
