@@ -40,6 +40,15 @@ const headroom = loaded || process.argv.includes("--headroom");
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
 
+/** The median of the runs' steady-state p99s, and each run's (when every run has one). */
+const steadyMedian = (runs: readonly Timing[]): Pick<Timing, "p99Steady" | "p99SteadyRuns"> => {
+  const steady = runs.map((run) => run.p99Steady);
+  if (steady.length === 0 || steady.some((value) => value === undefined)) return {};
+  const values = steady as number[];
+  const sorted = [...values].sort((a, b) => a - b);
+  return { p99Steady: sorted[Math.floor((sorted.length - 1) / 2)] as number, p99SteadyRuns: values };
+};
+
 /** The median run by p99, with all runs' p99, their summed early starts and their worst drift. */
 const medianRun = (runs: readonly Timing[]): Timing => {
   const byP99 = [...runs].sort((a, b) => a.p99 - b.p99);
@@ -49,6 +58,7 @@ const medianRun = (runs: readonly Timing[]): Timing => {
     earlyStarts: runs.reduce((sum, run) => sum + run.earlyStarts, 0),
     drift: runs.reduce((worst, run) => (Math.abs(run.drift) > Math.abs(worst) ? run.drift : worst), 0),
     p99Runs: runs.map((run) => run.p99),
+    ...steadyMedian(runs),
   };
 };
 

@@ -7,6 +7,7 @@
 import { createRunner } from "@schedkit/kernel";
 import { Cron } from "croner";
 import { SimpleIntervalJob, Task, ToadScheduler } from "toad-scheduler";
+import { STEADY_AFTER_MS } from "./realclockGoals.js";
 
 export interface Timing {
   readonly jobs: number;
@@ -18,8 +19,25 @@ export interface Timing {
   readonly drift: number;
   /** CPU time the process used while it ran, in % of one core (the scheduler's cost; the jobs do nothing). */
   readonly cpu: number;
+  /**
+   * Times the OS took a core from this process while it ran (involuntary context switches, per
+   * second). A late wake is most often one of these: the more CPU a contender uses, the more of
+   * them it meets on a busy or small host, and each costs a whole scheduler slice of lateness.
+   */
+  readonly preempted: number;
   /** When the figure is the median of several runs: every run's p99. */
   readonly p99Runs?: readonly number[];
+  /**
+   * p99 of the jobs due from `STEADY_AFTER_MS` after the first due time on (the run's steady
+   * state), for the contenders of the headroom goal; absent when the run is shorter than that.
+   * A run's first moments are not the runner's own: the bench's full GC before each run
+   * collects the previous run's runner, and V8 then drops the optimized code that referred to
+   * its objects ("weak objects" in `--trace-deopt`), so a new runner starts its first 100-200 ms
+   * on unoptimized code and falls behind (BENCHMARKS.md, section 4).
+   */
+  readonly p99Steady?: number;
+  /** When the figure is the median of several runs: every run's steady-state p99. */
+  readonly p99SteadyRuns?: readonly number[];
 }
 
 const now = () => performance.timeOrigin + performance.now();
@@ -58,15 +76,26 @@ export class Samples {
 
 const expectedJobs = (spawns: number, period: number, seconds: number) => (spawns * seconds * 1000) / period;
 
-/** Waits `seconds` of wall time; returns the CPU used meanwhile, in % of one core. */
-const runFor = async (seconds: number): Promise<number> => {
+/** What a run cost the process: CPU in % of one core, and preemptions per second. */
+interface RunCost {
+  readonly cpu: number;
+  readonly preempted: number;
+}
+
+/** Waits `seconds` of wall time; returns what the process used meanwhile. */
+const runFor = async (seconds: number): Promise<RunCost> => {
   const before = process.cpuUsage();
+  const preemptedBefore = process.resourceUsage().involuntaryContextSwitches;
   await wait(seconds * 1000);
   const used = process.cpuUsage(before);
-  return Math.round((used.user + used.system) / (seconds * 10_000));
+  const preempted = process.resourceUsage().involuntaryContextSwitches - preemptedBefore;
+  return {
+    cpu: Math.round((used.user + used.system) / (seconds * 10_000)),
+    preempted: Math.round(preempted / seconds),
+  };
 };
 
-const summarise = (lateness: Samples, drift: number, cpu: number): Timing => {
+const summarise = (lateness: Samples, drift: number, { cpu, preempted }: RunCost, steady?: Samples): Timing => {
   const sorted = lateness.sorted();
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
   const round = (value: number) => Math.round(value * 1000) / 1000;
@@ -78,6 +107,8 @@ const summarise = (lateness: Samples, drift: number, cpu: number): Timing => {
     earlyStarts: sorted.filter((value) => value < 0).length,
     drift: round(drift),
     cpu,
+    preempted,
+    ...(steady !== undefined && steady.length > 0 ? { p99Steady: round(steady.p99()) } : {}),
   };
 };
 
@@ -94,24 +125,29 @@ export const schedkitTiming = async (
 ): Promise<Timing> => {
   const runner = createRunner({ precision });
   const lateness = new Samples(expectedJobs(spawns, period, seconds));
+  const steady = new Samples(expectedJobs(spawns, period, seconds));
   let drift = 0;
+  let steadyFrom = Number.POSITIVE_INFINITY;
   runner.subscribe((effect) => {
     if (effect.type !== "run") return;
-    lateness.push(effect.startedAt - effect.scheduledAt);
-    drift = effect.startedAt - effect.scheduledAt;
+    const late = effect.startedAt - effect.scheduledAt;
+    lateness.push(late);
+    if (effect.scheduledAt >= steadyFrom) steady.push(late);
+    drift = late;
   });
   runner.install({ id: "p", type: "constant", interval: period, mainFn: () => undefined });
   // One grid for all spawns, from a moment after setting up: spawning 1,000 (each
   // validated) takes tens of ms, and due times counted from each spawn call would
   // make the set-up itself show as lateness (a catch-up burst at the first tick).
   const firstDue = now() + SETUP_MS;
+  steadyFrom = firstDue + STEADY_AFTER_MS;
   for (let index = 0; index < spawns; index++) {
     runner.spawn("p", { delay: Math.max(0, firstDue + (index % period) - now()) });
   }
   runner.start();
-  const cpu = await runFor(seconds);
+  const cost = await runFor(seconds);
   runner.kill();
-  return summarise(lateness, drift, cpu);
+  return summarise(lateness, drift, cost, steady);
 };
 
 /**
@@ -128,10 +164,12 @@ export const schedkitTiming = async (
  */
 export const bareLoopTiming = async (spawns: number, period: number, seconds: number): Promise<Timing> => {
   const lateness = new Samples(expectedJobs(spawns, period, seconds));
+  const steady = new Samples(expectedJobs(spawns, period, seconds));
   const mainFn = (_index: number): unknown => undefined;
   const due = new Float64Array(spawns);
   const job = new Int32Array(spawns);
   const firstDue = now() + SETUP_MS;
+  const steadyFrom = firstDue + STEADY_AFTER_MS;
   for (let index = 0; index < spawns; index++) {
     due[index] = firstDue + (index % period);
     job[index] = index;
@@ -167,6 +205,7 @@ export const bareLoopTiming = async (spawns: number, period: number, seconds: nu
     while ((due[0] as number) <= at) {
       const late = at - (due[0] as number);
       lateness.push(late);
+      if ((due[0] as number) >= steadyFrom) steady.push(late);
       drift = late;
       mainFn(job[0] as number);
       due[0] = (due[0] as number) + period;
@@ -175,9 +214,9 @@ export const bareLoopTiming = async (spawns: number, period: number, seconds: nu
     arm();
   };
   arm();
-  const cpu = await runFor(seconds);
+  const cost = await runFor(seconds);
   clearTimeout(handle);
-  return summarise(lateness, drift, cpu);
+  return summarise(lateness, drift, cost, steady);
 };
 
 /** Each spawn a setInterval; its due times are start + k * period. */
@@ -197,9 +236,9 @@ export const setIntervalTiming = async (spawns: number, period: number, seconds:
       }, period),
     );
   }
-  const cpu = await runFor(seconds);
+  const cost = await runFor(seconds);
   for (const handle of handles) clearInterval(handle);
-  return summarise(lateness, drift, cpu);
+  return summarise(lateness, drift, cost);
 };
 
 export const toadTiming = async (spawns: number, period: number, seconds: number): Promise<Timing> => {
@@ -216,9 +255,9 @@ export const toadTiming = async (spawns: number, period: number, seconds: number
     });
     scheduler.addSimpleIntervalJob(new SimpleIntervalJob({ milliseconds: period }, task, { id: `j${index}` }));
   }
-  const cpu = await runFor(seconds);
+  const cost = await runFor(seconds);
   scheduler.stop();
-  return summarise(lateness, drift, cpu);
+  return summarise(lateness, drift, cost);
 };
 
 /** croner's finest grain is one second: it runs at whole seconds, so its lateness is measured against them. */
@@ -236,7 +275,7 @@ export const cronerTiming = async (spawns: number, seconds: number): Promise<Tim
       }),
     );
   }
-  const cpu = await runFor(seconds);
+  const cost = await runFor(seconds);
   for (const job of jobs) job.stop();
-  return summarise(lateness, drift, cpu);
+  return summarise(lateness, drift, cost);
 };

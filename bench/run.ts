@@ -20,7 +20,7 @@ import { machineTicks } from "./machineCpu.js";
 import type { OtelBench } from "./otel.js";
 import type { PostgresBench } from "./postgres.js";
 import type { Timing } from "./realclock.js";
-import { type HeadroomTimings, realclockHeadroomGoals, realclockHeadroomLines } from "./realclockGoals.js";
+import { type HeadroomTimings, realclockHeadroomGoals, realclockHeadroomLines, steadyOf } from "./realclockGoals.js";
 import { simBench, simGoals, simLines } from "./sim.js";
 import { snapshotBench, snapshotLines } from "./snapshot.js";
 
@@ -253,7 +253,7 @@ const realNames: Record<keyof typeof timings, string> = {
 };
 for (const [name, timing] of Object.entries(timings) as [keyof typeof timings, Timing][]) {
   log(
-    `   ${realNames[name].padEnd(17)} jobs ${fmt(timing.jobs).padStart(9)}  p50 ${timing.p50}  p99 ${timing.p99}  max ${timing.max}  early ${timing.earlyStarts}  end drift ${timing.drift}  cpu ${timing.cpu}%${
+    `   ${realNames[name].padEnd(17)} jobs ${fmt(timing.jobs).padStart(9)}  p50 ${timing.p50}  p99 ${timing.p99}${steadyOf(timing)}  max ${timing.max}  early ${timing.earlyStarts}  end drift ${timing.drift}  cpu ${timing.cpu}%  preempted ${timing.preempted}/s${
       timing.p99Runs === undefined || timing.p99Runs.length < 2
         ? ""
         : `  (median of ${timing.p99Runs.length} runs by p99: ${timing.p99Runs.join(", ")})`
