@@ -30,10 +30,11 @@ export interface Timing {
   /**
    * p99 of the jobs due from `STEADY_AFTER_MS` after the first due time on (the run's steady
    * state), for the contenders of the headroom goal; absent when the run is shorter than that.
-   * A run's first moments are not the runner's own: the bench's full GC before each run
-   * collects the previous run's runner, and V8 then drops the optimized code that referred to
-   * its objects ("weak objects" in `--trace-deopt`), so a new runner starts its first 100-200 ms
-   * on unoptimized code and falls behind (BENCHMARKS.md, section 4).
+   * Without a resident runner (`--no-resident`) a run's first moments are not the runner's own:
+   * the bench's full GC before each run collects the previous run's runner, and V8 then drops
+   * the optimized code that referred to its objects' shapes ("weak objects" in `--trace-deopt`),
+   * so a new runner starts its first 100-200 ms on unoptimized code and falls behind
+   * (BENCHMARKS.md, section 4); the steady state shows the runner without that.
    */
   readonly p99Steady?: number;
   /** When the figure is the median of several runs: every run's steady-state p99. */
@@ -117,13 +118,26 @@ const SETUP_MS = 200;
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Runners kept for the life of the process (the warm-up's, see `schedkitTiming`), as a service
+ * keeps its runner. When every runner of a process has been collected, the shapes V8 gave their
+ * objects (hidden classes, held only by live objects) go with them, and with those shapes goes
+ * the optimized code specialized on them: the next runner starts its first 100-200 ms on
+ * unoptimized code, at 5-9 us a job instead of ~3.6, and at 100,000 jobs/s falls behind by
+ * 15-115 ms (BENCHMARKS.md, section 4). That is a cost of a process that replaces its only
+ * runner, and it is shown apart (`--no-resident`), not mixed into every run's tail.
+ */
+const residents: unknown[] = [];
+
 export const schedkitTiming = async (
   spawns: number,
   period: number,
   seconds: number,
   precision: "ms" | "sub-ms" = "ms",
+  { resident = false }: { readonly resident?: boolean } = {},
 ): Promise<Timing> => {
   const runner = createRunner({ precision });
+  if (resident) residents.push(runner);
   const lateness = new Samples(expectedJobs(spawns, period, seconds));
   const steady = new Samples(expectedJobs(spawns, period, seconds));
   let drift = 0;
