@@ -21,8 +21,8 @@ export interface Timing {
   readonly cpu: number;
   /**
    * Times the OS took a core from this process while it ran (involuntary context switches, per
-   * second). They grow with the CPU a contender uses (schedkit's 22-35% of a core met 50-70 a
-   * second here, the bare loop's 5-11% met 5-10), and each can cost a scheduler slice of lateness.
+   * second). They grow with the CPU a contender uses (schedkit's 16-35% of a core met 26-70 a
+   * second here, the bare loop's 4-11% met 3-10), and each can cost a scheduler slice of lateness.
    */
   readonly preempted: number;
   /** When the figure is the median of several runs: every run's p99. */
