@@ -11,6 +11,9 @@ import { simError } from "./simError.js";
  * Each draw is `draw(seed, "<jobId>@<startedAt>:<what>")`; the hash of the shared
  * prefix is computed once (the values are the same as hashing each key whole).
  */
+/** One draw in [0, 1) of the job whose prefix state is `prefix` (a function, not a closure per job). */
+const drawAfter = (prefix: number, what: string): number => finishHash32(prefix, what) / 4294967296;
+
 export const decideJob = (
   seed: number,
   behaviour: JobBehaviour,
@@ -19,16 +22,16 @@ export const decideJob = (
 ): "hang" | { readonly duration: number; readonly outcome: Outcome } => {
   // The prefix `<jobId>@<startedAt>:` hashed piece by piece (FNV-1a runs on in order): no string made per job.
   const prefix = continueHash32(continueHash32Decimal(continueHash32(hash32Prefix(seed, jobId), "@"), startedAt), ":");
-  const drawOf = (what: string) => finishHash32(prefix, what) / 4294967296;
-  if (drawOf("hang") < behaviour.hangRate) return "hang";
-  let duration = behaviour.minDuration + drawOf("duration") * (behaviour.maxDuration - behaviour.minDuration);
-  if (drawOf("slow") < behaviour.slowRate) duration *= behaviour.slowFactor;
+  if (drawAfter(prefix, "hang") < behaviour.hangRate) return "hang";
+  let duration =
+    behaviour.minDuration + drawAfter(prefix, "duration") * (behaviour.maxDuration - behaviour.minDuration);
+  if (drawAfter(prefix, "slow") < behaviour.slowRate) duration *= behaviour.slowFactor;
   const outcome: Outcome =
-    drawOf("fail") < behaviour.failRate
+    drawAfter(prefix, "fail") < behaviour.failRate
       ? { ok: false, error: simError(`job ${jobId} failed`) }
       : {
           ok: true,
-          value: { n: finishHash32(prefix, "n") % 10, poison: drawOf("merge") < behaviour.mergeThrowRate },
+          value: { n: finishHash32(prefix, "n") % 10, poison: drawAfter(prefix, "merge") < behaviour.mergeThrowRate },
         };
   return { duration: Math.round(duration), outcome };
 };
