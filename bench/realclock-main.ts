@@ -16,7 +16,7 @@
  * every round, so neither always runs first). --loaded (implies --headroom):
  * then the same alternation again while a second process spins on one core
  * (`schedkitLoaded`, `bareLoopLoaded`), to show the margin. Without these
- * flags the line has the keys it always had.
+ * flags the line has the keys it always had, and `resident` (below).
  *
  * --no-resident: the warm-up's runners are not kept (see `schedkitTiming`), so each run's runner
  * follows a collected one; the line says which with `resident`.

@@ -123,7 +123,7 @@ const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * keeps its runner. When every runner of a process has been collected, the shapes V8 gave their
  * objects (hidden classes, held only by live objects) go with them, and with those shapes goes
  * the optimized code specialized on them: the next runner starts its first 100-200 ms on
- * unoptimized code, at 5-9 us a job instead of ~3.6, and at 100,000 jobs/s falls behind by
+ * unoptimized code, at 5-9 us a job instead of ~2 (18% of a core at 100,000 jobs/s), and falls behind by
  * 15-115 ms (BENCHMARKS.md, section 4). That is a cost of a process that replaces its only
  * runner, and it is shown apart (`--no-resident`), not mixed into every run's tail.
  */

@@ -250,7 +250,11 @@ const {
   resident: _resident,
   ...timings
 } = allTimings;
-log("   (the warm-up's runner stays for the process's life, as a service's runner does: section 4)");
+log(
+  _resident
+    ? "   (the warm-up's runner stays for the process's life, as a service's runner does: section 4)"
+    : "   (--no-resident: each run's runner follows a collected one: section 4)",
+);
 const realNames: Record<keyof typeof timings, string> = {
   schedkit: "schedkit (ms)",
   schedkitSubMs: "schedkit (sub-ms)",

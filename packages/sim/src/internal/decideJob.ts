@@ -3,6 +3,9 @@ import type { JobBehaviour } from "../types.js";
 import { continueHash32, continueHash32Decimal, finishHash32, hash32Prefix } from "./hash.js";
 import { simError } from "./simError.js";
 
+/** One draw in [0, 1) of the job whose prefix state is `prefix` (a function, not a closure per job). */
+const drawAfter = (prefix: number, what: string): number => finishHash32(prefix, what) / 4294967296;
+
 /**
  * What the simulated host does with one job: hang, or finish after `duration`
  * ms with an outcome. A pure function of the seed, the behaviour and the job,
@@ -11,9 +14,6 @@ import { simError } from "./simError.js";
  * Each draw is `draw(seed, "<jobId>@<startedAt>:<what>")`; the hash of the shared
  * prefix is computed once (the values are the same as hashing each key whole).
  */
-/** One draw in [0, 1) of the job whose prefix state is `prefix` (a function, not a closure per job). */
-const drawAfter = (prefix: number, what: string): number => finishHash32(prefix, what) / 4294967296;
-
 export const decideJob = (
   seed: number,
   behaviour: JobBehaviour,
