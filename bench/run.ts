@@ -243,15 +243,9 @@ const allTimings = JSON.parse(realRun.stdout.trim().split("\n").at(-1) as string
   Timing
 > &
   HeadroomTimings & { readonly resident: boolean };
-const {
-  bareLoop: _bare,
-  schedkitLoaded: _loaded,
-  bareLoopLoaded: _bareLoaded,
-  resident: _resident,
-  ...timings
-} = allTimings;
+const { bareLoop: _bare, schedkitLoaded: _loaded, bareLoopLoaded: _bareLoaded, resident, ...timings } = allTimings;
 log(
-  _resident
+  resident
     ? "   (the warm-up's runner stays for the process's life, as a service's runner does: section 4)"
     : "   (--no-resident: each run's runner follows a collected one: section 4)",
 );
