@@ -258,6 +258,51 @@ describe("planted bugs: each new check catches its fault", () => {
   });
 });
 
+describe("liveness under spec 18 and faults", () => {
+  /** A kernel that stops waking once it has seen a command of `type`. */
+  const sleepsAfter = (type: Command["type"]) => {
+    let asleep = false;
+    return planted((command, inner) => {
+      const effects = inner.dispatch(command);
+      if (command.type === type) asleep = true;
+      return asleep ? effects.map((effect) => (effect.type === "wake" ? { type: "wake", at: null } : effect)) : effects;
+    });
+  };
+
+  it("liveness - a jittered spawn is owed its jitter on a longer interval too; one that stops waking is caught", () => {
+    const timeline = timelineOf([
+      { at: 0, kind: "install", program: { ...basic("p", 5), jitter: 2 } },
+      { at: 0, kind: "install", program: basic("q", 60_000) },
+      { at: 0, kind: "spawn", programId: "p" },
+      { at: 1_000, kind: "set-interval", programId: "p", interval: 451 },
+      // Commands after the kernel stops waking, for liveness to be checked at.
+      ...[5_000, 6_000, 7_000].map((at): TimelineEvent => ({ at, kind: "trigger", programId: "q" })),
+    ]);
+    const clean = run(timeline);
+    expect(clean.violations).toEqual([]);
+    expect(clean.checks.liveness).toBeGreaterThan(0);
+    const broken = runTimeline({ timeline, policies, wrapKernel: sleepsAfter("set-interval") });
+    expect(broken.violations.find((violation) => violation.check === "liveness")?.message).toMatch(
+      /^spawn p\/p-1 has not run since it was owed a job at /,
+    );
+  });
+
+  it("liveness - a regression carried by a command after the last jump is behind only once that command is sent", () => {
+    // The spawn command carries the regression (72 ms behind the host): its first job is owed from
+    // the host's time, not from the command's.
+    const timeline = timelineOf(
+      [
+        { at: 0, kind: "install", program: { ...basic("p", 26), delay: "random" } },
+        { at: 100, kind: "regress", by: 72 },
+        { at: 200, kind: "jump", by: 6_670 },
+        { at: 300, kind: "spawn", programId: "p", opts: { endIn: 9 } },
+      ],
+      { jumps: true, regressions: true },
+    );
+    expect(run(timeline).violations).toEqual([]);
+  });
+});
+
 describe("the hostile scenario", () => {
   const timelines = Array.from({ length: 60 }, (_, index) =>
     generateTimeline({

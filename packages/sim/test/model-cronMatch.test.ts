@@ -86,6 +86,32 @@ describe("model cron matcher", () => {
     );
   }, 120_000);
 
+  it("cronMatcher - within days of either end of the date range, Effect's answer or its refusal", () => {
+    // Effect's named-zone search refuses instants up to a day plus the zone's offset from either end
+    // of a Date's range, though they have matches; the fixed offset would answer them (hostile seed 757).
+    const DAY = 24 * HOUR;
+    const zones = ["Europe/Berlin", "Pacific/Kiritimati", "Pacific/Pago_Pago", "America/Los_Angeles", "UTC"];
+    const crons = ["1-5,30-35 * * * * *", "*/5 * * * * *", "* * * * *"];
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...zones),
+        fc.constantFrom(...crons),
+        fc.constantFrom(8.64e15, -8.64e15 + 6 * DAY),
+        fc.array(fc.integer({ min: -6 * DAY, max: 0 }), { minLength: 1, maxLength: 30 }),
+        (zone, cron, end, offsets) => {
+          const named = namedCron(cron, zone);
+          const matcher = cronMatcher(cron, zone, named);
+          // Ascending, as a schedule asks: a stretch read far from the end is carried towards it.
+          for (const offset of [...offsets].sort((a, b) => a - b)) {
+            const wall = end + offset;
+            expect(answer(matcher, wall)).toEqual(answer((time) => Cron.next(named, time).getTime(), wall));
+          }
+        },
+      ),
+      { numRuns: 300, seed: 20261204 },
+    );
+  }, 120_000);
+
   it("cronMatcher - past the date range it throws as Effect does", () => {
     const named = namedCron("*/5 * * * * *", "Europe/Berlin");
     const matcher = cronMatcher("*/5 * * * * *", "Europe/Berlin", named);

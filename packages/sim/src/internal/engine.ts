@@ -200,10 +200,17 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
     if (opts?.intervalFn !== undefined) interval = longestInterval(opts.intervalFn) ?? interval;
     else if (typeof opts?.interval === "number") interval = opts.interval;
     // Spec 18: a jittered job may start up to `jitter` ms after its due time.
-    interval += opts?.jitter ?? descriptor.jitter ?? 0;
+    const jitter = opts?.jitter ?? descriptor.jitter ?? 0;
+    interval += jitter;
     const overlap = overlapOf(descriptor, opts);
     const waitsForJobs = overlap === "skip" || overlap === "buffer-one" || overlap === "buffer-all";
-    return { programId: descriptor.id, type: descriptor.type, interval, ...(waitsForJobs ? { waitsForJobs } : {}) };
+    return {
+      programId: descriptor.id,
+      type: descriptor.type,
+      interval,
+      jitter,
+      ...(waitsForJobs ? { waitsForJobs } : {}),
+    };
   };
 
   const overlapOf = (descriptor: ProgramDescriptor, opts: SpawnOptsDescriptor | undefined): Overlap =>
@@ -872,9 +879,10 @@ export const runTimeline = (options: EngineOptions): EngineRun => {
         cursor++;
         apply(event);
         // The last jump, regression or crash is behind: from here on every running spawn is owed its jobs.
-        // (A regression is behind once the command that carries it has been sent.)
+        // (A regression is behind once the command that carries it has been sent, also when a later
+        // jump or crash came before that command.)
         if (cursor - 1 === lastFault) {
-          if (event.kind === "regress") rearmAfterSend = true;
+          if (event.kind === "regress" || regressBy > 0) rearmAfterSend = true;
           else liveness.rearm(now, maxDurationOf, true, wallBack);
         }
       } else {

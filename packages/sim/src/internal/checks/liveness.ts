@@ -5,8 +5,10 @@ import { describeKey, type Verify } from "./verify.js";
 export interface Owed {
   readonly programId: string;
   readonly type: "basic" | "constant" | "cron";
-  /** ms: the longest interval (a cron program: its longest gap between two matches). */
+  /** ms: the longest interval (a cron program: its longest gap between two matches), with `jitter`. */
   readonly interval: number;
+  /** ms: spec 18's `jitter`, how late after its due time a job of the spawn may start (in `interval`). */
+  readonly jitter: number;
   /**
    * Spec 18: the spawn runs one job at a time (overlap `skip`, `buffer-one`, `buffer-all`):
    * like a basic spawn, it is owed its next run an interval after its job ends, and nothing
@@ -118,7 +120,8 @@ export class Liveness {
   intervalChanged(programId: string, interval: number, now: number, maxDuration: number): void {
     for (const [key, owed] of this.owed) {
       if (owed.programId !== programId) continue;
-      const longer = { ...owed, interval: Math.max(owed.interval, interval) };
+      // A jittered job may start its jitter after a due time on the new interval too.
+      const longer = { ...owed, interval: Math.max(owed.interval, interval + owed.jitter) };
       this.owed.set(key, longer);
       const deadline = this.deadlines.get(key);
       if (deadline !== undefined) {

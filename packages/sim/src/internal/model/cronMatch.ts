@@ -7,8 +7,8 @@
  * jump. At a fixed offset the same expression costs about a tenth. Where the zone's offset is the
  * same over the whole stretch from three hours before `wall` to the answer, the zone's wall times
  * there are the fixed offset's and none repeats or is skipped, so both give the same instant.
- * Anywhere near a change of offset, and for an answer past the stretch, the named zone answers, as
- * it always did. This is the model's own code: the kernel's cron arithmetic shares none of it.
+ * Anywhere near a change of offset, near the ends of a Date's range, and for an answer past the
+ * stretch, the named zone answers, as it always did. This is the model's own code: the kernel's cron arithmetic shares none of it.
  */
 import * as Cron from "effect/Cron";
 import * as DateTime from "effect/DateTime";
@@ -23,6 +23,14 @@ import * as Result from "effect/Result";
 const PROBE_MS = 3 * 3_600_000;
 /** A stretch is read from `PROBE_MS` before `wall` (past any repeated hour) to this many probes on. */
 const PROBES_AHEAD = 3;
+/**
+ * Within this of either end of a Date's range (±8.64e15 ms) the named zone always answers. Its
+ * search refuses instants there that have a match (up to a day plus the zone's offset from the
+ * end: 38 h in Pacific/Kiritimati), which the fixed offset would answer; the model follows the
+ * named zone. Four days covers that, the largest offset and a stretch.
+ */
+const NEAR_RANGE_END = 4 * 86_400_000;
+const farFromRangeEnds = (wall: number): boolean => Math.abs(wall) <= 8.64e15 - NEAR_RANGE_END;
 
 /** A stretch of time whose offset is known to hold: answers in [from, to) are the fixed offset's. */
 interface Stretch {
@@ -101,7 +109,10 @@ export const cronMatcher = (expression: string, zone: string, named: Cron.Cron):
   if (!isFrequent(expression)) return (wall) => Cron.next(named, wall).getTime();
   return (wall) => {
     if (Number.isFinite(wall) && (wall < stretch.from || wall >= stretch.to)) stretch = stretchAt(wall);
-    const fixed = Number.isFinite(wall) && wall >= stretch.from && wall < stretch.to ? stretch.fixed : undefined;
+    const fixed =
+      Number.isFinite(wall) && wall >= stretch.from && wall < stretch.to && farFromRangeEnds(wall)
+        ? stretch.fixed
+        : undefined;
     if (fixed !== undefined) {
       try {
         const next = Cron.next(fixed, wall).getTime();
