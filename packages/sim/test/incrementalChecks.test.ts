@@ -167,10 +167,13 @@ describe("incremental checks", () => {
     const time = fc.oneof(
       fc.integer({ min: -5, max: 60 }),
       fc.constantFrom(-0, 0.5, 1e21, Number.NaN, Number.POSITIVE_INFINITY),
+      // Whole due times are read digit by digit: the largest safe ones, and past them.
+      fc.constantFrom(8.64e15, Number.MAX_SAFE_INTEGER, 2 ** 53 + 2, 1e20),
     );
     const text = fc.oneof(
       time.map((at) => `p/s-1/${at}`),
       fc.constantFrom("p/s-1/", "p/s-1/-0", "p/s-1/01", "p/s-1/ 1", "p/s-1/1e+21", "p/s-2/1", "q/s-1/1", "p/s-1/x"),
+      fc.constantFrom("p/s-1/0", "p/s-1/00", "p/s-1/9007199254740993", "p/s-1/8640000000000000", "p/s-1/1:"),
       fc.string({ maxLength: 4 }),
     );
     const op = fc.oneof(

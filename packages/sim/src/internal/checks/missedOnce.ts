@@ -106,7 +106,10 @@ export class MissedOnce {
               `spawn ${describeKey(key)}: due time ${due} ${effect.type === "run" ? "ran" : "was skipped"} after it was missed (${found.from}..${found.to})`,
           );
         }
-        reported.due.splice(lowerBound(reported.due, due), 0, due);
+        // Due times come in order but for buffered and jittered jobs: an append, most of the time.
+        const last = reported.due[reported.due.length - 1];
+        if (last === undefined || last <= due) reported.due.push(due);
+        else reported.due.splice(lowerBound(reported.due, due), 0, due);
         return;
       }
       default:

@@ -9,7 +9,7 @@ export const OVERLAP_SINGLE_FLIGHT = "overlap-skip-single-flight";
  * `buffer-all` or `cancel-other` never has two jobs in flight: each `run` of it comes
  * when none of its jobs is in flight (`cancel-other` cancels them first). Jobs in flight
  * are counted from the effects: a `run` adds one, its `settled` or in-flight `cancel`
- * ends it.
+ * ends it (only for spawns held to it).
  */
 export class OverlapSingleFlight {
   private readonly inFlight = new Map<string, Set<string>>();
@@ -31,18 +31,19 @@ export class OverlapSingleFlight {
         return;
       case "run": {
         if (effect.spawnId === null) return;
+        const overlap = this.configs.of(effect.programId, effect.spawnId)?.overlap ?? "allow";
+        // A spawn's overlap is fixed when it is spawned (a new spawn with its id starts afresh):
+        // the jobs of an "allow" spawn are never held to this, so they are not counted.
+        if (overlap === "allow") return;
         const key = spawnKey(effect.programId, effect.spawnId);
         const running = this.inFlight.get(key) ?? new Set<string>();
         this.inFlight.set(key, running);
-        const overlap = this.configs.of(effect.programId, effect.spawnId)?.overlap ?? "allow";
-        if (overlap !== "allow") {
-          this.verify(
-            OVERLAP_SINGLE_FLIGHT,
-            running.size === 0,
-            () =>
-              `spawn ${describeKey(key)} (overlap "${overlap}") started ${effect.jobId} (due ${effect.scheduledAt}) while ${[...running].join(", ")} still in flight`,
-          );
-        }
+        this.verify(
+          OVERLAP_SINGLE_FLIGHT,
+          running.size === 0,
+          () =>
+            `spawn ${describeKey(key)} (overlap "${overlap}") started ${effect.jobId} (due ${effect.scheduledAt}) while ${[...running].join(", ")} still in flight`,
+        );
         running.add(effect.jobId);
         return;
       }

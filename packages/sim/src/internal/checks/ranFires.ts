@@ -30,10 +30,29 @@ export class RanFires {
   /** `fireId` is the spawn's own name for the due time `scheduledAt`. */
   private isOwn(fireId: string, scheduledAt: number): boolean {
     if (!Number.isFinite(scheduledAt)) return false;
+    // Once per job: a whole due time's digits are read in place, no text made for it.
+    if (Number.isSafeInteger(scheduledAt) && scheduledAt >= 0) return this.endsWithDigitsOf(fireId, scheduledAt);
     const text = String(scheduledAt);
     return (
       fireId.length === this.prefix.length + text.length && fireId.endsWith(text) && fireId.startsWith(this.prefix)
     );
+  }
+
+  /** `fireId` is the prefix and then `String(time)` of a whole `time` >= 0. */
+  private endsWithDigitsOf(fireId: string, time: number): boolean {
+    const start = this.prefix.length;
+    const end = fireId.length;
+    if (end <= start || !fireId.startsWith(this.prefix)) return false;
+    // String(time) has no leading zero, but "0" itself.
+    if (fireId.charCodeAt(start) === 48 && end - start > 1) return false;
+    let value = 0;
+    for (let index = start; index < end; index++) {
+      const digit = fireId.charCodeAt(index) - 48;
+      if (digit < 0 || digit > 9) return false;
+      value = value * 10 + digit;
+      if (value > time) return false;
+    }
+    return value === time;
   }
 
   private insert(time: number): void {

@@ -20,12 +20,15 @@ export class WithinDates {
     const limits = this.configs.of(effect.programId, effect.spawnId);
     if (limits === undefined) return;
     const { startAt, endAt } = limits;
-    const where = `spawn ${effect.programId}/${effect.spawnId} started ${effect.jobId} (due ${effect.scheduledAt}) at ${effect.startedAt}`;
+    // Most spawns have neither date: no message text is made for them, once per job.
+    if (startAt === undefined && endAt === undefined) return;
+    const where = () =>
+      `spawn ${effect.programId}/${effect.spawnId} started ${effect.jobId} (due ${effect.scheduledAt}) at ${effect.startedAt}`;
     if (startAt !== undefined) {
-      this.verify(WITHIN_DATES, effect.startedAt >= startAt, () => `${where}, before its startAt ${startAt}`);
+      this.verify(WITHIN_DATES, effect.startedAt >= startAt, () => `${where()}, before its startAt ${startAt}`);
     }
     if (endAt !== undefined) {
-      this.verify(WITHIN_DATES, effect.startedAt < endAt, () => `${where}, at or after its endAt ${endAt}`);
+      this.verify(WITHIN_DATES, effect.startedAt < endAt, () => `${where()}, at or after its endAt ${endAt}`);
     }
   }
 }
