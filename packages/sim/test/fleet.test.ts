@@ -57,6 +57,14 @@ describe("simulateFleet", () => {
     expect(result.coverage.commandsAnswered).toBeGreaterThan(40);
   });
 
+  it("simulateFleet - seed 999: a write sent by a build-1 process lands after it came back as build 2, judged as build 1's", () => {
+    // Found by `schedkit-sim fleet --seeds 1000`: the store applied an append 685 ms after it was
+    // sent, by then from a node restarted into build 2 by a deploy, and upgrade-takes-effect held
+    // build 1's 350 ms backup fires to build 2's 175 ms.
+    const result = simulateFleet({ seed: 999, determinism: false, shrink: false });
+    expect(result.violations).toEqual([]);
+  });
+
   it("replayFleet - a damaged timeline is refused naming the field, before anything runs", () => {
     const { timeline } = simulateFleet({ seed: 1, steps: 50, determinism: false });
     for (const [damaged, field] of [
@@ -108,6 +116,12 @@ describe("simulateFleet planted bugs", () => {
       "at-least-once",
     ],
     ["a new owner that skips replay diverges from the log", { skipReplay: true }, "replay-equals-log", "at-least-once"],
+    [
+      "a build that installs the upgraded program with its old interval",
+      { staleSpecs: true },
+      "upgrade-takes-effect",
+      "at-least-once",
+    ],
     ["a new owner that skips replay records fires twice", { skipReplay: true }, "fire-recorded-once", "at-least-once"],
     [
       "a coordinator that records a fire before checking the existing record",

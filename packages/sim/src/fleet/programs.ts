@@ -46,12 +46,13 @@ export const intervalIn = (program: FleetProgram, version: number): number =>
  * `meta`). A `canary` build changes `meta` but forgets to bump the version:
  * the store must keep it off every shard it already knows.
  */
-export const fleetSpecs = (version: number, delivery: Delivery, canary = false): ProgramSpec[] =>
+export const fleetSpecs = (version: number, delivery: Delivery, canary = false, stale = false): ProgramSpec[] =>
   table.map(
     (program): ProgramSpec => ({
       id: program.id,
       type: program.type,
-      interval: intervalIn(program, version),
+      // `stale`: a planted bug, a build that forgot its own change (the simulator's tests).
+      interval: intervalIn(program, stale ? 1 : version),
       misfire: program.misfire,
       delivery,
       version,

@@ -90,6 +90,8 @@ export interface FleetUnsafe {
   readonly skipReplay?: boolean;
   readonly recordBeforeCheck?: boolean;
   readonly skipEpochCheck?: boolean;
+  /** Every build installs the upgraded program with its first build's interval: a deploy's change never runs. */
+  readonly staleSpecs?: boolean;
 }
 
 /** The checks, one per guarantee (FLEET.md). @since 0.1.0 */

@@ -10,7 +10,14 @@ import type { FleetEvent } from "../types.js";
 export type SimEvent =
   | { readonly k: "timeline"; readonly event: FleetEvent }
   | { readonly k: "wake"; readonly node: number; readonly inc: number; readonly token: number }
-  | { readonly k: "arrive"; readonly node: number; readonly requestId: string; readonly request: StoreRequest }
+  | {
+      readonly k: "arrive";
+      readonly node: number;
+      readonly requestId: string;
+      readonly request: StoreRequest;
+      /** The build of the process that sent it: it may have died and come back newer before this lands. */
+      readonly build: string;
+    }
   | {
       readonly k: "reply";
       readonly node: number;

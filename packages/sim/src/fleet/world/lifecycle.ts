@@ -17,7 +17,7 @@ export const startProcess = (world: WorldState, node: SimNode): void => {
     nodeId: node.id,
     // Each process life is its own session: a restarted node's old leases come back with new epochs.
     session: `${node.id}.${node.inc}`,
-    programs: fleetSpecs(node.version, timeline.delivery, node.canary),
+    programs: fleetSpecs(node.version, timeline.delivery, node.canary, timeline.unsafe?.staleSpecs === true),
     shards: timeline.shards,
     leaseTtl: timeline.leaseTtl,
     renewInterval: timeline.renewInterval,

@@ -31,15 +31,26 @@ export const sendToStore = (world: WorldState, node: SimNode, requestId: string,
     node: node.index,
     requestId,
     request,
+    build: buildOf(node),
   });
 };
 
-/** A request reaches the store: applied and checked, the others notified of a release, the reply sent back (or lost). */
-export const onArrive = (world: WorldState, index: number, requestId: string, request: StoreRequest): void => {
+/**
+ * A request reaches the store: applied and checked, the others notified of a release, the reply
+ * sent back (or lost). The checks judge it by `build`, the build of the process that sent it, which
+ * may since have been deployed into a newer one (a write from a process that has exited still lands).
+ */
+export const onArrive = (
+  world: WorldState,
+  index: number,
+  requestId: string,
+  request: StoreRequest,
+  build: string,
+): void => {
   const node = world.nodes[index];
   if (node === undefined) return;
   const now = world.now;
-  const reply = world.checks.apply(request, buildOf(node));
+  const reply = world.checks.apply(request, build);
   world.trace.add("s|", requestId, "|", reply.type);
   if (reply.type === "released" && request.type === "release") {
     // LISTEN/NOTIFY: the others hear of a released lease at once (if they can hear the store).
