@@ -65,6 +65,15 @@ describe("simulateFleet", () => {
     expect(result.violations).toEqual([]);
   });
 
+  it("simulateFleet - commands seed 192: the store's reply to a crashed life's request never reaches the next life", () => {
+    // Found by `schedkit-sim fleet --scenario commands --seeds 1000`: n4's append "n4:70" for shard 7,
+    // sent before a crash, reached a slow store after the restart. Its stale-epoch reply went to
+    // the new life, whose own "n4:70" was an append for shard 5 (request ids start again at every
+    // boot): the node dropped shard 5, took it back at the same epoch and ran a fire again.
+    const result = simulateFleet({ seed: 192, scenario: "commands", determinism: false, shrink: false });
+    expect(result.violations).toEqual([]);
+  });
+
   it("replayFleet - a damaged timeline is refused naming the field, before anything runs", () => {
     const { timeline } = simulateFleet({ seed: 1, steps: 50, determinism: false });
     for (const [damaged, field] of [

@@ -112,7 +112,7 @@ class World {
         return;
       }
       case "arrive":
-        onArrive(world, event.node, event.requestId, event.request, event.build);
+        onArrive(world, event.node, event.requestId, event.request, event);
         return;
       case "reply": {
         const node = world.nodes[event.node];

@@ -15,7 +15,11 @@ export type SimEvent =
       readonly node: number;
       readonly requestId: string;
       readonly request: StoreRequest;
-      /** The build of the process that sent it: it may have died and come back newer before this lands. */
+      /**
+       * The process life that sent it (`inc`) and its build: the node may have died and come back,
+       * newer, before this lands. The reply goes to that life only (its connection died with it).
+       */
+      readonly inc: number;
       readonly build: string;
     }
   | {

@@ -31,26 +31,29 @@ export const sendToStore = (world: WorldState, node: SimNode, requestId: string,
     node: node.index,
     requestId,
     request,
+    inc: node.inc,
     build: buildOf(node),
   });
 };
 
 /**
  * A request reaches the store: applied and checked, the others notified of a release, the reply
- * sent back (or lost). The checks judge it by `build`, the build of the process that sent it, which
- * may since have been deployed into a newer one (a write from a process that has exited still lands).
+ * sent back (or lost). `from` is the process life that sent it: a write from a process that has
+ * exited still lands, and the checks judge it by that life's build (the node may have been deployed
+ * into a newer one since); its reply goes to that life only, never to the node's next one (whose
+ * request ids start again, so a stray reply would answer one of them).
  */
 export const onArrive = (
   world: WorldState,
   index: number,
   requestId: string,
   request: StoreRequest,
-  build: string,
+  from: { readonly inc: number; readonly build: string },
 ): void => {
   const node = world.nodes[index];
   if (node === undefined) return;
   const now = world.now;
-  const reply = world.checks.apply(request, build);
+  const reply = world.checks.apply(request, from.build);
   world.trace.add("s|", requestId, "|", reply.type);
   if (reply.type === "released" && request.type === "release") {
     // LISTEN/NOTIFY: the others hear of a released lease at once (if they can hear the store).
@@ -79,7 +82,7 @@ export const onArrive = (
   world.queue.push(now + delay(world, "r:", requestId), {
     k: "reply",
     node: index,
-    inc: node.inc,
+    inc: from.inc,
     requestId,
     reply,
   });
