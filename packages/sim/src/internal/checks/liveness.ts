@@ -1,5 +1,5 @@
 import { MAX_TIME } from "../hostile.js";
-import { describeKey, type Verify } from "./verify.js";
+import { describeKey, noMessage, type Verify } from "./verify.js";
 
 /** What a running spawn is owed: its type and the longest wait between two of its jobs. */
 export interface Owed {
@@ -29,8 +29,6 @@ export interface Owed {
  * as a discrete fault. A paused spawn (spec 18: it, or its program) is owed nothing while
  * paused; on resume it is owed a job afresh, as after a fault.
  */
-const noMessage = (): string => "";
-
 export class Liveness {
   private readonly deadlines = new Map<string, number>();
   private readonly owed = new Map<string, Owed>();

@@ -1,6 +1,6 @@
 import type { SimEffect } from "../model/spec18.js";
 import { keysOfProgram } from "./spawnConfig.js";
-import { describeKey, spawnKey, type Verify } from "./verify.js";
+import { describeKey, noMessage, spawnKey, type Verify } from "./verify.js";
 
 export const MISSED_ONCE = "missed-once";
 
@@ -29,8 +29,6 @@ const lowerBound = (values: readonly number[], value: number): number => {
  * time inside one, before or after the report. A step of the wall clock re-aims cron due times
  * in kernel time (their wall-clock times stay): what was reported before it is forgotten then.
  */
-const noMessage = (): string => "";
-
 export class MissedOnce {
   private readonly spawns = new Map<string, Reported>();
   private wallOffset = 0;

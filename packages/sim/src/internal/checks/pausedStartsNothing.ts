@@ -1,10 +1,8 @@
 import type { SimCommand, SimEffect } from "../model/spec18.js";
 import { keysOfProgram } from "./spawnConfig.js";
-import { describeKey, spawnKey, type Verify } from "./verify.js";
+import { describeKey, noMessage, spawnKey, type Verify } from "./verify.js";
 
 export const PAUSED_STARTS_NOTHING = "paused-starts-nothing";
-
-const noMessage = (): string => "";
 
 /**
  * `paused-starts-nothing`: no `run` of a spawn while it or its program is paused. What is

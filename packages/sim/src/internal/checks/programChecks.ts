@@ -1,9 +1,7 @@
 import type { Command, Kernel, SpawnProps } from "@schedkit/kernel";
 import type { ProgramDescriptor } from "../../types.js";
 import type { Liveness } from "./liveness.js";
-import { spawnKey, type Verify } from "./verify.js";
-
-const noMessage = (): string => "";
+import { noMessage, spawnKey, type Verify } from "./verify.js";
 
 /** How often (in steps) every running spawn of a touched program is read back, whatever the command. */
 export const FULL_SCAN_EVERY = 64;

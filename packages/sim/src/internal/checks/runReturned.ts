@@ -1,8 +1,6 @@
 import type { KernelEffect } from "@schedkit/kernel";
 import { JobSet } from "../jobSet.js";
-import type { Verify } from "./verify.js";
-
-const noMessage = (): string => "";
+import { noMessage, type Verify } from "./verify.js";
 
 interface SnapshotJobs {
   readonly programs: readonly {

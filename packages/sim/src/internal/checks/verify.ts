@@ -1,6 +1,9 @@
 /** How a checker reports: `holds` counts one pass of `check`, else a violation with the message. */
 export type Verify = (check: string, holds: boolean, message: () => string) => void;
 
+/** The message of a check that holds: a pass made many times a run makes no closure of its own. */
+export const noMessage = (): string => "";
+
 /** Keys made lately, by program and spawn id: the same key string each time, hashed once. */
 const keys = new Map<string, Map<string, string>>();
 let keyCount = 0;

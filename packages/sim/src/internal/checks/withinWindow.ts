@@ -1,10 +1,8 @@
 import type { SimCommand, SimEffect } from "../model/spec18.js";
 import { keysOfProgram } from "./spawnConfig.js";
-import { describeKey, spawnKey, type Verify } from "./verify.js";
+import { describeKey, noMessage, spawnKey, type Verify } from "./verify.js";
 
 export const WITHIN_WINDOW = "within-window";
-
-const noMessage = (): string => "";
 
 /** The kernel's default `catchUpWindow` (24 h). */
 const DEFAULT_WINDOW = 86_400_000;
