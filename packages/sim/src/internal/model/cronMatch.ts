@@ -8,12 +8,14 @@
  * same over the whole stretch from three hours before `wall` to the answer, the zone's wall times
  * there are the fixed offset's and none repeats or is skipped, so both give the same instant.
  * Anywhere near a change of offset, near the ends of a Date's range, and for an answer past the
- * stretch, the named zone answers, as it always did. This is the model's own code: the kernel's cron arithmetic shares none of it.
+ * stretch, the named zone answers, as it always did. This is the model's own code: the kernel's
+ * cron arithmetic shares none of it.
  */
 import * as Cron from "effect/Cron";
 import * as DateTime from "effect/DateTime";
 import * as Option from "effect/Option";
 import * as Result from "effect/Result";
+import { MAX_TIME } from "./inputs.js";
 
 /**
  * Probes are this far apart. Assumed of every zone (tzdb: changes are months apart, and at most a
@@ -30,7 +32,7 @@ const PROBES_AHEAD = 3;
  * named zone. Four days covers that, the largest offset and a stretch.
  */
 const NEAR_RANGE_END = 4 * 86_400_000;
-const farFromRangeEnds = (wall: number): boolean => Math.abs(wall) <= 8.64e15 - NEAR_RANGE_END;
+const farFromRangeEnds = (wall: number): boolean => Math.abs(wall) <= MAX_TIME - NEAR_RANGE_END;
 
 /** A stretch of time whose offset is known to hold: answers in [from, to) are the fixed offset's. */
 interface Stretch {
